@@ -1,0 +1,33 @@
+# Third-party dependencies, all from Debian 12 packages (tools/setup/install-deps.sh).
+find_package(PkgConfig REQUIRED)
+# Debian's SystemC ships no CMake config; prefer one if a newer install provides it.
+find_package(SystemCLanguage CONFIG QUIET)
+if(SystemCLanguage_FOUND)
+  add_library(stacksim_systemc INTERFACE)
+  target_link_libraries(stacksim_systemc INTERFACE SystemC::systemc)
+else()
+  pkg_check_modules(SYSTEMC REQUIRED IMPORTED_TARGET systemc)
+  add_library(stacksim_systemc INTERFACE)
+  target_link_libraries(stacksim_systemc INTERFACE PkgConfig::SYSTEMC)
+endif()
+
+find_package(Eigen3 3.4 REQUIRED CONFIG)
+find_package(yaml-cpp REQUIRED CONFIG)
+find_package(fmt REQUIRED CONFIG)
+find_package(CLI11 REQUIRED CONFIG)
+find_package(nlohmann_json 3.10 REQUIRED CONFIG)
+find_package(Threads REQUIRED)
+
+if(STACKSIM_BUILD_TESTS)
+  find_package(GTest REQUIRED CONFIG)
+  include(GoogleTest)
+endif()
+if(STACKSIM_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED CONFIG)
+endif()
+if(STACKSIM_BUILD_PYTHON)
+  # Debian's interpreter: the python3 first on PATH may be a pyenv without numpy/pytest.
+  set(Python_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "Python interpreter for the bindings")
+  find_package(Python 3.11 REQUIRED COMPONENTS Interpreter Development.Module)
+  find_package(pybind11 2.10 REQUIRED CONFIG)
+endif()

@@ -1,0 +1,4 @@
+#pragma once
+namespace stacksim {
+const char* version();
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package stacksim needs to build, run and test.
+# Idempotent: when everything is present it installs nothing and does not touch the network.
+# Must run as root on a fresh machine (or with sudo available).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake pkg-config ninja-build
+  # required C++ libraries (issue #2)
+  libsystemc-dev libeigen3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # chosen libraries: YAML parser (scenarios, parameter sets), CLI parser, formatting, JSON output
+  libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  # Python bindings and tests: Debian's /usr/bin/python3 only (PyPI is unreachable)
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-yaml
+  python3-can python3-pandas python3-matplotlib python3-distributed
+  # independent circuit solver used by the network tests
+  ngspice
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
