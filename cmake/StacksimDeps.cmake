@@ -10,6 +10,8 @@ else()
   add_library(stacksim_systemc INTERFACE)
   target_link_libraries(stacksim_systemc INTERFACE PkgConfig::SYSTEMC)
 endif()
+# sc_spawn (per-frame delivery processes, bus-off recovery) needs the dynamic-process API.
+target_compile_definitions(stacksim_systemc INTERFACE SC_INCLUDE_DYNAMIC_PROCESSES)
 
 find_package(Eigen3 3.4 REQUIRED CONFIG)
 find_package(yaml-cpp REQUIRED CONFIG)

@@ -1,0 +1,80 @@
+// The stack's RS485 daisy chain: master port B -> Sub#1 port A, Sub#1 B -> Sub#2 A, ...
+//
+// Electrically one half-duplex multi-drop line cabled hop by hop. Nodes bind in chain order
+// (node 0 = master); hop k is the cable between node k's port B and node k+1's port A.
+// Timing per frame, computed analytically: driver-enable turnaround, then n characters of
+// (1 + data + parity + stop) bits at the baud rate, then propagation along the cable
+// (ns per metre) to each receiver. Two frames overlapping in time garble each other for
+// every receiver. A cut hop separates the chain: nodes beyond it hear nothing of this side.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "protocol/uart_timing.h"
+#include "tlm/rs485_socket.h"
+
+namespace stacksim::bus {
+
+struct rs485_chain_config {
+    proto::uart_format format{9600, 8, 'N', 1};
+    double driver_enable_s = 0.0;        // DE asserted -> first start bit
+    double driver_disable_s = 0.0;       // last stop bit -> line released
+    double propagation_s_per_m = 5e-9;   // twisted pair, about 0.67 c
+    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1); missing = 1 m
+};
+
+class rs485_chain : public sc_core::sc_module, public rs485_fw_if {
+public:
+    // Every frame as it appears on one hop (segment): frame timing at the hop's end nearer the sender.
+    using frame_observer = std::function<void(const rs485_frame&, std::size_t hop)>;
+
+    rs485_target_socket rs485_rx;
+
+    rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed);
+
+    void on_frame(frame_observer f) { m_on_frame = std::move(f); }
+    std::size_t n_nodes() const { return m_bw.size(); }
+    const rs485_chain_config& config() const { return m_cfg; }
+
+    // Fault injection.
+    void set_hop_cut(std::size_t hop, bool cut);
+    bool hop_cut(std::size_t hop) const { return hop < m_cut.size() && m_cut[hop]; }
+    void corrupt_next(unsigned n_frames); // flip one bit of one character of the next frames
+
+    std::uint64_t frames() const { return m_frames; }
+    std::uint64_t collisions() const { return m_collisions; }
+
+    sc_core::sc_time rs485_transmit(rs485_bw_if& sender, const std::string& chars) override;
+
+private:
+    struct transmission {
+        std::size_t node;
+        rs485_frame frame;
+        bool corrupted; // injected bit error (already in frame.chars)
+        bool collided;  // overlapped another frame
+    };
+    void before_end_of_elaboration() override;
+    std::size_t node_index(rs485_bw_if& sender) const;
+    bool connected(std::size_t a, std::size_t b) const;
+    double distance_m(std::size_t a, std::size_t b) const;
+    void deliver(std::size_t id);
+
+    rs485_chain_config m_cfg;
+    std::vector<rs485_bw_if*> m_bw;
+    std::vector<bool> m_cut;
+    std::vector<transmission> m_active; // in flight, indexed by id (slots reused)
+    std::vector<bool> m_slot_used;
+    unsigned m_corrupt = 0;
+    std::mt19937_64 m_rng;
+    std::uint64_t m_frames = 0;
+    std::uint64_t m_collisions = 0;
+    frame_observer m_on_frame;
+};
+
+} // namespace stacksim::bus

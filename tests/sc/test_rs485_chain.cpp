@@ -1,0 +1,120 @@
+// RS485 chain bench: character timing, propagation, collisions, cuts.
+#include <string>
+#include <vector>
+
+#include "sc_testing.h"
+#include "tlm/rs485_chain.h"
+
+using namespace stacksim;
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+
+namespace {
+
+class station : public sc_core::sc_module, public bus::rs485_host {
+public:
+    std::vector<bus::rs485_frame> received;
+    std::vector<std::pair<double, std::string>> schedule;
+    sc_time released;
+
+    explicit station(const sc_core::sc_module_name& n) : sc_core::sc_module(n), bus::rs485_host("rs485") {
+        SC_HAS_PROCESS(station);
+        SC_THREAD(run);
+    }
+    void rs485_receive(const bus::rs485_frame& f) override { received.push_back(f); }
+    std::string rs485_node_name() const override { return name(); }
+
+private:
+    void run() {
+        for (const auto& [t, chars] : schedule) {
+            if (sc_time(t, SC_SEC) > sc_core::sc_time_stamp())
+                sc_core::wait(sc_time(t, SC_SEC) - sc_core::sc_time_stamp());
+            released = rs485_send(chars);
+        }
+    }
+};
+
+bus::rs485_chain_config config(std::uint32_t baud) {
+    bus::rs485_chain_config c;
+    c.format = proto::uart_format{baud, 8, 'N', 1};
+    c.driver_enable_s = 0.0;
+    c.propagation_s_per_m = 5e-9;
+    c.hop_length_m = {2.0, 3.0};
+    return c;
+}
+
+const std::string frame_128 = "~" + std::string(126, 'A') + "\r";
+
+} // namespace
+
+TEST(rs485_chain, frame_of_128_chars_at_9600_lasts_133_333_ms) {
+    bus::rs485_chain chain("chain", config(9600), 1);
+    station m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    m0.schedule = {{1.0, frame_128}};
+    sc_core::sc_start(sc_time(2, SC_SEC));
+    ASSERT_EQ(m1.received.size(), 1u);
+    const auto& f = m1.received[0];
+    // 128 characters x 10 bits / 9600 baud, exactly; plus 2 m of propagation at 5 ns/m.
+    const double expect_s = 128.0 * 10.0 / 9600.0;
+    EXPECT_NEAR((f.end - f.start).to_seconds(), expect_s, 1e-12);
+    EXPECT_NEAR(f.start.to_seconds(), 1.0 + 2.0 * 5e-9, 1e-12);
+    EXPECT_NEAR(m0.released.to_seconds(), 1.0 + expect_s, 1e-12);
+    EXPECT_FALSE(f.garbled);
+    EXPECT_EQ(f.chars, frame_128);
+    ASSERT_EQ(m2.received.size(), 1u);
+    EXPECT_NEAR(m2.received[0].end.to_seconds(), 1.0 + expect_s + 5.0 * 5e-9, 1e-12);
+}
+
+TEST(rs485_chain, frame_of_128_chars_at_115200_lasts_11_111_ms) {
+    bus::rs485_chain chain("chain", config(115200), 1);
+    station m0("m0"), m1("m1");
+    m0.rs485.bind(chain.rs485_rx);
+    m1.rs485.bind(chain.rs485_rx);
+    m0.schedule = {{0.5, frame_128}};
+    std::vector<std::pair<double, double>> logged;
+    chain.on_frame([&](const bus::rs485_frame& f, std::size_t) { logged.emplace_back(f.start.to_seconds(), f.end.to_seconds()); });
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    ASSERT_EQ(m1.received.size(), 1u);
+    EXPECT_NEAR((m1.received[0].end - m1.received[0].start).to_seconds(), 128.0 * 10.0 / 115200.0, 1e-12);
+    ASSERT_EQ(logged.size(), 1u);
+    EXPECT_NEAR(logged[0].second - logged[0].first, 128.0 * 10.0 / 115200.0, 1e-12);
+    // Character i starts i character times after the frame.
+    EXPECT_NEAR((m1.received[0].char_start(127) - m1.received[0].start).to_seconds(), 127 * 10.0 / 115200.0, 1e-12);
+}
+
+TEST(rs485_chain, overlapping_frames_are_garbled_for_everyone) {
+    bus::rs485_chain chain("chain", config(9600), 1);
+    station m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    m0.schedule = {{0.0, "~20034642E00203FD31\r"}};
+    m2.schedule = {{0.010, "~20034600C0040000FDAE\r"}};
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    ASSERT_EQ(m1.received.size(), 2u);
+    EXPECT_TRUE(m1.received[0].garbled);
+    EXPECT_TRUE(m1.received[1].garbled);
+    EXPECT_NE(m1.received[0].chars, "~20034642E00203FD31\r");
+    ASSERT_EQ(m0.received.size(), 1u);
+    EXPECT_TRUE(m0.received[0].garbled);
+    EXPECT_EQ(chain.collisions(), 1u);
+}
+
+TEST(rs485_chain, a_cut_hop_silences_everything_beyond_it) {
+    bus::rs485_chain chain("chain", config(9600), 1);
+    station m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    m0.schedule = {{0.1, "~20034642E00203FD31\r"}};
+    m2.schedule = {{0.5, "~20044642E00204FD2F\r"}};
+    std::vector<std::size_t> hops;
+    chain.on_frame([&](const bus::rs485_frame&, std::size_t hop) { hops.push_back(hop); });
+    sc_core::sc_start(sc_time(0.01, SC_SEC));
+    chain.set_hop_cut(1, true);
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    EXPECT_EQ(m1.received.size(), 1u); // m0's frame
+    EXPECT_TRUE(m2.received.empty());
+    EXPECT_TRUE(m0.received.empty()); // m2's answer never crosses the cut
+    EXPECT_EQ(hops, (std::vector<std::size_t>{0}));
+}
