@@ -1,0 +1,119 @@
+// Parameter set of the electro-thermal LFP cell core (issue #3): electrical 2RC model with
+// hysteresis, entropic heat, Arrhenius temperature scaling, thermal network data, cell-to-cell
+// spread and aging constants. Loaded from YAML (models/params/lfp_cell_100ah.yaml is the default);
+// every value in the file carries a source. docs/models/cell.md documents each key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "numeric/param_file.h"
+
+namespace stacksim::num {
+
+// Universal gas constant (CODATA 2018, exact), J/(mol K).
+inline constexpr double gas_constant_j_per_mol_k = 8.314462618;
+
+// A piecewise-linear table over SoC. The axis spans exactly 0..1 and strictly increases.
+struct soc_table {
+    std::vector<double> soc;
+    std::vector<double> value;
+};
+
+enum class spread_distribution { none, normal, lognormal };
+
+// Per-cell multiplicative factor f with mean 1 and standard deviation relative_sigma.
+struct spread_spec {
+    spread_distribution distribution = spread_distribution::none;
+    double relative_sigma = 0.0;
+};
+
+// Capacity fade: NREL BLAST-Lite Lfp_Gr_250AhPrismatic (2019):
+//   q = 1 - qLoss_t - qLoss_EFC
+//   qLoss_t   = k_cal * t_days^cal_exponent,   k_cal = cal_p1 * exp(cal_p2_k / T) * exp(cal_p3_k_per_v * Ua(SoC) / T)
+//   qLoss_EFC = k_cyc * EFC^cyc_exponent,      k_cyc = (cyc_p4 + cyc_p5 * DoD + cyc_p6 * Crate)
+//                                                      * (exp(cyc_p7_k / T) + exp(-cyc_p8_k / T))
+// Resistance growth: Naumann (TUM) Sony LFP model as in SimSES:
+//   calendar, per second: r_cal_rate_per_s * exp(-r_cal_ea/R (1/T - 1/r_cal_ref_temp_k))
+//                         * (r_cal_soc_quad * (SoC - 0.5)^2 + r_cal_soc_const)
+//   cyclic, % per FEC:    (r_cyc_crate_coeff * C + r_cyc_const) * (r_cyc_dod_cubic * (DoD - 0.5)^3 + r_cyc_dod_const)
+struct aging_params {
+    double cal_p1 = 0.0;
+    double cal_p2_k = 0.0;
+    double cal_p3_k_per_v = 0.0;
+    double cal_exponent = 1.0;
+    double cyc_p4 = 0.0;
+    double cyc_p5 = 0.0;
+    double cyc_p6 = 0.0;
+    double cyc_p7_k = 0.0;
+    double cyc_p8_k = 0.0;
+    double cyc_exponent = 1.0;
+    double r_cal_rate_per_s = 0.0;
+    double r_cal_ea_j_per_mol = 0.0;
+    double r_cal_ref_temp_k = 298.15;
+    double r_cal_soc_quad = 0.0;
+    double r_cal_soc_const = 0.0;
+    double r_cyc_crate_coeff = 0.0;
+    double r_cyc_const = 0.0;
+    double r_cyc_dod_cubic = 0.0;
+    double r_cyc_dod_const = 0.0;
+    double crate_threshold = 0.01;      // |I|/Q below this counts as rest for the C-rate stressor
+    double update_interval_s = 86400.0; // a stress window closes after this much simulated time
+};
+
+struct cell_params {
+    std::string file; // where the set was loaded from ("" if built in code)
+
+    // --- electrical ---
+    double capacity_ah = 0.0;       // rated capacity (what a BMS counts against)
+    double table_capacity_ah = 0.0; // charge between SoC 0 and SoC 1 of the tables
+    double voltage_max_v = 0.0;     // cell limits (informational: the model never clamps)
+    double voltage_min_v = 0.0;
+    double reference_temp_k = 298.15;
+    soc_table ocv_v;                 // mid-branch OCV at reference_temp_k
+    soc_table entropic_v_per_k;      // dU/dT
+    soc_table hysteresis_half_gap_v; // charge branch = mid + gap, discharge branch = mid - gap
+    double hysteresis_rate = 0.0;    // 1/(fraction of capacity): e-folding of the hysteresis state
+    double r0_charge_ohm = 0.0;      // at reference_temp_k and SoC 0.5
+    double r0_discharge_ohm = 0.0;
+    double r1_ohm = 0.0;
+    double tau1_s = 0.0;
+    double r2_ohm = 0.0;
+    double tau2_s = 0.0;
+    soc_table r0_soc_factor;         // multiplies R0 (1 at SoC 0.5 for the default set)
+    soc_table rc_soc_factor;         // multiplies R1 and R2
+    double ea_r0_j_per_mol = 0.0;
+    double ea_rc_j_per_mol = 0.0;
+    double arrhenius_min_temp_k = 0.0; // Arrhenius factors are evaluated at max(T, this)
+    double coulombic_efficiency = 1.0; // on charge
+    double self_discharge_pct_per_month = 0.0; // % of capacity per 30 days
+    double heat_capacity_j_per_k = 0.0;        // per cell
+
+    // --- thermal network of a module: cells in a row, a case node, ambient ---
+    double cell_to_cell_w_per_k = 0.0;
+    double cell_to_case_w_per_k = 0.0;
+    double case_to_ambient_w_per_k = 0.0;
+    double case_heat_capacity_j_per_k = 0.0;
+    // --- a free-standing single cell (standalone simulation) ---
+    double standalone_cell_to_ambient_w_per_k = 0.0;
+
+    // --- cell-to-cell spread ---
+    spread_spec capacity_spread;
+    spread_spec r0_spread;
+    spread_spec self_discharge_spread;
+
+    aging_params aging;
+
+    std::vector<param_record> records; // every value read, with its source
+};
+
+// Load and check a parameter set; throws input_error (file:line: key: expected ...).
+cell_params load_cell_params(const std::string& yaml_path);
+// Read a parameter set from an already parsed document (e.g. a Python dict as YAML text).
+cell_params read_cell_params(const param_node& root);
+// Absolute path of models/params/lfp_cell_100ah.yaml.
+std::string default_cell_params_path();
+// Check a set built or changed in code; throws std::invalid_argument naming the field.
+void validate_cell_params(const cell_params& p);
+
+} // namespace stacksim::num

@@ -1,0 +1,70 @@
+#include "numeric/cell_simulation.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "numeric/cell_array.h"
+
+namespace stacksim::num {
+
+namespace {
+constexpr double zero_celsius_k = 273.15;
+} // namespace
+
+cell_simulation_result simulate_cell(const cell_params& p, const std::vector<double>& t_s,
+                                     const std::vector<double>& current_a, double ambient_c, double dt_s,
+                                     double initial_soc, double initial_hysteresis) {
+    if (t_s.size() != current_a.size() || t_s.empty())
+        throw std::invalid_argument("simulate_cell: t_s and current_a must have the same, non-zero length");
+    if (!(dt_s > 0.0) || !std::isfinite(dt_s))
+        throw std::invalid_argument("simulate_cell: dt_s must be > 0");
+    for (std::size_t i = 1; i < t_s.size(); ++i)
+        if (!(t_s[i] > t_s[i - 1]))
+            throw std::invalid_argument("simulate_cell: t_s must strictly increase");
+
+    cell_params nominal = p;
+    nominal.capacity_spread = {};
+    nominal.r0_spread = {};
+    nominal.self_discharge_spread = {};
+    cell_array cell(nominal, 1, 1, 0, thermal_layout::free_standing);
+    const double ambient_k = ambient_c + zero_celsius_k;
+    cell.set_all_temperature_k(ambient_k);
+    cell.set_all_soc(initial_soc);
+    cell.set_all_hysteresis(initial_hysteresis);
+
+    cell_simulation_result r;
+    const std::size_t n = t_s.size();
+    for (auto* v : {&r.t_s, &r.current_a, &r.voltage_v, &r.ocv_v, &r.hysteresis_v, &r.soc, &r.temp_c, &r.heat_w})
+        v->reserve(n);
+    const auto record = [&](double t, double i) {
+        r.t_s.push_back(t);
+        r.current_a.push_back(i);
+        r.voltage_v.push_back(cell.voltage_v()(0));
+        r.ocv_v.push_back(cell.ocv_v()(0));
+        r.hysteresis_v.push_back(cell.hysteresis_v()(0));
+        r.soc.push_back(cell.soc()(0));
+        r.temp_c.push_back(cell.temp_k()(0) - zero_celsius_k);
+        r.heat_w.push_back(cell.heat_w()(0));
+    };
+    record(t_s[0], 0.0);
+    Eigen::ArrayXd i1(1);
+    for (std::size_t k = 0; k + 1 < n; ++k) {
+        const double span = t_s[k + 1] - t_s[k];
+        const auto steps = static_cast<std::size_t>(std::ceil(span / dt_s - 1e-9));
+        const double h = span / static_cast<double>(steps == 0 ? 1 : steps);
+        i1(0) = current_a[k];
+        for (std::size_t s = 0; s < (steps == 0 ? 1 : steps); ++s)
+            cell.step(h, i1, ambient_k);
+        record(t_s[k + 1], current_a[k]);
+    }
+    return r;
+}
+
+cell_simulation_result simulate_cell(const std::string& params_path, const std::vector<double>& t_s,
+                                     const std::vector<double>& current_a, double ambient_c, double dt_s,
+                                     double initial_soc, double initial_hysteresis) {
+    return simulate_cell(load_cell_params(params_path.empty() ? default_cell_params_path() : params_path), t_s,
+                         current_a, ambient_c, dt_s, initial_soc, initial_hysteresis);
+}
+
+} // namespace stacksim::num

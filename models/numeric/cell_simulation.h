@@ -1,0 +1,38 @@
+// Standalone single cell (issue #3, item 6): the stack's own cell core (cell_array with one
+// free-standing cell: cell -> ambient through standalone_thermal.cell_to_ambient_w_per_k), driven
+// by a piecewise-constant current profile. Used by stacksim.cell.simulate() in Python.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "numeric/cell_params.h"
+
+namespace stacksim::num {
+
+struct cell_simulation_result {
+    // One entry per profile sample t_s[i]: the state at t_s[i]. Entry 0 is the initial rest state;
+    // entry i > 0 is the end of the last step before t_s[i] (current_a[i-1] flowing).
+    std::vector<double> t_s;
+    std::vector<double> current_a;    // current that flowed up to t_s[i] (0 for entry 0)
+    std::vector<double> voltage_v;    // terminal voltage
+    std::vector<double> ocv_v;        // mid-branch OCV at the present SoC and temperature
+    std::vector<double> hysteresis_v; // relaxed voltage = ocv_v + hysteresis_v
+    std::vector<double> soc;
+    std::vector<double> temp_c;
+    std::vector<double> heat_w;       // mean heat generated over the last step
+};
+
+// t_s strictly increasing; current_a[i] (A, + = charge) holds on [t_s[i], t_s[i+1]); each interval
+// is split into equal steps no longer than dt_s. The cell is the nominal cell of the set (no
+// spread), starting at initial_soc with its hysteresis at initial_hysteresis (+1 charge branch,
+// -1 discharge branch), relaxed, at ambient temperature.
+cell_simulation_result simulate_cell(const cell_params& p, const std::vector<double>& t_s,
+                                     const std::vector<double>& current_a, double ambient_c, double dt_s,
+                                     double initial_soc = 1.0, double initial_hysteresis = 1.0);
+// Same with a parameter file ("" = the default set).
+cell_simulation_result simulate_cell(const std::string& params_path, const std::vector<double>& t_s,
+                                     const std::vector<double>& current_a, double ambient_c, double dt_s,
+                                     double initial_soc = 1.0, double initial_hysteresis = 1.0);
+
+} // namespace stacksim::num

@@ -1,0 +1,114 @@
+// The lumped thermal network against analytic solutions.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "cell_test_util.h"
+#include "numeric/cell_array.h"
+#include "numeric/module_thermal.h"
+
+using namespace stacksim::num;
+
+// Two nodes: a cell (C1, heated by P1) linked by g to a case (C2, heated by P2), the case linked
+// by ga to ambient. With theta = T - T_amb: C1 theta1' = P1 - g (theta1 - theta2),
+// C2 theta2' = P2 + g (theta1 - theta2) - ga theta2. Steady state: theta2 = (P1 + P2) / ga,
+// theta1 = theta2 + P1 / g. Modes: eigenvalues of A = [[-g/C1, g/C1], [g/C2, -(g+ga)/C2]],
+// eigenvector (1, (lambda + g/C1) C1/g). Heat to ambient: ga int theta2 dt.
+TEST(CellThermal, TwoNodeNetworkMatchesItsAnalyticSolution) {
+    const double c1 = 2000.0, c2 = 6000.0, g = 0.8, ga = 5.0, p1 = 10.0, p2 = 3.0, t_amb = 298.15;
+    const double th1_0 = 310.0 - t_amb, th2_0 = 300.0 - t_amb;
+    Eigen::VectorXd cap(2), gamb(2);
+    cap << c1, c2;
+    gamb << 0.0, ga;
+    module_thermal net(cap, {{0, 1, g}}, gamb);
+
+    const double tr = -g / c1 - (g + ga) / c2, det = g * ga / (c1 * c2);
+    const double l1 = 0.5 * (tr + std::sqrt(tr * tr - 4.0 * det)), l2 = 0.5 * (tr - std::sqrt(tr * tr - 4.0 * det));
+    const double v1 = (l1 + g / c1) * c1 / g, v2 = (l2 + g / c1) * c1 / g; // second components
+    const double s2 = (p1 + p2) / ga, s1 = s2 + p1 / g;
+    // theta0 - theta_ss = a (1, v1) + b (1, v2)
+    const double d1 = th1_0 - s1, d2 = th2_0 - s2;
+    const double b = (d2 - v1 * d1) / (v2 - v1), a = d1 - b;
+    const auto theta = [&](double t, int node) {
+        return node == 0 ? s1 + a * std::exp(l1 * t) + b * std::exp(l2 * t)
+                         : s2 + a * v1 * std::exp(l1 * t) + b * v2 * std::exp(l2 * t);
+    };
+    const auto ambient_heat = [&](double t) {
+        return ga * (s2 * t + a * v1 * std::expm1(l1 * t) / l1 + b * v2 * std::expm1(l2 * t) / l2);
+    };
+
+    for (double dt : {1.0, 60.0, 3600.0}) {
+        Eigen::MatrixXd temp(2, 1), power(2, 1), scratch;
+        temp << th1_0 + t_amb, th2_0 + t_amb;
+        power << p1, p2;
+        Eigen::VectorXd q = Eigen::VectorXd::Zero(1);
+        const double t_end = 4.0 * 3600.0 * 24.0;
+        double worst_t = 0.0, worst_q = 0.0;
+        for (double t = dt; t <= t_end + 1e-9; t += dt) {
+            net.step(dt, temp, power, t_amb, q, scratch);
+            for (int node = 0; node < 2; ++node)
+                worst_t = std::max(worst_t, std::abs(temp(node, 0) - t_amb - theta(t, node)) / std::abs(theta(t, node)));
+            worst_q = std::max(worst_q, std::abs(q(0) - ambient_heat(t)) / std::abs(ambient_heat(t)));
+        }
+        EXPECT_LT(worst_t, 1e-9) << "dt = " << dt;
+        EXPECT_LT(worst_q, 1e-9) << "dt = " << dt;
+        // After 4 days (time constants < 1 day) it sits at the hand-computed steady state.
+        EXPECT_NEAR(temp(0, 0), t_amb + (p1 + p2) / ga + p1 / g, 1e-6);
+        EXPECT_NEAR(temp(1, 0), t_amb + (p1 + p2) / ga, 1e-6);
+    }
+}
+
+// A module with uniform cell heat p and case heat pm: no flow between cells, so
+// T_case = T_amb + (n p + pm) / G_case_amb and T_cell = T_case + p / g_cell_case. One huge step
+// reaches it (the exact exponential is stable for any step).
+TEST(CellThermal, ModuleSteadyStateInOneHugeStep) {
+    const cell_params p = cell_test::default_params();
+    const std::size_t n = 16;
+    module_thermal net = module_thermal::cells_in_case(n, p.heat_capacity_j_per_k, p.case_heat_capacity_j_per_k,
+                                                       p.cell_to_cell_w_per_k, p.cell_to_case_w_per_k,
+                                                       p.case_to_ambient_w_per_k);
+    const double pc = 1.5, pm = 4.0, t_amb = 288.15;
+    Eigen::MatrixXd temp = Eigen::MatrixXd::Constant(n + 1, 3, 300.0), power = Eigen::MatrixXd::Constant(n + 1, 3, pc), scratch;
+    power.row(n).setConstant(pm);
+    Eigen::VectorXd q = Eigen::VectorXd::Zero(3);
+    net.step(1e8, temp, power, t_amb, q, scratch);
+    const double t_case = t_amb + (16 * pc + pm) / p.case_to_ambient_w_per_k;
+    for (Eigen::Index m = 0; m < 3; ++m) {
+        EXPECT_NEAR(temp(static_cast<Eigen::Index>(n), m), t_case, 1e-9);
+        for (Eigen::Index k = 0; k < static_cast<Eigen::Index>(n); ++k)
+            EXPECT_NEAR(temp(k, m), t_case + pc / p.cell_to_case_w_per_k, 1e-9);
+    }
+}
+
+// One hot cell in a module warms its neighbours more than distant cells (cell-to-cell conduction),
+// and the array's own thermal state follows the same network.
+TEST(CellThermal, HeatSpreadsToNeighboursInTheArray) {
+    const cell_params p = cell_test::default_params();
+    cell_array c(p, 1, 16, 1);
+    c.set_all_temperature_k(298.15);
+    Eigen::ArrayXd i = Eigen::ArrayXd::Zero(16), heat = Eigen::ArrayXd::Zero(16), mod = Eigen::ArrayXd::Zero(1);
+    heat(5) = 20.0;
+    for (int k = 0; k < 3600; ++k)
+        c.step(1.0, i, 298.15, heat, mod);
+    const auto& t = c.temp_k();
+    EXPECT_GT(t(5), t(4));
+    EXPECT_GT(t(4), t(3));
+    EXPECT_GT(t(3), t(0));
+    EXPECT_NEAR(t(4), t(6), 0.01); // nearly symmetric neighbours (the row ends are 5 and 10 cells away)
+    EXPECT_GT(c.case_temp_k()(0), 298.15);
+}
+
+// Temperature feeds back: a hot cell has a lower resistance by the Arrhenius law.
+TEST(CellThermal, TemperatureFeedsBackIntoResistance) {
+    const cell_params p = cell_test::nominal_params();
+    cell_array c(p, 1, 2, 1);
+    c.set_all_soc(0.5);
+    Eigen::ArrayXd i = Eigen::ArrayXd::Zero(2), heat(2), mod = Eigen::ArrayXd::Zero(1);
+    heat << 30.0, 0.0;
+    for (int k = 0; k < 600; ++k)
+        c.step(1.0, i, 298.15, heat, mod);
+    const double ratio = c.r0_discharge_ohm()(0) / c.r0_discharge_ohm()(1);
+    const double expected = cell_test::arrhenius(p.ea_r0_j_per_mol, c.temp_k()(0), c.temp_k()(1));
+    EXPECT_LT(ratio, 0.99);
+    EXPECT_NEAR(ratio, expected, 1e-12);
+}

@@ -1,0 +1,73 @@
+// Constant-current discharge curves of a cell parameter set, as CSV on stdout (issue #3).
+//
+//   cell_discharge_curves [params.yaml] [ambient_c]
+//
+// For each rate (0.5C, 1C, 2C of the rated capacity) a free-standing nominal cell starts full
+// (SoC 1, charge branch, relaxed, at ambient) and discharges until its terminal voltage reaches
+// voltage_min_v. Columns: c_rate, t_s, discharged_ah, voltage_v, ocv_v, soc, temp_c, heat_w.
+// A summary line per rate goes to stderr. tools/plot_cell_discharge.py plots the CSV.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <Eigen/Core>
+
+#include "numeric/cell_array.h"
+#include "numeric/cell_params.h"
+
+namespace {
+
+constexpr double zero_celsius_k = 273.15;
+
+void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
+    using namespace stacksim::num;
+    cell_params nominal = p;
+    nominal.capacity_spread = {};
+    nominal.r0_spread = {};
+    nominal.self_discharge_spread = {};
+    cell_array cell(nominal, 1, 1, 0, thermal_layout::free_standing);
+    const double ambient_k = ambient_c + zero_celsius_k;
+    cell.set_all_temperature_k(ambient_k);
+    cell.set_all_soc(1.0);
+    cell.set_all_hysteresis(1.0);
+    const double current_a = -c_rate * p.capacity_ah;
+    const double dt_s = 1.0;
+    Eigen::ArrayXd i(1);
+    i(0) = current_a;
+    double t_s = 0.0;
+    double ah = 0.0;
+    const auto print = [&] {
+        std::printf("%g,%.1f,%.5f,%.5f,%.5f,%.6f,%.4f,%.4f\n", c_rate, t_s, ah, cell.voltage_v()(0), cell.ocv_v()(0),
+                    cell.soc()(0), cell.temp_k()(0) - zero_celsius_k, cell.heat_w()(0));
+    };
+    print();
+    long n = 0;
+    const long max_steps = static_cast<long>(4.0 * 3600.0 / c_rate / dt_s);
+    while (cell.voltage_v()(0) > p.voltage_min_v && n < max_steps) {
+        cell.step(dt_s, i, ambient_k);
+        t_s += dt_s;
+        ah += -current_a * dt_s / 3600.0;
+        ++n;
+        if (n % 10 == 0 || cell.voltage_v()(0) <= p.voltage_min_v)
+            print();
+    }
+    std::fprintf(stderr, "%.2fC: %.3f Ah (%.2f %% of rated %.1f Ah) in %.0f s, end temperature %.2f degC\n", c_rate, ah,
+                 100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - zero_celsius_k);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const std::string path = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : stacksim::num::default_cell_params_path();
+        const double ambient_c = argc > 2 ? std::stod(argv[2]) : 25.0;
+        const auto p = stacksim::num::load_cell_params(path);
+        std::printf("c_rate,t_s,discharged_ah,voltage_v,ocv_v,soc,temp_c,heat_w\n");
+        for (double c : {0.5, 1.0, 2.0})
+            run(p, c, ambient_c);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cell_discharge_curves: %s\n", e.what());
+        return 2;
+    }
+}
