@@ -1,0 +1,74 @@
+// Simulation objects for Python: run in steps, read state, change inputs, get numpy arrays.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "numeric/param_file.h"
+#include "sim/scenario.h"
+#include "sim/simulation.h"
+#include "sim/system.h"
+
+namespace py = pybind11;
+
+namespace stacksim::py_bind {
+
+namespace {
+
+py::array_t<double> to_numpy(const std::vector<double>& v) {
+    py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), a.mutable_data());
+    return a;
+}
+
+std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const std::string& yaml_text,
+                                                 const std::vector<std::string>& set, std::optional<std::uint64_t> seed,
+                                                 const std::string& out) {
+    const std::uint64_t* s = seed ? &*seed : nullptr;
+    sim::scenario sc = yaml_text.empty() ? sim::load_scenario(path, set, s)
+                                         : sim::load_scenario_text(yaml_text, path.empty() ? "<text>" : path, set, s);
+    return std::make_unique<sim::simulation>(std::move(sc), out);
+}
+
+} // namespace
+
+void bind_sim(py::module_& m) {
+    py::register_exception<num::input_error>(m, "InputError", PyExc_ValueError);
+
+    py::class_<sim::simulation>(m, "Simulation",
+                                "One simulation with its own SystemC kernel. Drive time with run_until/run_for.")
+        .def(py::init(&make_simulation), py::arg("path") = "", py::arg("yaml_text") = "",
+             py::arg("set") = std::vector<std::string>{}, py::arg("seed") = std::nullopt, py::arg("out") = "",
+             "Load and validate a scenario (a file path, or YAML text), elaborate the system. "
+             "out: directory for the output files ('' = in memory only).")
+        .def_property_readonly("time_s", &sim::simulation::time_s)
+        .def("run_until", &sim::simulation::run_until, py::arg("t_s"), py::call_guard<py::gil_scoped_release>(),
+             "Advance simulated time to t_s (s).")
+        .def("run_for", &sim::simulation::run_for, py::arg("dt_s"), py::call_guard<py::gil_scoped_release>(),
+             "Advance simulated time by dt_s (s).")
+        .def("run", [](sim::simulation& s) { return s.run(); }, py::call_guard<py::gil_scoped_release>(),
+             "Run to the scenario's duration.")
+        .def("finish", [](sim::simulation& s) { return s.finish().dump(); },
+             "Write summary.json (if writing files); returns the summary as JSON text.")
+        .def_property_readonly("columns", &sim::simulation::columns)
+        .def_property_readonly("t_s", [](const sim::simulation& s) { return to_numpy(s.times_s()); })
+        .def("series", [](const sim::simulation& s, const std::string& c) { return to_numpy(s.series(c)); },
+             py::arg("column"), "Recorded values of one signal, as a numpy array.")
+        .def_property_readonly("duration_s", [](const sim::simulation& s) { return s.config().run.duration_s; })
+        .def("set_inverter_power_w",
+             [](sim::simulation& s, double p_w) { s.top().inverter().set_power_override_w(p_w); }, py::arg("power_w"),
+             "Replace the inverter's power profile from now on (+ = charging); NaN returns to the profile.")
+        .def("module_current_a", [](sim::simulation& s, std::size_t module) {
+            s.top().battery().sync();
+            return s.top().battery().plant().module_current_a(module);
+        }, py::arg("module"))
+        .def("stack_voltage_v", [](sim::simulation& s) {
+            s.top().battery().sync();
+            return s.top().battery().plant().module_voltage_v(0);
+        })
+        .def("inverter_current_a", [](sim::simulation& s) {
+            s.top().battery().sync();
+            return s.top().battery().plant().port_current_a();
+        });
+}
+
+} // namespace stacksim::py_bind

@@ -1,0 +1,180 @@
+#include "battery/afe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace stacksim::models {
+
+namespace {
+constexpr double t25_k = 298.15; // NTC datasheet reference temperature
+
+std::uint32_t quantise_unsigned(double value, double lsb, std::uint32_t max_counts) {
+    const double c = std::round(value / lsb);
+    return static_cast<std::uint32_t>(std::clamp(c, 0.0, static_cast<double>(max_counts)));
+}
+} // namespace
+
+afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
+    : sc_core::sc_module(name),
+      bus_in("bus_in"),
+      plant("plant"),
+      m_cfg(cfg),
+      m_rng(cfg.seed),
+      m_cell_counts(cfg.cells, 0),
+      m_ntc_counts(n_ntc(), 0),
+      m_ntc_stuck(n_ntc(), false),
+      m_ntc_drift_k_per_s(n_ntc(), 0.0),
+      m_ntc_drift_since_s(n_ntc(), 0.0) {
+    if (cfg.cells == 0 || cfg.cells > 32)
+        throw std::invalid_argument(std::string(this->name()) + ": cells must be 1..32");
+    bus_in.register_b_transport(this, &afe::b_transport);
+    SC_HAS_PROCESS(afe);
+    SC_THREAD(conversion);
+}
+
+double afe::ntc_counts_to_temp_k(std::uint32_t counts, const afe_config& cfg) {
+    const double full = static_cast<double>((1u << cfg.ntc_adc_bits) - 1);
+    const double x = std::clamp(static_cast<double>(counts), 0.5, full - 0.5) / full; // R/(R+Rp)
+    const double r_ohm = cfg.ntc_pullup_ohm * x / (1.0 - x);
+    return 1.0 / (1.0 / t25_k + std::log(r_ohm / cfg.ntc_r25_ohm) / cfg.ntc_beta_k);
+}
+
+std::uint32_t afe::temp_k_to_ntc_counts(double temp_k, const afe_config& cfg) {
+    const double r_ohm = cfg.ntc_r25_ohm * std::exp(cfg.ntc_beta_k * (1.0 / temp_k - 1.0 / t25_k));
+    const double full = static_cast<double>((1u << cfg.ntc_adc_bits) - 1);
+    return quantise_unsigned(full * r_ohm / (r_ohm + cfg.ntc_pullup_ohm), 1.0, static_cast<std::uint32_t>(full));
+}
+
+double afe::noise(double sigma) {
+    if (sigma <= 0.0)
+        return 0.0;
+    std::normal_distribution<double> n(0.0, sigma);
+    return n(m_rng);
+}
+
+void afe::set_open_wire(std::size_t cell, bool open) {
+    if (cell >= m_cfg.cells)
+        throw std::out_of_range(std::string(name()) + ": no cell " + std::to_string(cell));
+    m_open_wire = open ? (m_open_wire | (1u << cell)) : (m_open_wire & ~(1u << cell));
+}
+
+void afe::set_ntc_stuck(std::size_t sensor, bool stuck) { m_ntc_stuck.at(sensor) = stuck; }
+
+void afe::set_ntc_drift(std::size_t sensor, double k_per_s) {
+    m_ntc_drift_k_per_s.at(sensor) = k_per_s;
+    m_ntc_drift_since_s.at(sensor) = sc_core::sc_time_stamp().to_seconds();
+}
+
+void afe::conversion() {
+    for (;;) {
+        sc_core::wait(m_start);
+        m_busy = true;
+        m_ready = false;
+        // Sample-and-hold at the start of the conversion.
+        std::vector<double> cell_v(m_cfg.cells);
+        for (std::size_t k = 0; k < m_cfg.cells; ++k)
+            cell_v[k] = plant->cell_voltage_v(k);
+        // An open sense wire between cell k-1 and k: the ADC of cell k sees nothing and the
+        // neighbour above sees both cells (the sum over the string is preserved).
+        for (std::size_t k = 0; k < m_cfg.cells; ++k)
+            if (m_open_wire & (1u << k)) {
+                if (k + 1 < m_cfg.cells)
+                    cell_v[k + 1] += cell_v[k];
+                cell_v[k] = 0.0;
+            }
+        std::vector<std::uint32_t> cells(m_cfg.cells);
+        for (std::size_t k = 0; k < m_cfg.cells; ++k) {
+            const double v = cell_v[k] * (1.0 + m_cfg.cell_gain_error) + m_cfg.cell_offset_v + noise(m_cfg.cell_noise_v);
+            cells[k] = quantise_unsigned(v, m_cfg.cell_lsb_v, 0xFFFF);
+        }
+        const std::uint32_t module =
+            quantise_unsigned(plant->module_voltage_v() + noise(m_cfg.module_noise_v), m_cfg.module_lsb_v, 0xFFFFF);
+        const double i_a = plant->module_current_a() + m_cfg.current_offset_a + noise(m_cfg.current_noise_a);
+        const auto current = static_cast<std::int32_t>(std::lround(i_a / m_cfg.current_lsb_a));
+        const double now_s = sc_core::sc_time_stamp().to_seconds();
+        std::vector<std::uint32_t> ntc(n_ntc());
+        for (std::size_t s = 0; s < n_ntc(); ++s) {
+            if (m_ntc_stuck[s]) {
+                ntc[s] = m_ntc_counts[s];
+                continue;
+            }
+            // Each sensor sits on its group of cells: it reads their mean temperature.
+            const std::size_t lo = s * m_cfg.cells_per_ntc, hi = std::min(m_cfg.cells, lo + m_cfg.cells_per_ntc);
+            double t_k = 0.0;
+            for (std::size_t k = lo; k < hi; ++k)
+                t_k += plant->cell_temp_k(k);
+            t_k /= static_cast<double>(hi - lo);
+            t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
+            ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);
+        }
+        sc_core::wait(sc_core::sc_time(m_cfg.conversion_time_s, sc_core::SC_SEC));
+        m_cell_counts = cells;
+        m_module_counts = module;
+        m_current_counts = current;
+        m_ntc_counts = ntc;
+        ++m_samples;
+        m_busy = false;
+        m_ready = true;
+    }
+}
+
+std::uint32_t afe::read_reg(std::uint32_t addr) const {
+    switch (addr) {
+    case REG_ID: return id_value;
+    case REG_CTRL: return 0;
+    case REG_STATUS: return (m_ready ? 1u : 0u) | (m_busy ? 2u : 0u);
+    case REG_SAMPLES: return m_samples;
+    case REG_BALANCE: return m_balance;
+    case REG_DRIVE: return m_drive;
+    case REG_OPEN_WIRE: return m_open_wire;
+    case REG_MODULE_V: return m_module_counts;
+    case REG_CURRENT: return static_cast<std::uint32_t>(m_current_counts);
+    default: break;
+    }
+    if (addr >= REG_CELL0 && addr < REG_CELL0 + 4 * m_cfg.cells)
+        return m_cell_counts[(addr - REG_CELL0) / 4];
+    if (addr >= REG_NTC0 && addr < REG_NTC0 + 4 * n_ntc())
+        return m_ntc_counts[(addr - REG_NTC0) / 4];
+    return 0;
+}
+
+void afe::write_reg(std::uint32_t addr, std::uint32_t value) {
+    switch (addr) {
+    case REG_CTRL:
+        if ((value & 1u) && !m_busy)
+            m_start.notify(sc_core::SC_ZERO_TIME);
+        break;
+    case REG_BALANCE:
+        m_balance = value & ((m_cfg.cells >= 32) ? 0xFFFFFFFFu : ((1u << m_cfg.cells) - 1u));
+        plant->set_balancing(m_balance);
+        break;
+    case REG_DRIVE: {
+        const std::uint32_t changed = m_drive ^ value;
+        m_drive = value & 3u;
+        if (changed & 1u)
+            plant->set_switch(m_drive & 1u);
+        if (changed & 2u)
+            plant->set_precharge(m_drive & 2u);
+        break;
+    }
+    default: break; // writes to read-only registers are ignored, as on the silicon
+    }
+}
+
+void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+    (void)delay;
+    const auto addr = static_cast<std::uint32_t>(tx.get_address());
+    if (tx.get_data_length() != 4 || (addr & 3u) || addr >= map_size) {
+        tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    std::uint32_t* data = reinterpret_cast<std::uint32_t*>(tx.get_data_ptr());
+    if (tx.is_read())
+        *data = read_reg(addr);
+    else if (tx.is_write())
+        write_reg(addr, *data);
+    tx.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+} // namespace stacksim::models

@@ -1,0 +1,104 @@
+// Analog front end of one battery module: cell-voltage, temperature (NTC) and current ADCs,
+// balancing and switch drivers, behind a memory-mapped TLM-2.0 register map.
+//
+// The BMS (or external firmware) writes CTRL.START; the AFE samples the plant at that instant,
+// and the results appear in the data registers `conversion_time_s` later (STATUS.READY).
+// Register map: docs/models/afe.md. Non-idealities: per-channel gain and offset error, seeded
+// Gaussian noise, ADC quantisation, and injected faults (open sense wire, stuck or drifting NTC).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "battery/module_plant_if.h"
+
+namespace stacksim::models {
+
+struct afe_config {
+    std::size_t cells = 16;
+    double cell_lsb_v = 100e-6;
+    double cell_gain_error = 0.0;   // relative
+    double cell_offset_v = 0.0;
+    double cell_noise_v = 0.0;      // 1 sigma
+    double module_lsb_v = 1e-3;
+    double module_noise_v = 0.0;
+    double current_lsb_a = 10e-3;
+    double current_offset_a = 0.0;
+    double current_noise_a = 0.0;
+    std::size_t cells_per_ntc = 4;  // sensor i sees cells [i*n, (i+1)*n)
+    double ntc_r25_ohm = 10e3;
+    double ntc_beta_k = 3435.0;
+    double ntc_pullup_ohm = 10e3;
+    unsigned ntc_adc_bits = 12;
+    double conversion_time_s = 2e-3;
+    std::uint64_t seed = 1;
+};
+
+class afe : public sc_core::sc_module {
+public:
+    // Register offsets (32-bit registers).
+    enum reg : std::uint32_t {
+        REG_ID = 0x000,
+        REG_CTRL = 0x004,      // W: bit0 START
+        REG_STATUS = 0x008,    // R: bit0 READY, bit1 BUSY
+        REG_SAMPLES = 0x00C,   // R: conversions done
+        REG_BALANCE = 0x010,   // RW: bit k = bleed switch of cell k
+        REG_DRIVE = 0x014,     // RW: bit0 main switch, bit1 precharge
+        REG_OPEN_WIRE = 0x018, // R: bit k = open sense wire detected on cell k
+        REG_CELL0 = 0x020,     // R: cell k at 0x020 + 4k, counts of cell_lsb_v
+        REG_MODULE_V = 0x0A0,  // R: module voltage, counts of module_lsb_v
+        REG_CURRENT = 0x0A4,   // R: signed counts of current_lsb_a, + = charging
+        REG_NTC0 = 0x0B0,      // R: NTC i at 0x0B0 + 4i, divider ADC counts
+    };
+    static constexpr std::uint32_t id_value = 0x53AF0001;
+    static constexpr std::uint32_t map_size = 0x100;
+
+    tlm_utils::simple_target_socket<afe> bus_in;
+    sc_core::sc_port<module_plant_if> plant;
+
+    afe(const sc_core::sc_module_name& name, const afe_config& cfg);
+
+    std::size_t n_ntc() const { return (m_cfg.cells + m_cfg.cells_per_ntc - 1) / m_cfg.cells_per_ntc; }
+    const afe_config& config() const { return m_cfg; }
+
+    // Fault injection.
+    void set_open_wire(std::size_t cell, bool open);
+    void set_ntc_stuck(std::size_t sensor, bool stuck);
+    void set_ntc_drift(std::size_t sensor, double k_per_s);
+
+    // Conversions between physical values and counts (the BMS uses the same datasheet maths).
+    static double ntc_counts_to_temp_k(std::uint32_t counts, const afe_config& cfg);
+    static std::uint32_t temp_k_to_ntc_counts(double temp_k, const afe_config& cfg);
+
+private:
+    void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+    void conversion();
+    std::uint32_t read_reg(std::uint32_t addr) const;
+    void write_reg(std::uint32_t addr, std::uint32_t value);
+    double noise(double sigma);
+
+    afe_config m_cfg;
+    std::mt19937_64 m_rng;
+    sc_core::sc_event m_start;
+    bool m_busy = false;
+    bool m_ready = false;
+    std::uint32_t m_samples = 0;
+    std::uint32_t m_balance = 0;
+    std::uint32_t m_drive = 0;
+    std::uint32_t m_open_wire = 0;
+    std::vector<std::uint32_t> m_cell_counts;
+    std::uint32_t m_module_counts = 0;
+    std::int32_t m_current_counts = 0;
+    std::vector<std::uint32_t> m_ntc_counts;
+    std::vector<bool> m_ntc_stuck;
+    std::vector<double> m_ntc_drift_k_per_s;
+    std::vector<double> m_ntc_drift_since_s;
+};
+
+} // namespace stacksim::models

@@ -1,0 +1,177 @@
+#include "numeric/stack_plant.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace stacksim::num {
+
+namespace {
+// Re-linearisation passes when a cell's current direction differs from the R0 branch assumed.
+// R0 is piecewise constant in the direction, so the solve is exact once the directions agree;
+// two passes settle every case but a current that changes sign exactly at the branch point.
+constexpr int max_direction_passes = 4;
+// |i| below this counts as rest: keep the previous direction (no chattering around zero).
+constexpr double rest_current_a = 1e-9;
+// A solve "now" (initial state) linearises the cells over a vanishing step: the RC capacitors
+// then act as voltage sources and only R0 is seen, as at the instant of a change.
+constexpr double instant_s = 1e-9;
+} // namespace
+
+stack_plant::stack_plant(const stack_plant_config& cfg)
+    : m_cfg(cfg),
+      m_cells(cfg.cells, cfg.n_modules, cfg.cells_per_module, cfg.seed),
+      m_net(cfg.wiring, cfg.wiring_parameters, cfg.ambient_k),
+      m_switch(cfg.n_modules, true),
+      m_precharge(cfg.n_modules, false),
+      m_balance(cfg.n_modules, 0u),
+      m_ambient_k(cfg.ambient_k) {
+    if (cfg.n_modules == 0 || cfg.cells_per_module == 0)
+        throw std::invalid_argument("stack_plant: at least one module of at least one cell");
+    if (cfg.initial_soc.size() != cfg.n_modules || cfg.initial_temp_k.size() != cfg.n_modules)
+        throw std::invalid_argument("stack_plant: initial_soc and initial_temp_k need one value per module");
+    if (!(cfg.bleed_resistor_ohm > 0))
+        throw std::invalid_argument("stack_plant: bleed_resistor_ohm must be positive");
+    for (std::size_t m = 0; m < cfg.n_modules; ++m) {
+        m_cells.set_module_soc(m, cfg.initial_soc[m]);
+        m_cells.set_module_temperature_k(m, cfg.initial_temp_k[m]);
+    }
+    const auto n = static_cast<Eigen::Index>(m_cells.size());
+    m_dir = Eigen::ArrayXd::Constant(n, -1.0);
+    m_e = Eigen::ArrayXd::Zero(n);
+    m_r = Eigen::ArrayXd::Zero(n);
+    m_bleed = Eigen::ArrayXd::Zero(n);
+    m_i_cell = Eigen::ArrayXd::Zero(n);
+    m_cell_heat = Eigen::ArrayXd::Zero(n);
+    m_module_heat = Eigen::ArrayXd::Zero(static_cast<Eigen::Index>(cfg.n_modules));
+    if (m_net.n_modules() != cfg.n_modules)
+        throw std::invalid_argument("stack_plant: the wiring has " + std::to_string(m_net.n_modules()) +
+                                    " modules, the stack " + std::to_string(cfg.n_modules));
+    for (std::size_t m = 0; m < cfg.n_modules; ++m) {
+        m_net.set_switch(m, true);
+        m_net.set_precharge(m, false);
+    }
+    solve_now();
+}
+
+void stack_plant::set_port_current(double current_a) { m_net.set_port_current_a(current_a); }
+void stack_plant::set_port_power(double power_w) { m_net.set_port_power_w(power_w); }
+
+void stack_plant::set_switch(std::size_t module, bool closed) {
+    m_switch.at(module) = closed;
+    m_net.set_switch(module, closed);
+}
+
+void stack_plant::set_precharge(std::size_t module, bool closed) {
+    m_precharge.at(module) = closed;
+    m_net.set_precharge(module, closed);
+}
+
+void stack_plant::set_balancing(std::size_t module, std::uint32_t cell_mask) { m_balance.at(module) = cell_mask; }
+void stack_plant::set_ambient_k(double ambient_k) { m_ambient_k = ambient_k; }
+
+void stack_plant::linearise_and_solve(double dt_s) {
+    const std::size_t nc = m_cfg.cells_per_module;
+    // Bleed currents over this step, from the voltages at its start (balancing resistors).
+    const Eigen::ArrayXd& v = m_cells.voltage_v();
+    for (std::size_t m = 0; m < m_cfg.n_modules; ++m)
+        for (std::size_t k = 0; k < nc; ++k) {
+            const std::size_t c = cell_index(m, k);
+            m_bleed[static_cast<Eigen::Index>(c)] =
+                (m_balance[m] >> k) & 1u ? v[static_cast<Eigen::Index>(c)] / m_cfg.bleed_resistor_ohm : 0.0;
+        }
+    for (int pass = 0; pass < max_direction_passes; ++pass) {
+        m_cells.linearise(dt_s, m_dir, m_e, m_r);
+        for (std::size_t m = 0; m < m_cfg.n_modules; ++m) {
+            const auto seg = Eigen::seqN(static_cast<Eigen::Index>(m * nc), static_cast<Eigen::Index>(nc));
+            const double e_v = (m_e(seg) - m_r(seg) * m_bleed(seg)).sum();
+            const double r_ohm = m_r(seg).sum();
+            m_net.set_module_source(m, e_v, r_ohm);
+        }
+        m_net.solve();
+        bool consistent = true;
+        for (std::size_t m = 0; m < m_cfg.n_modules; ++m) {
+            const double i_m = m_net.module_current_a(m);
+            for (std::size_t k = 0; k < nc; ++k) {
+                const auto c = static_cast<Eigen::Index>(cell_index(m, k));
+                const double i_c = i_m - m_bleed[c];
+                m_i_cell[c] = i_c;
+                if (std::abs(i_c) > rest_current_a) {
+                    const double d = i_c > 0 ? 1.0 : -1.0;
+                    if (d != m_dir[c]) {
+                        m_dir[c] = d;
+                        consistent = false;
+                    }
+                }
+            }
+        }
+        if (consistent)
+            return;
+    }
+}
+
+void stack_plant::solve_now() {
+    linearise_and_solve(instant_s);
+}
+
+void stack_plant::step(double dt_s) {
+    if (!(dt_s > 0))
+        throw std::invalid_argument("stack_plant::step: dt_s must be positive");
+    linearise_and_solve(dt_s);
+    // Heat outside the cells: bleed resistors sit on their cells; the module's internal busbar,
+    // fuse, switch and precharge losses go to its case.
+    const network& net = m_net.net();
+    const stack_index& ix = m_net.index();
+    for (Eigen::Index c = 0; c < m_bleed.size(); ++c)
+        m_cell_heat[c] = m_bleed[c] * m_bleed[c] * m_cfg.bleed_resistor_ohm;
+    for (std::size_t m = 0; m < m_cfg.n_modules; ++m)
+        m_module_heat[static_cast<Eigen::Index>(m)] = net.loss_w(ix.busbar[m]) + net.loss_w(ix.fuse[m]) +
+                                                      net.loss_w(ix.main_switch[m]) + net.loss_w(ix.precharge_r[m]) +
+                                                      net.loss_w(ix.precharge[m]);
+
+    const cell_energy_totals before = m_cells.energy();
+    m_cells.step(dt_s, m_i_cell, m_ambient_k, m_cell_heat, m_module_heat);
+    const cell_energy_totals after = m_cells.energy();
+
+    // Losses and port energy over the step, cable/contact heating, R(T) for the next step.
+    const double port_before_j = m_net.port_energy_j();
+    const double loss_before_j = m_net.total_loss_energy_j();
+    m_net.advance(dt_s, m_ambient_k);
+    m_energy.port_j += m_net.port_energy_j() - port_before_j;
+    m_energy.network_loss_j += m_net.total_loss_energy_j() - loss_before_j;
+    m_energy.cell_stored_j += after.chemical_j - before.chemical_j + after.rc_field_j - before.rc_field_j;
+    m_energy.cell_heat_j += after.heat_generated_j - before.heat_generated_j;
+    m_energy.cell_in_j += after.electrical_in_j - before.electrical_in_j;
+    m_energy.bleed_j += m_cell_heat.sum() * dt_s;
+    m_time_s += dt_s;
+}
+
+double stack_plant::port_voltage_v() const { return m_net.port_voltage_v(); }
+double stack_plant::port_current_a() const { return m_net.port_current_a(); }
+double stack_plant::module_current_a(std::size_t m) const { return m_net.module_current_a(m); }
+double stack_plant::module_voltage_v(std::size_t m) const { return m_net.module_voltage_v(m); }
+
+double stack_plant::cell_voltage_v(std::size_t m, std::size_t k) const {
+    return m_cells.voltage_v()[static_cast<Eigen::Index>(cell_index(m, k))];
+}
+double stack_plant::cell_soc(std::size_t m, std::size_t k) const {
+    return m_cells.soc()[static_cast<Eigen::Index>(cell_index(m, k))];
+}
+double stack_plant::cell_temp_k(std::size_t m, std::size_t k) const {
+    return m_cells.temp_k()[static_cast<Eigen::Index>(cell_index(m, k))];
+}
+
+double stack_plant::module_soc(std::size_t m) const {
+    const auto seg = Eigen::seqN(static_cast<Eigen::Index>(m * m_cfg.cells_per_module),
+                                 static_cast<Eigen::Index>(m_cfg.cells_per_module));
+    const Eigen::ArrayXd& cap = m_cells.capacity_ah();
+    return (m_cells.soc()(seg) * cap(seg)).sum() / cap(seg).sum();
+}
+
+double stack_plant::stack_soc() const {
+    const Eigen::ArrayXd& cap = m_cells.capacity_ah();
+    return (m_cells.soc() * cap).sum() / cap.sum();
+}
+
+double stack_plant::kcl_residual_a() const { return m_net.max_kcl_residual_a(); }
+
+} // namespace stacksim::num

@@ -1,0 +1,112 @@
+// The stack's plant: every cell of every module (cell_array) and the power network that
+// parallels the modules through their switches, cables and contacts to the inverter's DC port.
+//
+// One step of dt_s is solved implicitly and consistently:
+//   1. each cell gives its exact end-of-step linear model v_k = e_k + r_k i_k (ZOH RC branches);
+//   2. a module is the series sum of its cells, minus the balancing bleed currents:
+//      E_m = sum(e_k - r_k b_k), R_m = sum(r_k), so V_m = E_m + R_m i_m;
+//   3. the network is solved with those Thevenin branches (and the inverter port);
+//   4. if a cell's current direction differs from the R0 branch (charge/discharge) assumed in 1,
+//      the step is re-linearised with the solved directions (piecewise-linear, so this ends in
+//      at most a few passes);
+//   5. the cells advance with i_k = i_m - b_k, so module and cell currents agree exactly;
+//   6. cables and contacts heat up; energies are booked.
+// No SystemC here: the same plant runs in Python and in the plain GoogleTest suites.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "numeric/cell_array.h"
+#include "numeric/wiring.h"
+
+namespace stacksim::num {
+
+struct stack_plant_config {
+    std::size_t n_modules = 3;
+    std::size_t cells_per_module = 16;
+    cell_params cells;
+    wiring_spec wiring;          // topology, cables, contacts (scenario)
+    num::wiring_params wiring_parameters; // cable tables, contact laws, module internals (parameter file)
+    std::vector<double> initial_soc;     // per module, 0..1
+    std::vector<double> initial_temp_k;  // per module
+    double ambient_k = 298.15;
+    double bleed_resistor_ohm = 33.0;    // passive balancing resistor per cell
+    std::uint64_t seed = 1;
+};
+
+// Energy bookkeeping since the start (J).
+struct plant_energy {
+    double port_j = 0.0;        // delivered into the battery through the inverter port (+ = charging)
+    double cell_in_j = 0.0;     // electrical energy into the cells at their terminals
+    double cell_stored_j = 0.0; // change of the cells' stored energy (chemical + RC capacitors)
+    double cell_heat_j = 0.0;   // heat generated in the cells (ohmic + RC, reversible excluded)
+    double network_loss_j = 0.0;// dissipated in cables, contacts, busbars, switches, fuses
+    double bleed_j = 0.0;       // dissipated in balancing resistors
+};
+
+class stack_plant {
+public:
+    explicit stack_plant(const stack_plant_config& cfg);
+
+    std::size_t n_modules() const { return m_cfg.n_modules; }
+    std::size_t cells_per_module() const { return m_cfg.cells_per_module; }
+    const stack_plant_config& config() const { return m_cfg; }
+
+    // Inputs (held until changed).
+    void set_port_current(double current_a); // + = charging the battery
+    void set_port_power(double power_w);     // + = charging the battery
+    void set_switch(std::size_t module, bool closed);
+    void set_precharge(std::size_t module, bool closed);
+    void set_balancing(std::size_t module, std::uint32_t cell_mask);
+    void set_ambient_k(double ambient_k);
+
+    // Advance by dt_s (> 0) with the inputs held.
+    void step(double dt_s);
+    // Re-solve the network at the present state without advancing (after an input change),
+    // so voltages and currents read now reflect the new inputs.
+    void solve_now();
+
+    double time_s() const { return m_time_s; }
+
+    // Results of the last step / solve.
+    double port_voltage_v() const;
+    double port_current_a() const;               // + = charging
+    double module_current_a(std::size_t m) const;// + = charging
+    double module_voltage_v(std::size_t m) const;// at the module's + / - terminals
+    bool switch_closed(std::size_t m) const { return m_switch[m]; }
+    bool precharge_closed(std::size_t m) const { return m_precharge[m]; }
+    double cell_voltage_v(std::size_t m, std::size_t k) const;
+    double cell_soc(std::size_t m, std::size_t k) const;
+    double cell_temp_k(std::size_t m, std::size_t k) const;
+    double module_soc(std::size_t m) const;      // capacity-weighted mean of its cells
+    double stack_soc() const;
+    double kcl_residual_a() const;               // max |sum of currents| over all nodes
+
+    const cell_array& cells() const { return m_cells; }
+    cell_array& cells() { return m_cells; }
+    const stack_network& power_network() const { return m_net; }
+    stack_network& power_network() { return m_net; }
+    const plant_energy& energy() const { return m_energy; }
+
+private:
+    void linearise_and_solve(double dt_s);
+    std::size_t cell_index(std::size_t m, std::size_t k) const { return m * m_cfg.cells_per_module + k; }
+
+    stack_plant_config m_cfg;
+    cell_array m_cells;
+    stack_network m_net;
+    double m_time_s = 0.0;
+    std::vector<bool> m_switch;
+    std::vector<bool> m_precharge;
+    std::vector<std::uint32_t> m_balance;
+    double m_ambient_k;
+    plant_energy m_energy;
+    // scratch (no allocation in step)
+    Eigen::ArrayXd m_dir, m_e, m_r, m_bleed, m_i_cell, m_cell_heat, m_module_heat;
+};
+
+} // namespace stacksim::num

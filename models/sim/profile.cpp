@@ -1,0 +1,28 @@
+#include "sim/profile.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace stacksim::sim {
+
+double profile::at(double t) const {
+    if (t_s.empty())
+        return 0.0;
+    if (t <= t_s.front())
+        return value.front();
+    if (t >= t_s.back())
+        return value.back();
+    const auto it = std::upper_bound(t_s.begin(), t_s.end(), t);
+    const std::size_t i = static_cast<std::size_t>(it - t_s.begin()); // t_s[i-1] <= t < t_s[i]
+    if (mode == interp::step)
+        return value[i - 1];
+    const double f = (t - t_s[i - 1]) / (t_s[i] - t_s[i - 1]);
+    return value[i - 1] + f * (value[i] - value[i - 1]);
+}
+
+double profile::next_change_after(double t) const {
+    const auto it = std::upper_bound(t_s.begin(), t_s.end(), t);
+    return it == t_s.end() ? std::numeric_limits<double>::infinity() : *it;
+}
+
+} // namespace stacksim::sim

@@ -1,0 +1,48 @@
+// A scenario: what to simulate (stack, wiring, inverter, environment, run settings), read from a
+// YAML file (docs/scenarios.md). Everything is validated before anything runs: an unknown key,
+// a wrong type, a value out of range or a missing file raises num::input_error with the file,
+// line, key path and what was expected.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inverter/inverter.h"
+#include "numeric/param_file.h"
+#include "sim/profile.h"
+#include "stack/stack.h"
+
+namespace stacksim::sim {
+
+struct run_config {
+    double duration_s = 3600.0;
+    double step_s = 0.1;
+    unsigned record_every = 10;   // record every n-th electrical step
+    bool record_cells = true;     // per-cell voltage, SoC and temperature columns
+};
+
+struct scenario {
+    std::string file;             // where it came from (for messages)
+    std::string name;
+    std::string description;
+    std::uint64_t seed = 1;
+    run_config run;
+    models::stack_config stack;
+    models::inverter_config inverter;
+    double can_bitrate_bps = 500000.0;
+    profile ambient_c = profile::constant(25.0);
+    std::vector<num::param_record> parameters; // every sourced parameter that was read
+};
+
+// Reads and validates a scenario file. `set` holds "dotted.path=value" overrides (CLI --set),
+// applied to the YAML before validation; `seed_override` replaces the scenario's seed if set.
+scenario load_scenario(const std::string& path, const std::vector<std::string>& set = {},
+                       const std::uint64_t* seed_override = nullptr);
+scenario load_scenario_text(const std::string& yaml_text, const std::string& name,
+                            const std::vector<std::string>& set = {}, const std::uint64_t* seed_override = nullptr);
+
+// The project's data directory (models/params) and repository root, for default file paths.
+std::string source_dir();
+
+} // namespace stacksim::sim

@@ -1,0 +1,227 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include <systemc>
+
+#include "sim/system.h"
+#include "sim/version.h"
+#include "tlm/sim_time.h"
+
+namespace stacksim::sim {
+
+namespace {
+
+constexpr double kelvin_offset = 273.15;
+
+// A new kernel for every simulation: SystemC allows one elaboration per kernel, and Python runs
+// several simulations in one process (systemc-style.md §8). The previous context is leaked on
+// purpose: destroying it would destroy modules that SystemC still references.
+void fresh_kernel() {
+    auto* ctx = new sc_core::sc_simcontext();
+    sc_core::sc_curr_simcontext = ctx;
+    sc_core::sc_default_global_context = ctx;
+}
+
+std::string two_digits(std::size_t i) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%02zu", i);
+    return buf;
+}
+
+} // namespace
+
+simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move(sc)) {
+    fresh_kernel();
+    // Elaborate first: an impossible topology or configuration fails here, before any file exists.
+    m_top = std::make_unique<system>("top", m_sc, *this);
+    if (!out_dir.empty())
+        m_out = std::make_unique<output_files>(out_dir);
+
+    models::stack& st = m_top->battery();
+    if (m_out) {
+        m_top->can().on_frame([this](const proto::can_frame& f, const sc_core::sc_time& eof, const std::string&) {
+            m_out->can_frame(bus::to_s(eof), f.id, f.extended, f.rtr, f.data.data(), f.dlc);
+        });
+        st.rs485().on_frame([this](const bus::rs485_frame& f, std::size_t hop) {
+            std::string flags;
+            if (f.garbled)
+                flags = "garbled";
+            m_out->rs485_frame(bus::to_s(f.start), bus::to_s(f.end), "hop" + std::to_string(hop), f.sender,
+                               f.chars, flags);
+        });
+    }
+    m_top->can().on_event([this](const sc_core::sc_time&, const std::string& node, const std::string& what) {
+        event(node, "can", {{"what", what}});
+    });
+    build_recorder();
+    st.on_step([this] { record(); });
+    m_wall_start = std::chrono::steady_clock::now();
+}
+
+simulation::~simulation() {
+    try {
+        finish();
+    } catch (...) {
+        // never throw from a destructor; finish() is called explicitly on the normal path
+    }
+}
+
+double simulation::time_s() const { return bus::to_s(sc_core::sc_time_stamp()); }
+
+void simulation::build_recorder() {
+    models::stack& st = m_top->battery();
+    num::stack_plant& plant = st.plant();
+    models::inverter& inv = m_top->inverter();
+    models::stack_master& master = *st.module(0).master();
+    auto add = [this](std::string name, std::function<double()> f) {
+        m_columns.push_back(std::move(name));
+        m_getters.push_back(std::move(f));
+    };
+    // Always present (docs/outputs.md).
+    add("stack.voltage_v", [&plant] { return plant.module_voltage_v(0); });
+    add("stack.soc_pct", [&master] { return master.aggregate().soc_pct; });
+    for (std::size_t m = 0; m < plant.n_modules(); ++m)
+        add("stack.m" + std::to_string(m) + ".current_a", [&plant, m] { return plant.module_current_a(m); });
+    add("inverter.battery_current_a", [&plant] { return plant.port_current_a(); });
+    // Stack as reported by the master, and the truth.
+    add("stack.current_a", [&master] { return master.aggregate().current_a; });
+    add("stack.cvl_v", [&master] { return master.aggregate().cvl_v; });
+    add("stack.ccl_a", [&master] { return master.aggregate().ccl_a; });
+    add("stack.dcl_a", [&master] { return master.aggregate().dcl_a; });
+    add("stack.modules_present", [&master] { return static_cast<double>(master.aggregate().modules_present); });
+    add("stack.true_soc_pct", [&plant] { return 100.0 * plant.stack_soc(); });
+    add("inverter.dc_voltage_v", [&plant] { return plant.port_voltage_v(); });
+    add("inverter.dc_power_w", [&plant] { return plant.port_voltage_v() * plant.port_current_a(); });
+    add("inverter.command_a", [&inv] { return inv.command_a(); });
+    add("inverter.ccl_a", [&inv] { return inv.view().ccl_a; });
+    add("inverter.dcl_a", [&inv] { return inv.view().dcl_a; });
+    add("inverter.cvl_v", [&inv] { return inv.view().cvl_v; });
+    for (std::size_t m = 0; m < plant.n_modules(); ++m) {
+        const std::string p = "stack.m" + std::to_string(m);
+        const models::bms& b = st.module(m).controller();
+        add(p + ".voltage_v", [&plant, m] { return plant.module_voltage_v(m); });
+        add(p + ".soc_pct", [&b] { return 100.0 * b.report().soc; });
+        add(p + ".true_soc_pct", [&plant, m] { return 100.0 * plant.module_soc(m); });
+        add(p + ".switch_closed", [&plant, m] { return plant.switch_closed(m) ? 1.0 : 0.0; });
+        add(p + ".ccl_a", [&b] { return b.report().ccl_a; });
+        add(p + ".dcl_a", [&b] { return b.report().dcl_a; });
+        if (!m_sc.run.record_cells)
+            continue;
+        for (std::size_t k = 0; k < plant.cells_per_module(); ++k) {
+            const std::string c = p + ".cell" + two_digits(k);
+            add(c + ".voltage_v", [&plant, m, k] { return plant.cell_voltage_v(m, k); });
+            add(c + ".soc_pct", [&plant, m, k] { return 100.0 * plant.cell_soc(m, k); });
+            add(c + ".temp_c", [&plant, m, k] { return plant.cell_temp_k(m, k) - kelvin_offset; });
+        }
+    }
+    m_data.assign(m_columns.size(), {});
+    m_row.assign(m_columns.size(), 0.0);
+    if (m_out)
+        m_out->timeseries_header(m_columns);
+}
+
+void simulation::record() {
+    if (m_step_count++ % m_sc.run.record_every != 0)
+        return;
+    const double t = time_s();
+    for (std::size_t c = 0; c < m_getters.size(); ++c) {
+        m_row[c] = m_getters[c]();
+        m_data[c].push_back(m_row[c]);
+    }
+    m_times.push_back(t);
+    if (m_out) {
+        m_out->timeseries_row(t, m_row);
+        m_out->flush();
+    }
+}
+
+void simulation::run_until(double t_s) {
+    if (m_finished)
+        throw std::logic_error("simulation already finished");
+    const double now = time_s();
+    if (t_s > now)
+        sc_core::sc_start(sc_core::sc_time(t_s - now, sc_core::SC_SEC));
+    // Let everything scheduled for this very instant run, so a row due at t_s is recorded now.
+    while (sc_core::sc_pending_activity_at_current_time())
+        sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+bool simulation::run(const std::function<void(double, double)>& progress) {
+    const double end = m_sc.run.duration_s;
+    const double chunk = std::max(m_sc.run.step_s, std::min(60.0, end / 100.0));
+    while (time_s() < end - 1e-12) {
+        if (m_stop.load())
+            return false;
+        run_until(std::min(end, time_s() + chunk));
+        if (progress)
+            progress(time_s(), std::chrono::duration<double>(std::chrono::steady_clock::now() - m_wall_start).count());
+    }
+    return true;
+}
+
+std::size_t simulation::column_index(const std::string& column) const {
+    const auto it = std::find(m_columns.begin(), m_columns.end(), column);
+    if (it == m_columns.end())
+        throw std::out_of_range("no recorded signal '" + column + "'");
+    return static_cast<std::size_t>(it - m_columns.begin());
+}
+
+std::vector<double> simulation::series(const std::string& column) const { return m_data[column_index(column)]; }
+
+void simulation::event(const std::string& source, const std::string& kind, const nlohmann::json& details) {
+    ++m_events;
+    if (m_out)
+        m_out->event(time_s(), source, kind, details);
+}
+
+nlohmann::json simulation::finish() {
+    if (m_finished)
+        return m_summary;
+    m_finished = true;
+    m_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_wall_start).count();
+    models::stack& st = m_top->battery();
+    const num::stack_plant& plant = st.plant();
+    const auto& e = plant.energy();
+    nlohmann::ordered_json j;
+    j["stacksim_version"] = version();
+    j["scenario"] = m_sc.name;
+    j["scenario_file"] = m_sc.file;
+    j["seed"] = m_sc.seed;
+    j["simulated_s"] = time_s();
+    j["duration_s"] = m_sc.run.duration_s;
+    j["completed"] = time_s() >= m_sc.run.duration_s - 1e-9;
+    j["wall_s"] = m_wall_s;
+    j["realtime_factor"] = m_wall_s > 0 ? time_s() / m_wall_s : 0.0;
+    j["modules"] = plant.n_modules();
+    j["cells"] = plant.cells().size();
+    j["step_s"] = m_sc.run.step_s;
+    j["rows"] = m_times.size();
+    j["events"] = m_events;
+    j["energy_wh"] = {{"port", e.port_j / 3600.0},
+                      {"cells_stored", e.cell_stored_j / 3600.0},
+                      {"cells_heat", e.cell_heat_j / 3600.0},
+                      {"network_loss", e.network_loss_j / 3600.0},
+                      {"bleed", e.bleed_j / 3600.0}};
+    j["can"] = {{"frames", m_top->can().frames()},
+                {"bus_load", m_top->can().load(time_s())},
+                {"bitrate_bps", m_top->can().bitrate_bps()}};
+    j["rs485"] = {{"frames", st.rs485().frames()}, {"collisions", st.rs485().collisions()}};
+    nlohmann::ordered_json mods = nlohmann::ordered_json::array();
+    for (std::size_t m = 0; m < plant.n_modules(); ++m)
+        mods.push_back({{"name", "m" + std::to_string(m)},
+                        {"true_soc_pct", 100.0 * plant.module_soc(m)},
+                        {"switch_closed", plant.switch_closed(m)}});
+    j["stack"] = {{"true_soc_pct", 100.0 * plant.stack_soc()}, {"modules", mods}};
+    m_summary = j;
+    if (m_out) {
+        m_out->flush();
+        m_out->summary(m_summary);
+    }
+    return m_summary;
+}
+
+} // namespace stacksim::sim

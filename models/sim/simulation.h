@@ -1,0 +1,76 @@
+// One simulation run: a fresh SystemC kernel, the elaborated system, the recorder and the output
+// files. Time is driven from outside (CLI or Python) with run_until()/run_for(); between calls
+// the caller may read state and change inputs.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/event_sink.h"
+#include "sim/output_files.h"
+#include "sim/scenario.h"
+
+namespace stacksim::sim {
+
+class system;
+
+class simulation : public models::event_sink {
+public:
+    // out_dir empty: keep results in memory only (Python, tests).
+    simulation(scenario sc, const std::string& out_dir);
+    ~simulation() override;
+    simulation(const simulation&) = delete;
+    simulation& operator=(const simulation&) = delete;
+
+    const scenario& config() const { return m_sc; }
+    system& top() { return *m_top; }
+
+    double time_s() const;
+    void run_until(double t_s);
+    void run_for(double dt_s) { run_until(time_s() + dt_s); }
+    // To the scenario's duration, in chunks; `progress(sim_s, wall_s)` after each chunk.
+    // Returns false if stopped early by request_stop().
+    bool run(const std::function<void(double, double)>& progress = {});
+    void request_stop() { m_stop.store(true); }
+
+    // Writes summary.json (if writing files) and returns the summary. Idempotent.
+    nlohmann::json finish();
+
+    // Recorded time series (in memory too).
+    const std::vector<std::string>& columns() const { return m_columns; }
+    const std::vector<double>& times_s() const { return m_times; }
+    // Values of column c at every recorded time.
+    std::vector<double> series(const std::string& column) const;
+    std::size_t column_index(const std::string& column) const; // throws if unknown
+
+    void event(const std::string& source, const std::string& kind, const nlohmann::json& details) override;
+    std::size_t event_count() const { return m_events; }
+
+private:
+    void build_recorder();
+    void record();
+
+    scenario m_sc;
+    std::unique_ptr<output_files> m_out;
+    std::unique_ptr<system> m_top;
+    std::vector<std::string> m_columns;
+    std::vector<std::function<double()>> m_getters;
+    std::vector<double> m_times;
+    std::vector<std::vector<double>> m_data; // per column
+    std::vector<double> m_row;               // scratch
+    unsigned m_step_count = 0;
+    std::size_t m_events = 0;
+    std::atomic<bool> m_stop{false};
+    std::chrono::steady_clock::time_point m_wall_start;
+    double m_wall_s = 0.0;
+    bool m_finished = false;
+    nlohmann::json m_summary;
+};
+
+} // namespace stacksim::sim

@@ -1,0 +1,35 @@
+#include "sim/system.h"
+
+#include <stdexcept>
+
+namespace stacksim::sim {
+
+system::system(const sc_core::sc_module_name& name, const scenario& sc, models::event_sink& events)
+    : sc_core::sc_module(name),
+      m_stack("stack", sc.stack, events),
+      m_can("can", sc.can_bitrate_bps),
+      m_inverter("inverter", sc.inverter, events),
+      m_ambient_c(sc.ambient_c),
+      m_step_s(sc.run.step_s) {
+    models::stack_master* master = m_stack.module(0).master();
+    if (!master)
+        throw std::invalid_argument("scenario: module m0 must be the master (address = master_address)");
+    master->can_tx.bind(m_can.can_rx);
+    m_inverter.can_tx.bind(m_can.can_rx);
+    m_inverter.dc_port.bind(m_stack.dc_in);
+    SC_HAS_PROCESS(system);
+    if (m_ambient_c.t_s.size() > 1)
+        SC_THREAD(environment_loop);
+}
+
+void system::environment_loop() {
+    // Ambient changes reach the plant on the electrical grid (a slow input).
+    constexpr double kelvin_offset = 273.15;
+    for (;;) {
+        sc_core::wait(sc_core::sc_time(m_step_s, sc_core::SC_SEC));
+        m_stack.sync();
+        m_stack.plant().set_ambient_k(m_ambient_c.at(sc_core::sc_time_stamp().to_seconds()) + kelvin_offset);
+    }
+}
+
+} // namespace stacksim::sim

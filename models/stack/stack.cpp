@@ -1,0 +1,74 @@
+#include "stack/stack.h"
+
+#include <stdexcept>
+
+namespace stacksim::models {
+
+stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events)
+    : sc_core::sc_module(name),
+      dc_in("dc_in"),
+      m_cfg(cfg),
+      m_events(events),
+      m_plant(cfg.plant),
+      m_chain("rs485", cfg.rs485, cfg.seed ^ 0x485u),
+      m_plant_time(sc_core::SC_ZERO_TIME) {
+    if (cfg.modules.size() != cfg.plant.n_modules)
+        throw std::invalid_argument(std::string(this->name()) + ": one battery_module_config per module is required");
+    if (!(cfg.step_s > 0))
+        throw std::invalid_argument(std::string(this->name()) + ": step_s must be positive");
+    dc_in.bind(static_cast<bus::dc_fw_if&>(*this));
+    for (std::size_t m = 0; m < cfg.plant.n_modules; ++m) {
+        const std::string mname = "m" + std::to_string(m);
+        m_modules.push_back(
+            std::make_unique<battery_module>(mname.c_str(), cfg.modules[m], m_plant, m, [this] { sync(); }, events));
+        // RS485 chain order = module order: m0 (master) port B -> m1 port A -> ...
+        m_modules.back()->controller().rs485.bind(m_chain.rs485_rx);
+    }
+    m_plant.solve_now();
+    SC_HAS_PROCESS(stack);
+    SC_THREAD(grid);
+}
+
+stack::~stack() = default;
+
+void stack::sync() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now > m_plant_time) {
+        m_plant.step((now - m_plant_time).to_seconds());
+        m_plant_time = now;
+    }
+}
+
+void stack::grid() {
+    const sc_core::sc_time dt(m_cfg.step_s, sc_core::SC_SEC);
+    if (m_on_step)
+        m_on_step(); // the initial state at t = 0
+    for (;;) {
+        sc_core::wait(dt);
+        sync();
+        if (m_on_step)
+            m_on_step();
+    }
+}
+
+void stack::dc_set_current(double current_a) {
+    sync();
+    m_plant.set_port_current(current_a);
+}
+
+void stack::dc_set_power(double power_w) {
+    sync();
+    m_plant.set_port_power(power_w);
+}
+
+double stack::dc_voltage_v() {
+    sync();
+    return m_plant.port_voltage_v();
+}
+
+double stack::dc_current_a() {
+    sync();
+    return m_plant.port_current_a();
+}
+
+} // namespace stacksim::models

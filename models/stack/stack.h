@@ -1,0 +1,72 @@
+// The battery stack: N battery modules (master m0 + subs), the plant they share (all cells
+// and the power network, numeric::stack_plant), and the RS485 chain between them.
+//
+// Time model: the plant advances on a fixed electrical grid (`step_s`) and, in between, to the
+// exact instant of every discrete change (a switch commanded by a BMS, a new inverter set-point,
+// an injected fault): every access from a module or the inverter first brings the plant to
+// "now" with the inputs that held until now, then applies the change, which acts from now on.
+// So every observer at time t (the recorder, an AFE sample, the inverter's voltage reading) sees
+// the same values -- the state at the end of the interval that ended at t -- whatever the order
+// of the processes within that instant. After each grid step the `on_step` hook runs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "battery/battery_module.h"
+#include "common/event_sink.h"
+#include "numeric/stack_plant.h"
+#include "tlm/dc_socket.h"
+#include "tlm/rs485_chain.h"
+
+namespace stacksim::models {
+
+struct stack_config {
+    num::stack_plant_config plant;
+    std::vector<battery_module_config> modules; // one per module, m0 = master
+    bus::rs485_chain_config rs485;
+    double step_s = 0.1;
+    std::uint64_t seed = 1;
+};
+
+class stack : public sc_core::sc_module, public bus::dc_fw_if {
+public:
+    bus::dc_target_socket dc_in;
+
+    stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events);
+    ~stack() override;
+
+    std::size_t n_modules() const { return m_modules.size(); }
+    battery_module& module(std::size_t m) { return *m_modules.at(m); }
+    const battery_module& module(std::size_t m) const { return *m_modules.at(m); }
+    bus::rs485_chain& rs485() { return m_chain; }
+    num::stack_plant& plant() { return m_plant; }
+    const num::stack_plant& plant() const { return m_plant; }
+
+    // Bring the plant to the present simulated time (idempotent within one instant).
+    void sync();
+    // Runs after every grid step, with the plant at the grid time.
+    void on_step(std::function<void()> f) { m_on_step = std::move(f); }
+
+    // dc_fw_if (the inverter's DC port)
+    void dc_set_current(double current_a) override;
+    void dc_set_power(double power_w) override;
+    double dc_voltage_v() override;
+    double dc_current_a() override;
+
+private:
+    void grid();
+
+    stack_config m_cfg;
+    event_sink& m_events;
+    num::stack_plant m_plant;
+    bus::rs485_chain m_chain;
+    std::vector<std::unique_ptr<battery_module>> m_modules;
+    sc_core::sc_time m_plant_time;
+    std::function<void()> m_on_step;
+};
+
+} // namespace stacksim::models

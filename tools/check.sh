@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README command (b): install what is missing, build, run every test (CTest: C++; pytest: Python).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/tools/setup/install-deps.sh"
+"$root/tools/build.sh"
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+status=0
+(cd "$root/build" && ctest --output-on-failure -j "$(nproc)") || status=$?
+PYTHONPATH="$root/build/python" /usr/bin/python3 -m pytest -q "$root/tests/python" || status=$?
+exit $status

@@ -1,0 +1,145 @@
+// stacksim command line: run | validate | describe.
+//
+// Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
+// 130 interrupted by SIGINT (outputs so far are complete and valid).
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "sim/scenario.h"
+#include "sim/simulation.h"
+#include "sim/version.h"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_sim_error = 1;
+constexpr int exit_bad_input = 2;
+constexpr int exit_interrupted = 130;
+
+std::atomic<stacksim::sim::simulation*> g_running{nullptr};
+
+extern "C" void on_sigint(int) {
+    if (auto* s = g_running.load())
+        s->request_stop();
+}
+
+void print_progress(double sim_s, double wall_s, double end_s) {
+    const double frac = end_s > 0 ? sim_s / end_s : 1.0;
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    const double ratio = wall_s > 0 ? sim_s / wall_s : 0.0;
+    const double eta = ratio > 0 ? (end_s - sim_s) / ratio : 0.0;
+    std::fprintf(stderr, "\r[%s%s] %5.1f%%  sim %.0f s  x%.0f real time  ETA %.0f s ", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), 100.0 * frac, sim_s, ratio, eta);
+}
+
+void print_summary(const nlohmann::json& s, const std::string& out) {
+    fmt::print("scenario   {} (seed {})\n", s["scenario"].get<std::string>(), s["seed"].get<std::uint64_t>());
+    fmt::print("simulated  {:.1f} s in {:.2f} s wall ({:.0f}x real time)\n", s["simulated_s"].get<double>(),
+               s["wall_s"].get<double>(), s["realtime_factor"].get<double>());
+    fmt::print("stack      {} modules, {} cells, true SoC {:.2f} %\n", s["modules"].get<int>(), s["cells"].get<int>(),
+               s["stack"]["true_soc_pct"].get<double>());
+    const auto& e = s["energy_wh"];
+    fmt::print("energy     {:.1f} Wh through the inverter port, {:.2f} Wh lost in the network, {:.2f} Wh heat in cells\n",
+               e["port"].get<double>(), e["network_loss"].get<double>(), e["cells_heat"].get<double>());
+    fmt::print("buses      CAN {} frames (load {:.3f} %), RS485 {} frames, {} collisions; {} events\n",
+               s["can"]["frames"].get<std::uint64_t>(), 100.0 * s["can"]["bus_load"].get<double>(),
+               s["rs485"]["frames"].get<std::uint64_t>(), s["rs485"]["collisions"].get<std::uint64_t>(),
+               s["events"].get<std::uint64_t>());
+    if (!out.empty())
+        fmt::print("results    {}/ (timeseries.csv, can.log, rs485.log, events.jsonl, summary.json)\n", out);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"stacksim: hardware-accurate simulator of stacked 48 V LiFePO4 batteries"};
+    app.set_version_flag("--version", std::string(stacksim::version()));
+    app.require_subcommand(1);
+
+    std::string scenario_path, out_dir;
+    std::vector<std::string> sets;
+    std::optional<std::uint64_t> seed;
+    bool quiet = false;
+
+    auto* run = app.add_subcommand("run", "Run a scenario and write its outputs");
+    run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+    run->add_option("--out", out_dir, "Output directory (created; default results/<scenario name>)");
+    run->add_option("--seed", seed, "Override the scenario's seed");
+    run->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+    run->add_flag("--quiet", quiet, "No progress bar");
+
+    auto* validate = app.add_subcommand("validate", "Check a scenario without running it");
+    validate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+    validate->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+
+    auto* describe = app.add_subcommand("describe", "List every parameter a scenario uses, with its source");
+    describe->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_bad_input;
+    }
+
+    stacksim::sim::scenario sc;
+    try {
+        sc = stacksim::sim::load_scenario(scenario_path, sets, seed ? &*seed : nullptr);
+    } catch (const std::exception& e) {
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_bad_input;
+    }
+
+    if (validate->parsed()) {
+        fmt::print("{}: valid ({} modules, {:.0f} s)\n", scenario_path, sc.stack.plant.n_modules, sc.run.duration_s);
+        return exit_ok;
+    }
+    if (describe->parsed()) {
+        for (const auto& p : sc.parameters)
+            fmt::print("{:<50} {:>14}  {}\n", p.path, p.value, p.source);
+        return exit_ok;
+    }
+
+    if (out_dir.empty())
+        out_dir = "results/" + sc.name;
+    try {
+        stacksim::sim::simulation sim(sc, out_dir);
+        g_running.store(&sim);
+        std::signal(SIGINT, on_sigint);
+        const bool interactive = !quiet && isatty(fileno(stderr));
+        const double end = sc.run.duration_s;
+        const bool completed = sim.run([&](double t, double wall) {
+            if (interactive && wall > 2.0)
+                print_progress(t, wall, end);
+        });
+        if (interactive)
+            std::fputs("\n", stderr);
+        const auto summary = sim.finish();
+        g_running.store(nullptr);
+        print_summary(summary, out_dir);
+        if (!completed) {
+            std::cerr << "stacksim: interrupted at t = " << sim.time_s() << " s; outputs so far are complete\n";
+            return exit_interrupted;
+        }
+        return exit_ok;
+    } catch (const stacksim::num::input_error& e) {
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_bad_input;
+    } catch (const std::exception& e) {
+        std::cerr << "stacksim: simulation error: " << e.what() << "\n";
+        return exit_sim_error;
+    }
+}
+
+// Debian's libsystemc exports main() and needs sc_main; this program has its own main, so
+// sc_main is never called, but the symbol must exist (systemc-style.md §8).
+extern "C" int sc_main(int, char**) { return 0; }
