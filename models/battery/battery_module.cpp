@@ -11,8 +11,10 @@ battery_module::battery_module(const sc_core::sc_module_name& name, const batter
       m_bms("bms", cfg.bms, cfg.afe, events) {
     m_afe.plant.bind(m_cells);
     m_bms.afe_out.bind(m_afe.bus_in);
-    if (m_bms.is_master())
+    if (m_bms.is_master()) {
         m_master = std::make_unique<stack_master>("master", cfg.master, m_bms, events);
+        m_can = std::make_unique<can_link>("can", cfg.can, m_bms, *m_master, events);
+    }
 }
 
 } // namespace stacksim::models

@@ -2,7 +2,8 @@
 // the master module also carries the stack logic (RS485 poller and CAN link to the inverter).
 //
 //   cells (cell_string) --plant--> afe <--TLM registers-- bms --rs485--> chain
-//                                                          \__ stack_master --can--> inverter
+//                                                          \__ stack_master (RS485 poller)
+//                                                              \__ can_link --can--> inverter
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/can_link.h"
 #include "battery/cell_string.h"
 #include "battery/stack_master.h"
 #include "common/event_sink.h"
@@ -21,6 +23,7 @@ struct battery_module_config {
     afe_config afe;
     bms_config bms;
     stack_master_config master; // used by the master module only
+    can_link_config can;        // used by the master module only
 };
 
 class battery_module : public sc_core::sc_module {
@@ -35,12 +38,15 @@ public:
     const bms& controller() const { return m_bms; }
     stack_master* master() { return m_master.get(); }
     const stack_master* master() const { return m_master.get(); }
+    can_link* can() { return m_can.get(); }
+    const can_link* can() const { return m_can.get(); }
 
 private:
     cell_string m_cells;
     afe m_afe;
     bms m_bms;
     std::unique_ptr<stack_master> m_master;
+    std::unique_ptr<can_link> m_can;
 };
 
 } // namespace stacksim::models

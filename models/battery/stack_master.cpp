@@ -20,13 +20,12 @@ double cap_by_count(const std::vector<double>& table, unsigned count, double val
 
 stack_master::stack_master(const sc_core::sc_module_name& name, const stack_master_config& cfg, bms& own,
                            event_sink& events)
-    : sc_core::sc_module(name), bus::can_host("can_tx"), m_cfg(cfg), m_own(own), m_events(events) {
+    : sc_core::sc_module(name), m_cfg(cfg), m_own(own), m_events(events) {
     for (std::uint8_t a : cfg.sub_addresses)
         m_subs.push_back({a, module_report{}, 0, false, false});
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
     SC_HAS_PROCESS(stack_master);
     SC_THREAD(poll_loop);
-    SC_THREAD(can_loop);
 }
 
 void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& d) {
@@ -170,54 +169,6 @@ void stack_master::update_aggregate() {
     a.charge_enable = a.ccl_a > 0;
     a.discharge_enable = a.dcl_a > 0;
     m_agg = a;
-}
-
-void stack_master::can_loop() {
-    const sc_core::sc_time period(m_cfg.can_period_s, sc_core::SC_SEC);
-    sc_core::wait(sc_core::sc_time(m_cfg.can_first_s, sc_core::SC_SEC));
-    for (;;) {
-        const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
-        // A fresh measurement of the master's own module, sampled at this instant.
-        sc_core::wait(m_own.measured_event());
-        update_aggregate();
-        proto::battery_can_state st;
-        st.cvl_v = m_agg.cvl_v;
-        st.ccl_a = m_agg.ccl_a;
-        st.dcl_a = m_agg.dcl_a;
-        st.dvl_v = m_agg.dvl_v;
-        st.soc_pct = m_agg.soc_pct;
-        st.soh_pct = m_agg.soh_pct;
-        st.soc_hires_pct = m_agg.soc_pct;
-        st.voltage_v = m_agg.voltage_v;
-        st.current_a = m_agg.current_a;
-        st.temp_c = m_agg.temp_c;
-        st.module_count = static_cast<std::uint8_t>(m_agg.modules_present);
-        st.charge_enable = m_agg.charge_enable;
-        st.discharge_enable = m_agg.discharge_enable;
-        const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.messages, st);
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            if (i > 0 && m_cfg.can_spacing_s > 0)
-                sc_core::wait(sc_core::sc_time(m_cfg.can_spacing_s, sc_core::SC_SEC));
-            can_send(frames[i]);
-        }
-        // Heartbeat supervision of the inverter's 0x305.
-        const double now_s = sc_core::sc_time_stamp().to_seconds();
-        if (!m_heartbeat_lost && now_s - m_last_heartbeat_s > m_cfg.heartbeat_timeout_s) {
-            m_heartbeat_lost = true;
-            m_events.event(name(), "heartbeat_lost", {{"last_0x305_s", m_last_heartbeat_s}});
-        }
-        sc_core::wait(cycle_start + period - sc_core::sc_time_stamp());
-    }
-}
-
-void stack_master::can_receive(const proto::can_frame& frame) {
-    if (frame.id == 0x305 && !frame.extended) {
-        m_last_heartbeat_s = sc_core::sc_time_stamp().to_seconds();
-        if (m_heartbeat_lost) {
-            m_heartbeat_lost = false;
-            m_events.event(name(), "heartbeat_back", {});
-        }
-    }
 }
 
 } // namespace stacksim::models

@@ -121,8 +121,10 @@ void stack_plant::step(double dt_s) {
     // fuse, switch and precharge losses go to its case.
     const network& net = m_net.net();
     const stack_index& ix = m_net.index();
-    for (Eigen::Index c = 0; c < m_bleed.size(); ++c)
-        m_cell_heat[c] = m_bleed[c] * m_bleed[c] * m_cfg.bleed_resistor_ohm;
+    // The bleed current b is held over the step (zero-order hold, like the module current), so the
+    // power the cell gives its resistor is v_end * b with v_end = e + r i from the implicit step:
+    // that keeps the energy books exact (port = cells + wiring + bleed).
+    m_cell_heat = (m_e + m_r * m_i_cell) * m_bleed;
     for (std::size_t m = 0; m < m_cfg.n_modules; ++m)
         m_module_heat[static_cast<Eigen::Index>(m)] = net.loss_w(ix.busbar[m]) + net.loss_w(ix.fuse[m]) +
                                                       net.loss_w(ix.main_switch[m]) + net.loss_w(ix.precharge_r[m]) +
@@ -140,7 +142,8 @@ void stack_plant::step(double dt_s) {
     m_energy.network_loss_j += m_net.total_loss_energy_j() - loss_before_j;
     m_energy.cell_stored_j += after.chemical_j - before.chemical_j + after.rc_field_j - before.rc_field_j;
     m_energy.cell_heat_j += after.heat_generated_j - before.heat_generated_j;
-    m_energy.cell_in_j += after.electrical_in_j - before.electrical_in_j;
+    m_energy.cell_exact_in_j += after.electrical_in_j - before.electrical_in_j;
+    m_energy.cell_in_j += ((m_e + m_r * m_i_cell) * m_i_cell).sum() * dt_s;
     m_energy.bleed_j += m_cell_heat.sum() * dt_s;
     m_time_s += dt_s;
 }

@@ -39,13 +39,21 @@ struct stack_plant_config {
 };
 
 // Energy bookkeeping since the start (J).
+//
+// Within a step the currents are held (zero-order hold) and the network is solved with the
+// cells' end-of-step voltages, so the network's books use end-of-step voltages:
+//     port_j = cell_in_j + network_loss_j + bleed_j           (exact, Tellegen)
+// The cell model integrates its own terminal power exactly within the step (RC transients
+// included): cell_exact_in_j. The difference cell_exact_in_j - cell_in_j is the time
+// discretisation error of the hold; it shrinks in proportion to the step.
 struct plant_energy {
-    double port_j = 0.0;        // delivered into the battery through the inverter port (+ = charging)
-    double cell_in_j = 0.0;     // electrical energy into the cells at their terminals
-    double cell_stored_j = 0.0; // change of the cells' stored energy (chemical + RC capacitors)
-    double cell_heat_j = 0.0;   // heat generated in the cells (ohmic + RC, reversible excluded)
-    double network_loss_j = 0.0;// dissipated in cables, contacts, busbars, switches, fuses
-    double bleed_j = 0.0;       // dissipated in balancing resistors
+    double port_j = 0.0;          // delivered into the battery through the inverter port (+ = charging)
+    double cell_in_j = 0.0;       // into the cells, sum of v_end * i * dt
+    double cell_exact_in_j = 0.0; // into the cells, exact integral of v(t) * i over each step
+    double cell_stored_j = 0.0;   // change of the cells' stored energy (chemical + RC capacitors)
+    double cell_heat_j = 0.0;     // heat generated in the cells (irreversible + reversible)
+    double network_loss_j = 0.0;  // dissipated in cables, contacts, busbars, switches, fuses
+    double bleed_j = 0.0;         // dissipated in balancing resistors
 };
 
 class stack_plant {

@@ -99,6 +99,7 @@ struct module_params {
     models::afe_config afe;
     models::bms_config bms;
     models::stack_master_config master;
+    models::can_link_config can;
     double rs485_baud = 9600, rs485_hop_m = 0.5, rs485_de_s = 1e-5, rs485_prop = 5e-9, can_bitrate = 500000;
 };
 
@@ -174,9 +175,9 @@ module_params read_module_params(const param_node& root) {
     mc.response_timeout_s = m.param("response_timeout_s", 1e-4, 60);
     mc.retries = static_cast<unsigned>(m.param("retries", 0, 10));
     mc.lost_after_misses = static_cast<unsigned>(m.param("lost_after_misses", 1, 100));
-    mc.can_period_s = m.param("can_period_s", 1e-3, 60);
-    mc.can_spacing_s = m.param("can_spacing_s", 0, 1);
-    mc.heartbeat_timeout_s = m.param("heartbeat_timeout_s", 0.1, 3600);
+    mp.can.period_s = m.param("can_period_s", 1e-3, 60);
+    mp.can.spacing_s = m.param("can_spacing_s", 0, 1);
+    mp.can.heartbeat_timeout_s = m.param("heartbeat_timeout_s", 0.1, 3600);
     for (const char* key : {"max_ccl_a_by_count", "max_dcl_a_by_count"}) {
         const param_node t = m.sourced(key);
         t.allow_only({"value", "source"});
@@ -314,6 +315,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         bm.bms.capacity_ah = capacity_ah;
         bm.bms.initial_soc = bms_soc[m];
         bm.master = mp.master;
+        bm.can = mp.can;
         for (std::size_t s = 1; s < n_modules; ++s)
             bm.master.sub_addresses.push_back(static_cast<std::uint8_t>(mp.bms.master_address + s));
         sc.stack.modules.push_back(bm);

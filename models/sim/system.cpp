@@ -11,10 +11,10 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
       m_step_s(sc.run.step_s) {
-    models::stack_master* master = m_stack.module(0).master();
-    if (!master)
+    models::can_link* link = m_stack.module(0).can();
+    if (!link)
         throw std::invalid_argument("scenario: module m0 must be the master (address = master_address)");
-    master->can_tx.bind(m_can.can_rx);
+    link->can_tx.bind(m_can.can_rx);
     m_inverter.can_tx.bind(m_can.can_rx);
     m_inverter.dc_port.bind(m_stack.dc_in);
     SC_HAS_PROCESS(system);
