@@ -1,0 +1,64 @@
+// Bolted contact (cable lug on a module terminal or on the external bus bar).
+//
+// Torque law [assumption: no public source relates torque to contact resistance; the anchors
+// are cell-and-cable-data.md §10.2]:
+//   R(tau, T) = min(r_max, r_nom (tau_nom / min(tau, tau_nom))^n) (1 + alpha (T - T_ref))
+// (over-torque gives no further gain; tau <= 0 gives r_max). tau_nom = 14 Nm at module terminals, 40 Nm on the bus bar ([4K4PRO] U2).
+// Loosening (optional): the effective torque relaxes exponentially from the torque applied at
+// the last tightening, tau(t) = tau_0 exp(-t / t_loosen); t_loosen = inf means no drift.
+#pragma once
+
+#include <limits>
+#include <string>
+
+namespace stacksim::num {
+
+enum class contact_location { terminal, busbar };
+
+const char* to_string(contact_location l);
+
+struct contact_law {
+    double nominal_torque_nm = 14.0;
+    double r_nominal_ohm = 1e-5;
+    double torque_exponent = 2.8;
+    double r_max_ohm = 5e-3;
+    double alpha_per_k = 0.00393;
+    double reference_temp_k = 293.15;
+
+    // Resistance at torque_nm and the reference temperature.
+    double r_ref_ohm(double torque_nm) const;
+    double resistance_ohm(double torque_nm, double temp_k) const {
+        return r_ref_ohm(torque_nm) * (1.0 + alpha_per_k * (temp_k - reference_temp_k));
+    }
+};
+
+class contact {
+public:
+    contact(std::string name, contact_location location, double torque_nm, const contact_law& law,
+            double loosening_time_s = std::numeric_limits<double>::infinity());
+
+    const std::string& name() const { return m_name; }
+    contact_location location() const { return m_location; }
+    const contact_law& law() const { return m_law; }
+    double applied_torque_nm() const { return m_torque0_nm; }
+    double loosening_time_s() const { return m_loosen_s; }
+    double age_s() const { return m_age_s; }
+    // Effective torque now (after loosening).
+    double torque_nm() const;
+    double resistance_ohm(double temp_k) const { return m_law.resistance_ohm(torque_nm(), temp_k); }
+
+    // (Re-)tighten to torque_nm: restarts the loosening clock (the 3-month inspection).
+    void set_torque_nm(double torque_nm);
+    void set_loosening_time_s(double t_s);
+    void advance(double dt_s) { m_age_s += dt_s; }
+
+private:
+    std::string m_name;
+    contact_location m_location;
+    contact_law m_law;
+    double m_torque0_nm;
+    double m_loosen_s;
+    double m_age_s = 0.0;
+};
+
+} // namespace stacksim::num

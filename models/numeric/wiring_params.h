@@ -1,0 +1,73 @@
+// Parameters of the stack power network, read from models/params/wiring_default.yaml: cable
+// table, contact laws, module internals, default wiring and cable/contact thermal constants.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "numeric/cable.h"
+#include "numeric/contact.h"
+#include "numeric/param_file.h"
+
+namespace stacksim::num {
+
+struct module_internals {
+    double busbar_ohm = 0.0;
+    double switch_on_ohm = 0.0;
+    double precharge_ohm = 0.0;
+    double precharge_switch_on_ohm = 0.0;
+    double fuse_ohm = 0.0;
+    double fuse_rating_a = 0.0;
+};
+
+struct wiring_defaults {
+    cable_spec inter_module;                          // daisy-chain jumpers
+    cable_spec inverter;                              // cross-section from the list below
+    std::vector<double> inverter_cross_section_mm2_by_modules;
+    cable_spec busbar_drop;                           // module to external bus bar
+    double terminal_torque_nm = 14.0;
+    double busbar_torque_nm = 40.0;
+    double loosening_time_s = 0.0;                    // 0 = none
+
+    // Inverter cable for n_modules (the list's entry n-1, or its last).
+    cable_spec inverter_for(std::size_t n_modules) const;
+};
+
+struct cable_thermal_params {
+    double copper_density_kg_per_m3 = 0.0;
+    double copper_specific_heat_j_per_kg_k = 0.0;
+    double stranding_fill = 0.0;
+    double insulation_thickness_mm = 0.0;
+    double insulation_density_kg_per_m3 = 0.0;
+    double insulation_specific_heat_j_per_kg_k = 0.0;
+    double h_w_per_m2_k = 0.0;
+    double rating_k = 0.0;
+
+    // Lumped constants of a whole cable.
+    double heat_capacity_j_per_k(const cable_spec& c) const;
+    double conductance_w_per_k(const cable_spec& c) const;
+};
+
+struct contact_thermal_params {
+    double heat_capacity_j_per_k = 0.0;
+    double conductance_w_per_k = 0.0;
+    double rating_k = 0.0;
+};
+
+struct wiring_params {
+    cable_table cables;
+    contact_law terminal;
+    contact_law busbar;
+    module_internals module;
+    wiring_defaults defaults;
+    cable_thermal_params cable_thermal;
+    contact_thermal_params contact_thermal;
+    std::vector<param_record> records; // every parameter read, with its source
+
+    const contact_law& law(contact_location l) const { return l == contact_location::terminal ? terminal : busbar; }
+
+    static wiring_params from(const param_node& root);
+    static wiring_params load_file(const std::string& path);
+};
+
+} // namespace stacksim::num
