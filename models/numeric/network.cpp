@@ -529,11 +529,11 @@ void network::fill_and_factorise() {
     for (Eigen::Index s : m_slot_pin)
         val[s] += 1.0;
     if (m_g.rows() > 0) {
-        m_solver.s->factorize(m_g);
+        m_solver.s->factorize_in_place(m_g);
         ++m_n_factorisations;
         if (m_solver.s->info() != Eigen::Success)
             throw network_error("network: factorisation failed (matrix not positive definite)");
-        m_dinv = m_solver.s->vectorD().cwiseInverse();
+        m_dinv = m_solver.s->diagonal().cwiseInverse();
     }
 }
 

@@ -11,9 +11,19 @@
 //
 // Every conductive element is a conductance g = 1/r (sources as Norton equivalents), so the
 // nodal matrix G (ground row/column removed) is symmetric positive definite on every component
-// that reaches ground: it is factorised with Eigen's SimplicialLDLT. The sparsity pattern is
-// analysed (AMD ordering + symbolic factorisation) only when the topology changes (an element is
-// added, a switch opens or closes); a solve after value changes only refactorises numerically.
+// that reaches ground: it is factorised with Eigen's SimplicialLDLT. On a topology change (an
+// element is added, a switch opens or closes) the network is analysed once:
+//   * series reduction: dangling elements (leading to a node nothing else touches) carry no
+//     current and leave the matrix; chains of elements through nodes with exactly two elements
+//     become one Thevenin branch (sum of r, signed sum of e) between "terminal" nodes (ground,
+//     port terminals, nodes with 3+ elements). A 16-module loop stack (162 nodes) gives 31 rows.
+//   * AMD ordering of the reduced matrix, assembled directly in that order (upper triangle),
+//     and Eigen's symbolic factorisation.
+// A solve after value changes only sums the chains, refactorises numerically and solves.
+// One step of iterative refinement (correction kept apart from the voltages) brings the KCL
+// residual from ~eps * |G| |v| (~1e-9 A with 10 uOhm contacts at 50 V) to ~1e-13 A. Currents of
+// chain elements are their chain's current (KCL exact inside chains); voltages inside chains
+// are walked from the chain's start.
 //
 // Power port (at most one): with the port current i the solution is V = V0 + i z, where V0 solves
 // the network with the port open and z the unit-current response (two solves on one
@@ -136,13 +146,17 @@ public:
 
     // Nodes of components without a conductive path to ground (last solve).
     const std::vector<node_id>& floating_nodes() const { return m_floating; }
-    bool is_floating(node_id n) const { return m_component[n] != m_component[ground]; }
-    bool same_component(node_id a, node_id b) const { return m_component[a] == m_component[b]; }
+    bool is_floating(node_id n) const { return n < m_component.size() && m_component[n] != m_component[ground]; }
+    bool same_component(node_id a, node_id b) const {
+        return a < m_component.size() && b < m_component.size() && m_component[a] == m_component[b];
+    }
 
     // Counters: symbolic analyses (pattern + ordering) and numeric factorisations.
     std::size_t symbolic_analyses() const { return m_n_analyses; }
     std::size_t factorisations() const { return m_n_factorisations; }
-    // Non-zeros of the matrix (upper triangle) and of its LDLT factor L (strictly lower).
+    // Rows of the reduced nodal matrix (terminal nodes, see the series reduction), its non-zeros
+    // (upper triangle) and those of its LDLT factor L (strictly lower).
+    std::size_t matrix_rows() const { return static_cast<std::size_t>(m_g.rows()); }
     std::size_t matrix_nonzeros() const { return static_cast<std::size_t>(m_g.nonZeros()); }
     std::size_t factor_nonzeros() const;
 
@@ -197,7 +211,12 @@ private:
     Eigen::SparseMatrix<double> m_g;
     // Eigen's solvers cannot be copied: a copied network gets a fresh solver and re-analyses.
     struct solver_box {
-        using solver = Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Upper, Eigen::NaturalOrdering<int>>;
+        // The matrix is assembled in AMD order as an upper triangle, so the factorisation can
+        // run on it directly (Eigen's factorize() would allocate an empty temporary each call).
+        struct solver : Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Upper, Eigen::NaturalOrdering<int>> {
+            void factorize_in_place(const Eigen::SparseMatrix<double>& a) { this->template factorize_preordered<true>(a); }
+            const Eigen::VectorXd& diagonal() const { return this->m_diag; } // vectorD() copies
+        };
         std::unique_ptr<solver> s = std::make_unique<solver>();
         bool analysed = false;
         solver_box() = default;

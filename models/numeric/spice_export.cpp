@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -29,9 +30,14 @@ std::string unique(std::string s, std::set<std::string>& used) {
     }
 }
 
+// Shortest of %.15g .. %.17g that reads back as the same double.
 std::string num(double v) {
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    for (int prec = 15; prec <= 17; ++prec) {
+        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (std::strtod(buf, nullptr) == v)
+            break;
+    }
     return buf;
 }
 

@@ -5,6 +5,7 @@
 // (its resistance, on the pos side); a port (current or power) as an I device carrying the
 // solved current; an open switch only as a comment. Before every element one comment line
 //   * I(<element name>) = <current in A, + from the element's first node to its second>
+// (numbers: the shortest of %.15g..%.17g that reads back exactly)
 // and the device line(s) follow it. Node 0 is ground; other node and device names are the
 // stacksim names lower-cased with every character outside [a-z0-9_] turned into '_' (made unique
 // with a suffix if needed). Components without a path to ground (floating) are tied to ground

@@ -65,8 +65,7 @@ wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
         s.topology = parse_wiring_topology(node.at("topology").as_choice({"same_side", "loop", "busbar", "explicit"}));
     if (node.has("port"))
         s.port = node.at("port").as_choice({"current", "power"}) == "power" ? port_mode::power : port_mode::current;
-    // Partial cable specs: unspecified fields keep the defaults of wiring_params (marked NaN here
-    // and completed by stack_network), so read them as overrides.
+    // Partial cable specs: unspecified fields keep the defaults of wiring_params.
     auto partial = [](const param_node& n) {
         n.allow_only({"length_m", "cross_section_mm2", "class"});
         cable_override o;
@@ -78,20 +77,12 @@ wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
             o.cls = parse_conductor_class(n.at("class").as_choice({"class2", "class5", "class5_tinned", "ideal"}));
         return o;
     };
-    auto to_spec = [](const cable_override& o) {
-        cable_spec c;
-        c.length_m = o.length_m.value_or(std::numeric_limits<double>::quiet_NaN());
-        c.cross_section_mm2 = o.cross_section_mm2.value_or(std::numeric_limits<double>::quiet_NaN());
-        c.cls = o.cls.value_or(conductor_class::class5);
-        return c;
-    };
-    // Group defaults: stored as full specs; missing fields (NaN) are filled from the parameters.
     if (auto n = node.find("inter_module_cable"))
-        s.inter_module = to_spec(partial(*n));
+        s.inter_module = partial(*n);
     if (auto n = node.find("inverter_cable"))
-        s.inverter = to_spec(partial(*n));
+        s.inverter = partial(*n);
     if (auto n = node.find("busbar_cable"))
-        s.busbar_drop = to_spec(partial(*n));
+        s.busbar_drop = partial(*n);
     if (auto n = node.find("cables")) {
         for (const std::string& k : n->keys())
             s.cables[k] = partial(n->at(k));
@@ -166,14 +157,13 @@ stack_network::stack_network(const wiring_spec& spec, const wiring_params& param
     m_cable_over = spec.cables;
     m_contact_over = spec.contacts;
     const wiring_defaults& d = params.defaults;
-    auto complete = [](const std::optional<cable_spec>& o, const cable_spec& def) {
-        if (!o)
-            return def;
-        cable_spec c = *o;
-        if (std::isnan(c.length_m))
-            c.length_m = def.length_m;
-        if (std::isnan(c.cross_section_mm2))
-            c.cross_section_mm2 = def.cross_section_mm2;
+    auto complete = [](const cable_override& o, cable_spec c) {
+        if (o.length_m)
+            c.length_m = *o.length_m;
+        if (o.cross_section_mm2)
+            c.cross_section_mm2 = *o.cross_section_mm2;
+        if (o.cls)
+            c.cls = *o.cls;
         return c;
     };
 

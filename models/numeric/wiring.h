@@ -72,9 +72,10 @@ struct wiring_spec {
     wiring_topology topology = wiring_topology::loop;
     std::size_t n_modules = 1; // explicit: must equal the number of module elements
     port_mode port = port_mode::current;
-    std::optional<cable_spec> inter_module; // default: wiring_params::defaults
-    std::optional<cable_spec> inverter;
-    std::optional<cable_spec> busbar_drop;
+    // Group defaults; empty fields keep wiring_params::defaults.
+    cable_override inter_module; // daisy-chain jumpers
+    cable_override inverter;     // inverter cables (default cross-section by module count)
+    cable_override busbar_drop;  // module <-> bus bar cables
     std::map<std::string, cable_override> cables;     // by cable name
     std::map<std::string, contact_override> contacts; // by contact name
     std::vector<explicit_element> elements;           // explicit topology

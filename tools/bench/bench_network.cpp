@@ -49,6 +49,7 @@ void run(benchmark::State& state, wiring_topology t, port_mode port) {
     }
     state.counters["nodes"] = static_cast<double>(s.net().n_nodes());
     state.counters["elements"] = static_cast<double>(s.net().n_elements());
+    state.counters["rows"] = static_cast<double>(s.net().matrix_rows());
     state.counters["nnz_L"] = static_cast<double>(s.net().factor_nonzeros());
     state.counters["analyses"] = static_cast<double>(s.net().symbolic_analyses());
 }
