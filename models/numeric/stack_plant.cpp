@@ -177,4 +177,13 @@ double stack_plant::stack_soc() const {
 
 double stack_plant::kcl_residual_a() const { return m_net.max_kcl_residual_a(); }
 
+double stack_plant::network_loss_w() const {
+    const network& net = m_net.net();
+    double w = 0.0;
+    for (std::size_t e = 0; e < net.n_elements(); ++e)
+        if (net.kind(e) != element_kind::source)
+            w += net.loss_w(e);
+    return w;
+}
+
 } // namespace stacksim::num

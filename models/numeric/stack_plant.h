@@ -93,6 +93,7 @@ public:
     double module_soc(std::size_t m) const;      // capacity-weighted mean of its cells
     double stack_soc() const;
     double kcl_residual_a() const;               // max |sum of currents| over all nodes
+    double network_loss_w() const;               // cables, contacts, busbars, switches, fuses now
 
     const cell_array& cells() const { return m_cells; }
     cell_array& cells() { return m_cells; }

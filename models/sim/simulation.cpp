@@ -100,6 +100,9 @@ void simulation::build_recorder() {
     add("inverter.ccl_a", [&inv] { return inv.view().ccl_a; });
     add("inverter.dcl_a", [&inv] { return inv.view().dcl_a; });
     add("inverter.cvl_v", [&inv] { return inv.view().cvl_v; });
+    // CAN link and inverter state (issue #6, docs/outputs.md).
+    add("inverter.standby", [&inv] { return inv.standby() ? 1.0 : 0.0; });
+    add("stack.heartbeat_lost", [&st] { return st.module(0).can()->heartbeat_lost() ? 1.0 : 0.0; });
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);
         const models::bms& b = st.module(m).controller();
@@ -118,6 +121,25 @@ void simulation::build_recorder() {
             add(c + ".temp_c", [&plant, m, k] { return plant.cell_temp_k(m, k) - kelvin_offset; });
         }
     }
+    // Power network: each cable and contact (current, loss, temperature), module shares, imbalance.
+    const num::stack_network& pn = plant.power_network();
+    for (std::size_t k = 0; k < pn.cables().size(); ++k) {
+        const std::string c = "stack." + pn.cables()[k].name();
+        const auto e = pn.index().cable_elements[k];
+        add(c + ".current_a", [&pn, e] { return pn.net().current_a(e); });
+        add(c + ".loss_w", [&pn, e] { return pn.net().loss_w(e); });
+        add(c + ".temp_c", [&pn, k] { return pn.cable_temp_k(k) - kelvin_offset; });
+    }
+    for (std::size_t k = 0; k < pn.contacts().size(); ++k) {
+        const std::string c = "stack." + pn.contacts()[k].name();
+        const auto e = pn.index().contact_elements[k];
+        add(c + ".loss_w", [&pn, e] { return pn.net().loss_w(e); });
+        add(c + ".temp_c", [&pn, k] { return pn.contact_temp_k(k) - kelvin_offset; });
+    }
+    for (std::size_t m = 0; m < plant.n_modules(); ++m)
+        add("stack.m" + std::to_string(m) + ".share_pct", [&pn, m] { return 100.0 * pn.module_share(m); });
+    add("stack.imbalance_pct", [&pn] { return 100.0 * pn.imbalance(); });
+    add("stack.network_loss_w", [&plant] { return plant.network_loss_w(); });
     m_data.assign(m_columns.size(), {});
     m_row.assign(m_columns.size(), 0.0);
     if (m_out)
@@ -125,6 +147,14 @@ void simulation::build_recorder() {
 }
 
 void simulation::record() {
+    // Every grid step: extremes for the summary, whether or not this step is recorded.
+    const num::stack_plant& plant = m_top->battery().plant();
+    const auto& temps = plant.power_network().thermal().temp_k();
+    if (m_max_branch_temp_k.size() != static_cast<std::size_t>(temps.size()))
+        m_max_branch_temp_k.assign(static_cast<std::size_t>(temps.size()), 0.0);
+    for (Eigen::Index k = 0; k < temps.size(); ++k)
+        m_max_branch_temp_k[static_cast<std::size_t>(k)] = std::max(m_max_branch_temp_k[static_cast<std::size_t>(k)], temps[k]);
+    m_max_kcl_a = std::max(m_max_kcl_a, plant.kcl_residual_a());
     if (m_step_count++ % m_sc.run.record_every != 0)
         return;
     const double t = time_s();
@@ -202,6 +232,8 @@ nlohmann::json simulation::finish() {
     j["rows"] = m_times.size();
     j["events"] = m_events;
     j["energy_wh"] = {{"port", e.port_j / 3600.0},
+                      {"cells_in", e.cell_in_j / 3600.0},
+                      {"cells_exact_in", e.cell_exact_in_j / 3600.0},
                       {"cells_stored", e.cell_stored_j / 3600.0},
                       {"cells_heat", e.cell_heat_j / 3600.0},
                       {"network_loss", e.network_loss_j / 3600.0},
@@ -216,6 +248,32 @@ nlohmann::json simulation::finish() {
                         {"true_soc_pct", 100.0 * plant.module_soc(m)},
                         {"switch_closed", plant.switch_closed(m)}});
     j["stack"] = {{"true_soc_pct", 100.0 * plant.stack_soc()}, {"modules", mods}};
+    const num::stack_network& pn = plant.power_network();
+    nlohmann::ordered_json branches = nlohmann::ordered_json::array();
+    for (std::size_t k = 0; k < pn.cables().size(); ++k) {
+        const auto el = pn.index().cable_elements[k];
+        branches.push_back({{"name", pn.cables()[k].name()},
+                            {"kind", "cable"},
+                            {"energy_lost_wh", pn.loss_energy_j()[static_cast<Eigen::Index>(el)] / 3600.0},
+                            {"max_temp_c", m_max_branch_temp_k[k] - kelvin_offset},
+                            {"rating_c", pn.thermal().rating_k()[static_cast<Eigen::Index>(k)] - kelvin_offset},
+                            {"over_rating", m_max_branch_temp_k[k] > pn.thermal().rating_k()[static_cast<Eigen::Index>(k)]}});
+    }
+    for (std::size_t k = 0; k < pn.contacts().size(); ++k) {
+        const auto el = pn.index().contact_elements[k];
+        const std::size_t t = pn.cables().size() + k;
+        branches.push_back({{"name", pn.contacts()[k].name()},
+                            {"kind", "contact"},
+                            {"torque_nm", pn.contacts()[k].torque_nm()},
+                            {"energy_lost_wh", pn.loss_energy_j()[static_cast<Eigen::Index>(el)] / 3600.0},
+                            {"max_temp_c", m_max_branch_temp_k[t] - kelvin_offset},
+                            {"rating_c", pn.thermal().rating_k()[static_cast<Eigen::Index>(t)] - kelvin_offset},
+                            {"over_rating", m_max_branch_temp_k[t] > pn.thermal().rating_k()[static_cast<Eigen::Index>(t)]}});
+    }
+    j["network"] = {{"topology", num::to_string(pn.topology())},
+                    {"energy_lost_wh", e.network_loss_j / 3600.0},
+                    {"max_kcl_residual_a", m_max_kcl_a},
+                    {"branches", branches}};
     m_summary = j;
     if (m_out) {
         m_out->flush();

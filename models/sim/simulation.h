@@ -65,6 +65,8 @@ private:
     std::vector<std::vector<double>> m_data; // per column
     std::vector<double> m_row;               // scratch
     unsigned m_step_count = 0;
+    std::vector<double> m_max_branch_temp_k; // per cable, then per contact
+    double m_max_kcl_a = 0.0;
     std::size_t m_events = 0;
     std::atomic<bool> m_stop{false};
     std::chrono::steady_clock::time_point m_wall_start;

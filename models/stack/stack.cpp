@@ -36,7 +36,21 @@ void stack::sync() {
     if (now > m_plant_time) {
         m_plant.step((now - m_plant_time).to_seconds());
         m_plant_time = now;
+        report_ratings();
     }
+}
+
+void stack::report_ratings() {
+    // A cable or contact above its temperature rating (insulation class): the manual's "damage
+    // and injury" warning made visible.
+    constexpr double kelvin_offset = 273.15;
+    const num::branch_thermal& th = m_plant.power_network().thermal();
+    for (std::size_t k : th.crossed_up())
+        m_events.event(std::string(name()) + "." + th.name(k), "over_temperature",
+                       {{"temp_c", th.temp_k(k) - kelvin_offset}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - kelvin_offset}});
+    for (std::size_t k : th.crossed_down())
+        m_events.event(std::string(name()) + "." + th.name(k), "temperature_normal",
+                       {{"temp_c", th.temp_k(k) - kelvin_offset}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - kelvin_offset}});
 }
 
 void stack::grid() {

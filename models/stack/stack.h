@@ -59,6 +59,7 @@ public:
 
 private:
     void grid();
+    void report_ratings();
 
     stack_config m_cfg;
     event_sink& m_events;

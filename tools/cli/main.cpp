@@ -1,4 +1,4 @@
-// stacksim command line: run | validate | describe.
+// stacksim command line: run | validate | describe | netlist.
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
 // 130 interrupted by SIGINT (outputs so far are complete and valid).
@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,7 +15,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "numeric/spice_export.h"
 #include "sim/scenario.h"
+#include "sim/system.h"
 #include "sim/simulation.h"
 #include "sim/version.h"
 
@@ -85,6 +88,14 @@ int main(int argc, char** argv) {
     auto* describe = app.add_subcommand("describe", "List every parameter a scenario uses, with its source");
     describe->add_option("scenario", scenario_path, "Scenario YAML file")->required();
 
+    double netlist_at_s = 0.0;
+    std::string netlist_out;
+    auto* netlist = app.add_subcommand("netlist", "Write the power network as solved at a time, as a SPICE netlist");
+    netlist->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+    netlist->add_option("--at", netlist_at_s, "Simulated time of the snapshot, s")->required();
+    netlist->add_option("--out", netlist_out, "Netlist file (default: standard output)");
+    netlist->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -100,6 +111,14 @@ int main(int argc, char** argv) {
     }
 
     if (validate->parsed()) {
+        // Elaborate too (no files, no time): an impossible topology or a wrong cable or contact
+        // name is refused here as well.
+        try {
+            stacksim::sim::simulation probe(sc, "");
+        } catch (const std::exception& e) {
+            std::cerr << "stacksim: " << scenario_path << ": " << e.what() << "\n";
+            return exit_bad_input;
+        }
         fmt::print("{}: valid ({} modules, {:.0f} s)\n", scenario_path, sc.stack.plant.n_modules, sc.run.duration_s);
         return exit_ok;
     }
@@ -107,6 +126,34 @@ int main(int argc, char** argv) {
         for (const auto& p : sc.parameters)
             fmt::print("{:<50} {:>14}  {}\n", p.path, p.value, p.source);
         return exit_ok;
+    }
+
+    if (netlist->parsed()) {
+        if (netlist_at_s < 0 || netlist_at_s > sc.run.duration_s) {
+            std::cerr << "stacksim: --at must be within the scenario's 0 .. " << sc.run.duration_s << " s\n";
+            return exit_bad_input;
+        }
+        try {
+            stacksim::sim::simulation sim(sc, "");
+            sim.run_until(netlist_at_s);
+            sim.top().battery().sync();
+            const std::string title = sc.name + " at t = " + std::to_string(sim.time_s()) +
+                                      " s (stacksim; currents of the step that ended then)";
+            const std::string text = stacksim::num::spice_netlist(sim.top().battery().plant().power_network().net(), title);
+            if (netlist_out.empty()) {
+                std::cout << text;
+            } else {
+                std::ofstream f(netlist_out);
+                if (!(f << text)) {
+                    std::cerr << "stacksim: cannot write " << netlist_out << "\n";
+                    return exit_sim_error;
+                }
+            }
+            return exit_ok;
+        } catch (const std::exception& e) {
+            std::cerr << "stacksim: simulation error: " << e.what() << "\n";
+            return exit_sim_error;
+        }
     }
 
     if (out_dir.empty())
