@@ -3,20 +3,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "py_util.h"
 #include "numeric/cell_params.h"
 #include "numeric/cell_simulation.h"
 
 namespace py = pybind11;
 
 namespace stacksim::py_bind {
-
-namespace {
-py::array_t<double> to_numpy(const std::vector<double>& v) {
-    py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), a.mutable_data());
-    return a;
-}
-} // namespace
 
 void bind_cell(py::module_& m) {
     m.def(

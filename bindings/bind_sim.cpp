@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "py_util.h"
 #include "numeric/param_file.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
@@ -13,12 +14,6 @@ namespace py = pybind11;
 namespace stacksim::py_bind {
 
 namespace {
-
-py::array_t<double> to_numpy(const std::vector<double>& v) {
-    py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), a.mutable_data());
-    return a;
-}
 
 std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const std::string& yaml_text,
                                                  const std::vector<std::string>& set, std::optional<std::uint64_t> seed,
