@@ -3,6 +3,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "sim/simulation.h"
 #include "sim/system.h"
 
@@ -10,8 +13,130 @@ namespace py = pybind11;
 
 namespace stacksim::py_bind {
 
+namespace {
+
+models::battery_module& module(sim::simulation& s, std::size_t m) {
+    if (m >= s.top().battery().n_modules())
+        throw py::index_error("no module m" + std::to_string(m));
+    return s.top().battery().module(m);
+}
+
+models::stack_master& master(sim::simulation& s) {
+    models::stack_master* p = s.top().battery().module(0).master();
+    if (!p)
+        throw std::runtime_error("module m0 has no stack master");
+    return *p;
+}
+
+py::list channel_names(std::uint32_t bits) {
+    py::list out;
+    for (std::size_t ch = 0; ch < models::n_prot_channels; ++ch)
+        if (bits & models::bms::flag(static_cast<models::prot_channel>(ch)))
+            out.append(models::prot_channel_name(static_cast<models::prot_channel>(ch)));
+    if (bits & models::bms::prot_short_circuit)
+        out.append("short_circuit");
+    return out;
+}
+
+} // namespace
+
 void bind_bms(py::module_& m) {
-    (void)m;
+    m.def("rs485_set_hop_cut",
+          [](sim::simulation& s, std::size_t hop, bool cut) {
+              auto& chain = s.top().battery().rs485();
+              if (hop + 1 >= chain.n_nodes())
+                  throw py::index_error("no hop " + std::to_string(hop));
+              chain.set_hop_cut(hop, cut);
+          },
+          py::arg("sim"), py::arg("hop"), py::arg("cut"),
+          "Cut (True) or repair the RS485 cable of hop `hop` (between module m<hop> port B and m<hop+1> port A).");
+    m.def("rs485_corrupt_next", [](sim::simulation& s, unsigned n) { s.top().battery().rs485().corrupt_next(n); },
+          py::arg("sim"), py::arg("n_frames"), "Flip one bit of one character in each of the next n frames.");
+    m.def("rs485_stats",
+          [](sim::simulation& s) {
+              auto& chain = s.top().battery().rs485();
+              py::dict d;
+              d["frames"] = chain.frames();
+              d["collisions"] = chain.collisions();
+              d["master_rejected"] = master(s).rs485_rejected();
+              py::list subs;
+              for (std::size_t k = 0; k < s.top().battery().n_modules(); ++k) {
+                  const auto& b = s.top().battery().module(k).controller();
+                  py::dict n;
+                  n["rejected"] = b.rs485_rejected();
+                  n["answered"] = b.rs485_answered();
+                  subs.append(n);
+              }
+              d["modules"] = subs;
+              return d;
+          },
+          py::arg("sim"), "Frame, collision and rejection counters of the chain and every module.");
+    m.def("bms_state",
+          [](sim::simulation& s, std::size_t mod) {
+              const auto& r = module(s, mod).controller().report();
+              py::dict d;
+              d["address"] = r.address;
+              d["powered"] = r.powered;
+              d["joined"] = r.joined;
+              d["master_lost"] = r.master_lost;
+              d["switch_closed"] = r.switch_closed;
+              d["protection"] = r.protection;
+              d["protection_bits"] = r.protection_bits;
+              d["warning_bits"] = r.warning_bits;
+              d["protections"] = channel_names(r.protection_bits);
+              d["warnings"] = channel_names(r.warning_bits);
+              d["sensor_faults"] = r.sensor_faults;
+              d["soc"] = r.soc;
+              d["voltage_v"] = r.voltage_v;
+              d["current_a"] = r.current_a;
+              d["cvl_v"] = r.cvl_v;
+              d["ccl_a"] = r.ccl_a;
+              d["dcl_a"] = r.dcl_a;
+              d["charge_enable"] = r.charge_enable;
+              d["discharge_enable"] = r.discharge_enable;
+              d["time_s"] = r.time_s;
+              return d;
+          },
+          py::arg("sim"), py::arg("module"), "The BMS's view of module m<module> (its last measurement).");
+    m.def("master_state",
+          [](sim::simulation& s) {
+              auto& ms = master(s);
+              const auto& a = ms.aggregate();
+              py::dict d;
+              d["modules_present"] = a.modules_present;
+              d["modules_protected"] = a.modules_protected;
+              d["cluster_stop"] = a.cluster_stop;
+              d["ccl_a"] = a.ccl_a;
+              d["dcl_a"] = a.dcl_a;
+              d["cvl_v"] = a.cvl_v;
+              py::list lost, joined;
+              for (std::size_t k = 0; k < ms.n_subs(); ++k) {
+                  lost.append(ms.sub_lost(k));
+                  joined.append(ms.sub_joined(k));
+              }
+              d["sub_lost"] = lost;     // chain order: Sub#1 = m1, ...
+              d["sub_joined"] = joined;
+              return d;
+          },
+          py::arg("sim"), "The master's aggregate and its view of every sub (chain order).");
+    m.def("bms_set_powered", [](sim::simulation& s, std::size_t mod, bool on) { module(s, mod).controller().set_powered(on); },
+          py::arg("sim"), py::arg("module"), py::arg("on"),
+          "Switch module m<module>'s BMS off (its switch opens; no measurement, RS485 or CAN) or on.");
+    m.def("afe_set_open_wire",
+          [](sim::simulation& s, std::size_t mod, std::size_t cell, bool open) {
+              module(s, mod).front_end().set_open_wire(cell, open);
+          },
+          py::arg("sim"), py::arg("module"), py::arg("cell"), py::arg("open"), "Open (or repair) a cell sense wire.");
+    m.def("afe_set_ntc_stuck",
+          [](sim::simulation& s, std::size_t mod, std::size_t sensor, bool stuck) {
+              module(s, mod).front_end().set_ntc_stuck(sensor, stuck);
+          },
+          py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("stuck"), "Freeze an NTC at its last reading.");
+    m.def("afe_set_ntc_drift",
+          [](sim::simulation& s, std::size_t mod, std::size_t sensor, double k_per_s) {
+              module(s, mod).front_end().set_ntc_drift(sensor, k_per_s);
+          },
+          py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("k_per_s"), "Let an NTC drift (K/s from now).");
 }
 
 } // namespace stacksim::py_bind

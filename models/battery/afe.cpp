@@ -30,7 +30,46 @@ afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
         throw std::invalid_argument(std::string(this->name()) + ": cells must be 1..32");
     bus_in.register_b_transport(this, &afe::b_transport);
     SC_HAS_PROCESS(afe);
-    SC_THREAD(conversion);
+    SC_METHOD(reset_outputs); // runs once at time 0: drivers off, as after power-on reset
+    SC_METHOD(sc_check);
+    sensitive << m_sc_check;
+    dont_initialize();
+    SC_METHOD(sc_trip);
+    sensitive << m_sc_trip;
+    dont_initialize();
+}
+
+// The comparator sees the shunt current continuously; the plant's current only changes at
+// discrete instants (load steps, switch changes), so evaluating it at those instants is exact:
+// the trip happens sc_delay_s after the crossing unless the current fell back below before.
+void afe::sc_check() {
+    if (m_sc_latched || !(m_drive & 1u))
+        return;
+    const bool over = std::abs(plant->module_current_a()) >= m_cfg.sc_threshold_a;
+    if (over && !m_sc_pending) {
+        m_sc_pending = true;
+        m_sc_trip.notify(sc_core::sc_time(m_cfg.sc_delay_s, sc_core::SC_SEC));
+    } else if (!over && m_sc_pending) {
+        m_sc_pending = false;
+        m_sc_trip.cancel();
+    }
+}
+
+void afe::reset_outputs() {
+    m_drive = 0;
+    m_balance = 0;
+    plant->set_switch(false);
+    plant->set_precharge(false);
+    plant->set_balancing(0);
+}
+
+void afe::sc_trip() {
+    if (!m_sc_pending)
+        return;
+    m_sc_pending = false;
+    m_sc_latched = true;
+    m_drive &= ~1u;
+    plant->set_switch(false);
 }
 
 double afe::ntc_counts_to_temp_k(std::uint32_t counts, const afe_config& cfg) {
@@ -66,11 +105,15 @@ void afe::set_ntc_drift(std::size_t sensor, double k_per_s) {
     m_ntc_drift_since_s.at(sensor) = sc_core::sc_time_stamp().to_seconds();
 }
 
-void afe::conversion() {
-    for (;;) {
-        sc_core::wait(m_start);
+// CTRL.START: sample-and-hold now; the results are published `conversion_time_s` later, on
+// the first register access at or after that instant (settle()): no process, no delta cycle, so
+// a read exactly conversion_time_s after START always sees the new results.
+void afe::start_conversion() {
+    {
         m_busy = true;
         m_ready = false;
+        m_due = sc_core::sc_time_stamp() + sc_core::sc_time(m_cfg.conversion_time_s, sc_core::SC_SEC);
+        sc_check();
         // Sample-and-hold at the start of the conversion.
         std::vector<double> cell_v(m_cfg.cells);
         for (std::size_t k = 0; k < m_cfg.cells; ++k)
@@ -108,15 +151,23 @@ void afe::conversion() {
             t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
             ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);
         }
-        sc_core::wait(sc_core::sc_time(m_cfg.conversion_time_s, sc_core::SC_SEC));
-        m_cell_counts = cells;
-        m_module_counts = module;
-        m_current_counts = current;
-        m_ntc_counts = ntc;
-        ++m_samples;
-        m_busy = false;
-        m_ready = true;
+        m_pending_cells = cells;
+        m_pending_module = module;
+        m_pending_current = current;
+        m_pending_ntc = ntc;
     }
+}
+
+void afe::settle() {
+    if (!m_busy || sc_core::sc_time_stamp() < m_due)
+        return;
+    m_cell_counts = m_pending_cells;
+    m_module_counts = m_pending_module;
+    m_current_counts = m_pending_current;
+    m_ntc_counts = m_pending_ntc;
+    ++m_samples;
+    m_busy = false;
+    m_ready = true;
 }
 
 std::uint32_t afe::read_reg(std::uint32_t addr) const {
@@ -128,6 +179,7 @@ std::uint32_t afe::read_reg(std::uint32_t addr) const {
     case REG_BALANCE: return m_balance;
     case REG_DRIVE: return m_drive;
     case REG_OPEN_WIRE: return m_open_wire;
+    case REG_FAULT: return m_sc_latched ? 1u : 0u;
     case REG_MODULE_V: return m_module_counts;
     case REG_CURRENT: return static_cast<std::uint32_t>(m_current_counts);
     default: break;
@@ -142,18 +194,25 @@ std::uint32_t afe::read_reg(std::uint32_t addr) const {
 void afe::write_reg(std::uint32_t addr, std::uint32_t value) {
     switch (addr) {
     case REG_CTRL:
-        if ((value & 1u) && !m_busy)
-            m_start.notify(sc_core::SC_ZERO_TIME);
+        if ((value & 1u) && !m_busy) {
+            start_conversion();
+        }
         break;
     case REG_BALANCE:
         m_balance = value & ((m_cfg.cells >= 32) ? 0xFFFFFFFFu : ((1u << m_cfg.cells) - 1u));
         plant->set_balancing(m_balance);
         break;
+    case REG_FAULT:
+        if (value & 1u)
+            m_sc_latched = false;
+        break;
     case REG_DRIVE: {
         const std::uint32_t changed = m_drive ^ value;
         m_drive = value & 3u;
-        if (changed & 1u)
+        if (changed & 1u) {
             plant->set_switch(m_drive & 1u);
+            m_sc_check.notify(sc_core::SC_ZERO_TIME);
+        }
         if (changed & 2u)
             plant->set_precharge(m_drive & 2u);
         break;
@@ -169,6 +228,7 @@ void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
+    settle();
     std::uint32_t* data = reinterpret_cast<std::uint32_t*>(tx.get_data_ptr());
     if (tx.is_read())
         *data = read_reg(addr);

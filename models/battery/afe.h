@@ -37,6 +37,10 @@ struct afe_config {
     double ntc_pullup_ohm = 10e3;
     unsigned ntc_adc_bits = 12;
     double conversion_time_s = 2e-3;
+    // Hardware short-circuit comparator on the shunt: |I| >= sc_threshold_a for sc_delay_s opens
+    // the switch by itself and latches REG_FAULT.SC (the BMS clears it by writing 1).
+    double sc_threshold_a = 500.0;
+    double sc_delay_s = 200e-6;
     std::uint64_t seed = 1;
 };
 
@@ -51,6 +55,7 @@ public:
         REG_BALANCE = 0x010,   // RW: bit k = bleed switch of cell k
         REG_DRIVE = 0x014,     // RW: bit0 main switch, bit1 precharge
         REG_OPEN_WIRE = 0x018, // R: bit k = open sense wire detected on cell k
+        REG_FAULT = 0x01C,     // R: bit0 SC = short-circuit comparator tripped (latched); W1C
         REG_CELL0 = 0x020,     // R: cell k at 0x020 + 4k, counts of cell_lsb_v
         REG_MODULE_V = 0x0A0,  // R: module voltage, counts of module_lsb_v
         REG_CURRENT = 0x0A4,   // R: signed counts of current_lsb_a, + = charging
@@ -67,6 +72,11 @@ public:
     std::size_t n_ntc() const { return (m_cfg.cells + m_cfg.cells_per_ntc - 1) / m_cfg.cells_per_ntc; }
     const afe_config& config() const { return m_cfg; }
 
+    // The shunt current may have changed now (a load step): evaluate the short-circuit
+    // comparator at this instant. The comparator is also evaluated at every conversion start.
+    void current_changed() { m_sc_check.notify(sc_core::SC_ZERO_TIME); }
+    bool short_circuit_latched() const { return m_sc_latched; }
+
     // Fault injection.
     void set_open_wire(std::size_t cell, bool open);
     void set_ntc_stuck(std::size_t sensor, bool stuck);
@@ -78,14 +88,22 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
-    void conversion();
+    void start_conversion();
+    void settle();
     std::uint32_t read_reg(std::uint32_t addr) const;
     void write_reg(std::uint32_t addr, std::uint32_t value);
     double noise(double sigma);
+    void sc_check();
+    void reset_outputs();
+    void sc_trip();
 
     afe_config m_cfg;
     std::mt19937_64 m_rng;
-    sc_core::sc_event m_start;
+    sc_core::sc_time m_due;
+    std::vector<std::uint32_t> m_pending_cells;
+    std::uint32_t m_pending_module = 0;
+    std::int32_t m_pending_current = 0;
+    std::vector<std::uint32_t> m_pending_ntc;
     bool m_busy = false;
     bool m_ready = false;
     std::uint32_t m_samples = 0;
@@ -99,6 +117,10 @@ private:
     std::vector<bool> m_ntc_stuck;
     std::vector<double> m_ntc_drift_k_per_s;
     std::vector<double> m_ntc_drift_since_s;
+    sc_core::sc_event m_sc_check;
+    sc_core::sc_event m_sc_trip;
+    bool m_sc_pending = false;
+    bool m_sc_latched = false;
 };
 
 } // namespace stacksim::models

@@ -19,6 +19,42 @@ double taper(double x, double start, double end) {
 }
 } // namespace
 
+const char* prot_channel_name(prot_channel c) {
+    static const char* const names[n_prot_channels] = {
+        "cell_ov",   "cell_uv",      "module_ov",    "module_uv",    "charge_oc", "discharge_oc",
+        "charge_ot", "charge_ut", "discharge_ot", "discharge_ut", "imbalance", "sensor"};
+    return names[static_cast<std::size_t>(c)];
+}
+
+bool prot_channel_high_side(prot_channel c) {
+    switch (c) {
+    case prot_channel::cell_uv:
+    case prot_channel::module_uv:
+    case prot_channel::charge_ut:
+    case prot_channel::discharge_ut: return false;
+    default: return true;
+    }
+}
+
+protection_config protection_config::defaults() {
+    // Mirrors models/params/module_4k4pro.yaml (bms.protection); sources there.
+    protection_config p;
+    auto set = [&](prot_channel c, protection_level w, protection_level x) { p[c] = {w, x}; };
+    set(prot_channel::cell_ov, {3.60, 3.50, 2.0, 1.0}, {3.65, 3.40, 1.0, 1.0});
+    set(prot_channel::cell_uv, {2.80, 2.90, 2.0, 1.0}, {2.50, 2.90, 1.0, 1.0});
+    set(prot_channel::module_ov, {57.6, 56.8, 2.0, 1.0}, {58.4, 56.0, 1.0, 1.0});
+    set(prot_channel::module_uv, {44.8, 46.4, 2.0, 1.0}, {40.0, 46.4, 1.0, 1.0});
+    set(prot_channel::charge_oc, {55.0, 50.0, 5.0, 1.0}, {60.0, 1.0, 1.0, 30.0});
+    set(prot_channel::discharge_oc, {105.0, 100.0, 5.0, 1.0}, {110.0, 1.0, 1.0, 30.0});
+    set(prot_channel::charge_ot, {50.0, 45.0, 2.0, 1.0}, {55.0, 50.0, 2.0, 5.0});
+    set(prot_channel::charge_ut, {5.0, 8.0, 2.0, 1.0}, {0.0, 5.0, 2.0, 5.0});
+    set(prot_channel::discharge_ot, {55.0, 50.0, 2.0, 1.0}, {60.0, 55.0, 2.0, 5.0});
+    set(prot_channel::discharge_ut, {-10.0, -5.0, 2.0, 1.0}, {-20.0, -15.0, 2.0, 5.0});
+    set(prot_channel::imbalance, {0.20, 0.10, 5.0, 1.0}, {0.50, 0.20, 2.0, 5.0});
+    set(prot_channel::sensor, {0.5, 0.5, 0.5, 1.0}, {0.5, 0.5, 2.0, 5.0});
+    return p;
+}
+
 bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events)
     : sc_core::sc_module(name),
       bus::rs485_host("rs485"),
@@ -30,6 +66,7 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     m_report.capacity_ah = cfg.capacity_ah;
     m_report.soc = cfg.initial_soc;
     m_soc_ah = cfg.initial_soc * cfg.capacity_ah;
+    m_report.joined = is_master() || !cfg.wait_for_join;
     SC_HAS_PROCESS(bms);
     SC_THREAD(measure_loop);
     SC_THREAD(answer_loop);
@@ -67,13 +104,37 @@ void bms::afe_write(std::uint32_t addr, std::uint32_t value) {
 
 void bms::request_switch(bool closed) { m_switch_wanted = closed; }
 
+void bms::set_powered(bool on) {
+    if (on == m_powered)
+        return;
+    m_powered = on;
+    m_report.powered = on;
+    m_events.event(name(), "power", {{"on", on}});
+    if (on) {
+        m_last_master_s = sc_core::sc_time_stamp().to_seconds();
+        m_last_t_s = -1.0;
+    } else {
+        m_answers.clear();
+        drive_switch(false);
+        m_report.switch_closed = false;
+    }
+    m_power_ev.notify(sc_core::SC_ZERO_TIME);
+}
+
 void bms::drive_switch(bool closed) {
     if (closed == m_switch_state)
         return;
     m_switch_state = closed;
     const std::uint32_t drive = afe_read(afe::REG_DRIVE);
     afe_write(afe::REG_DRIVE, closed ? (drive | 1u) : (drive & ~1u));
-    m_events.event(name(), "switch", {{"closed", closed}, {"protection", m_report.protection_bits}});
+    nlohmann::json why = {{"closed", closed}, {"protection", m_report.protection_bits}};
+    if (!closed)
+        why["reason"] = !m_powered                 ? "power_off"
+                        : m_report.protection      ? "protection"
+                        : m_report.master_lost     ? "master_lost"
+                        : !m_switch_wanted         ? "requested"
+                                                   : "not_joined";
+    m_events.event(name(), "switch", why);
 }
 
 void bms::measure_loop() {
@@ -81,9 +142,15 @@ void bms::measure_loop() {
     const sc_core::sc_time conversion(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
     // The switch closes at start-up unless a protection is active (sequencing: issue #5).
     for (;;) {
+        while (!m_powered)
+            sc_core::wait(m_power_ev);
         const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
         afe_write(afe::REG_CTRL, 1u);
         sc_core::wait(conversion);
+        if (!(afe_read(afe::REG_STATUS) & 1u))
+            SC_REPORT_ERROR(name(), "AFE conversion not complete after its conversion time");
+        if (!m_powered)
+            continue;
         measure();
         m_measured.notify(sc_core::SC_ZERO_TIME);
         sc_core::wait(cycle_start + period - sc_core::sc_time_stamp());
@@ -116,45 +183,218 @@ void bms::measure() {
     m_report.cycles = static_cast<std::uint32_t>(m_throughput_ah / (2.0 * m_cfg.capacity_ah));
     m_report.time_s = now_s;
 
+    recalibrate(dt_s, dq_ah);
     protect(dt_s);
+    if (!is_master()) {
+        const bool lost = now_s - m_last_master_s > m_cfg.master_timeout_s;
+        if (lost != m_report.master_lost) {
+            m_report.master_lost = lost;
+            m_events.event(name(), lost ? "master_lost" : "master_back",
+                           {{"silent_s", now_s - m_last_master_s}, {"timeout_s", m_cfg.master_timeout_s}});
+        }
+    }
     compute_limits();
-    drive_switch(m_switch_wanted && m_report.protection_bits == 0);
+    balance();
+    drive_switch(m_switch_wanted && !m_report.protection && !m_report.master_lost && m_report.joined);
     m_report.switch_closed = m_switch_state;
+}
+
+void bms::update_level(std::size_t ch, bool warning, double value, double dt_s) {
+    const auto c = static_cast<prot_channel>(ch);
+    const protection_pair& pp = m_cfg.protection.channel[ch];
+    const protection_level& lv = warning ? pp.warning : pp.protection;
+    std::uint32_t& bits = warning ? m_report.warning_bits : m_report.protection_bits;
+    double& timer_s = m_prot_timer_s[ch][warning ? 0 : 1];
+    const std::uint32_t f = flag(c);
+    const bool high = prot_channel_high_side(c);
+    constexpr double eps = 1e-9;
+    if (bits & f) {
+        const bool back = high ? value <= lv.clear : value >= lv.clear;
+        timer_s = back ? timer_s + dt_s : 0.0;
+        if (back && timer_s >= lv.clear_delay_s - eps) {
+            bits &= ~f;
+            timer_s = 0.0;
+        }
+    } else {
+        const bool beyond = high ? value >= lv.set : value <= lv.set;
+        timer_s = beyond ? timer_s + dt_s : 0.0;
+        if (beyond && timer_s >= lv.delay_s - eps) {
+            bits |= f;
+            timer_s = 0.0;
+        }
+    }
 }
 
 void bms::protect(double dt_s) {
     const auto& p = m_cfg.protection;
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
-    const std::uint32_t before = m_report.protection_bits;
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const std::uint32_t prot_before = m_report.protection_bits;
+    const std::uint32_t warn_before = m_report.warning_bits;
 
-    // Each protection: trips after its condition has held for its delay; recovers with hysteresis.
-    auto level = [&](std::uint32_t flag, bool condition, bool recovered, double delay_s, double& timer_s) {
-        if (m_report.protection_bits & flag) {
-            if (recovered)
-                m_report.protection_bits &= ~flag;
-            return;
+    // Sensor faults: open sense wires the AFE reports, and implausible NTC readings. A faulty
+    // NTC is left out of the temperature protections (its reading is not trusted).
+    std::uint32_t faults = 0;
+    for (std::uint32_t w = afe_read(afe::REG_OPEN_WIRE); w; w &= w - 1)
+        ++faults;
+    double tmax_ok_c = -1e9, tmin_ok_c = 1e9;
+    for (double t_k : m_report.temp_k) {
+        const double t_c = t_k - kelvin_offset;
+        if (t_c < p.ntc_min_c || t_c > p.ntc_max_c) {
+            ++faults;
+            continue;
         }
-        timer_s = condition ? timer_s + dt_s : 0.0;
-        if (condition && timer_s >= delay_s - 1e-9)
-            m_report.protection_bits |= flag;
-    };
-    level(prot_cell_ov, vmax >= p.cell_ov_v, vmax <= p.cell_ov_recover_v, p.cell_ov_delay_s, m_ov_time_s);
-    level(prot_cell_uv, vmin <= p.cell_uv_v, vmin >= p.cell_uv_recover_v, p.cell_uv_delay_s, m_uv_time_s);
-    // Over-current recovers after oc_recover_s with the switch open.
-    m_oc_clear_time_s += dt_s;
-    const bool oc_recovered = m_oc_clear_time_s >= p.oc_recover_s;
-    level(prot_charge_oc, m_report.current_a >= p.charge_oc_a, oc_recovered, p.oc_delay_s, m_coc_time_s);
-    level(prot_discharge_oc, -m_report.current_a >= p.discharge_oc_a, oc_recovered, p.oc_delay_s, m_doc_time_s);
-    if ((m_report.protection_bits & (prot_charge_oc | prot_discharge_oc)) &&
-        !(before & (prot_charge_oc | prot_discharge_oc)))
-        m_oc_clear_time_s = 0.0;
+        tmax_ok_c = std::max(tmax_ok_c, t_c);
+        tmin_ok_c = std::min(tmin_ok_c, t_c);
+    }
+    if (tmax_ok_c < tmin_ok_c) { // no plausible sensor left: use the readings as they are
+        tmax_ok_c = tmax_c;
+        tmin_ok_c = tmin_c;
+    }
+    m_report.sensor_faults = faults;
 
-    m_report.protection = m_report.protection_bits != 0;
-    if (m_report.protection_bits != before)
-        m_events.event(name(), "protection",
-                       {{"active", m_report.protection_bits}, {"was", before}, {"cell_max_v", vmax}, {"cell_min_v", vmin},
-                        {"current_a", m_report.current_a}});
+    std::array<double, n_prot_channels> value{};
+    value[static_cast<std::size_t>(prot_channel::cell_ov)] = vmax;
+    value[static_cast<std::size_t>(prot_channel::cell_uv)] = vmin;
+    value[static_cast<std::size_t>(prot_channel::module_ov)] = m_report.voltage_v;
+    value[static_cast<std::size_t>(prot_channel::module_uv)] = m_report.voltage_v;
+    value[static_cast<std::size_t>(prot_channel::charge_oc)] = m_report.current_a;
+    value[static_cast<std::size_t>(prot_channel::discharge_oc)] = -m_report.current_a;
+    value[static_cast<std::size_t>(prot_channel::charge_ot)] = tmax_ok_c;
+    value[static_cast<std::size_t>(prot_channel::charge_ut)] = tmin_ok_c;
+    value[static_cast<std::size_t>(prot_channel::discharge_ot)] = tmax_ok_c;
+    value[static_cast<std::size_t>(prot_channel::discharge_ut)] = tmin_ok_c;
+    value[static_cast<std::size_t>(prot_channel::imbalance)] = vmax - vmin;
+    value[static_cast<std::size_t>(prot_channel::sensor)] = static_cast<double>(faults);
+    // An open sense wire makes the cell readings meaningless: cell protections then only
+    // act through the sensor channel.
+    const bool cells_valid = afe_read(afe::REG_OPEN_WIRE) == 0;
+    for (std::size_t ch = 0; ch < n_prot_channels; ++ch) {
+        const auto c = static_cast<prot_channel>(ch);
+        if (!cells_valid && (c == prot_channel::cell_ov || c == prot_channel::cell_uv || c == prot_channel::imbalance))
+            continue;
+        update_level(ch, true, value[ch], dt_s);
+        update_level(ch, false, value[ch], dt_s);
+    }
+
+    // Short circuit: tripped by the AFE's comparator (it has opened the switch already).
+    if (afe_read(afe::REG_FAULT) & 1u) {
+        if (!(m_report.protection_bits & prot_short_circuit)) {
+            m_report.protection_bits |= prot_short_circuit;
+            m_sc_time_s = 0.0;
+            m_switch_state = false; // opened by the AFE hardware
+            m_events.event(name(), "switch", {{"closed", false}, {"by", "afe_short_circuit"}});
+        } else if ((m_sc_time_s += dt_s) >= p.short_circuit_recover_s - 1e-9) {
+            afe_write(afe::REG_FAULT, 1u); // re-arm
+            m_report.protection_bits &= ~prot_short_circuit;
+        }
+    }
+
+    m_report.protection = (m_report.protection_bits & ~charge_only_mask) != 0;
+    auto report_changes = [&](const char* kind, std::uint32_t before, std::uint32_t now) {
+        for (std::size_t ch = 0; ch <= n_prot_channels; ++ch) {
+            const std::uint32_t f = ch < n_prot_channels ? flag(static_cast<prot_channel>(ch)) : prot_short_circuit;
+            if ((before ^ now) & f) {
+                const char* nm = ch < n_prot_channels ? prot_channel_name(static_cast<prot_channel>(ch))
+                                                      : "short_circuit";
+                const double v = ch < n_prot_channels ? value[ch] : m_report.current_a;
+                m_events.event(name(), kind,
+                               {{"channel", nm}, {"state", (now & f) ? "trip" : "recover"}, {"value", v},
+                                {"active", now}, {"cell_max_v", vmax}, {"cell_min_v", vmin},
+                                {"current_a", m_report.current_a}});
+            }
+        }
+    };
+    report_changes("warning", warn_before, m_report.warning_bits);
+    report_changes("protection", prot_before, m_report.protection_bits);
+}
+
+namespace {
+double interp(double x, const std::vector<double>& xs, const std::vector<double>& ys) {
+    if (x <= xs.front())
+        return ys.front();
+    for (std::size_t k = 1; k < xs.size(); ++k)
+        if (x <= xs[k])
+            return ys[k - 1] + (ys[k] - ys[k - 1]) * (x - xs[k - 1]) / (xs[k] - xs[k - 1]);
+    return ys.back();
+}
+} // namespace
+
+void bms::set_soc(double soc, const char* reason) {
+    const double before = m_report.soc;
+    m_soc_ah = soc * m_cfg.capacity_ah;
+    m_report.soc = soc;
+    m_report.remaining_ah = m_soc_ah;
+    m_events.event(name(), "soc_recalibrated", {{"reason", reason}, {"from", before}, {"to", soc}});
+}
+
+void bms::recalibrate(double dt_s, double dq_ah) {
+    const auto& c = m_cfg.soc;
+    const double i_a = m_report.current_a;
+    m_ah_since_full += dq_ah;
+    // Rest: OCV at the ends of the plateau.
+    if (std::abs(i_a) < c.rest_current_a) {
+        m_rest_s += dt_s;
+    } else {
+        m_rest_s = 0.0;
+        m_rest_done = false;
+    }
+    if (!m_rest_done && m_rest_s >= c.rest_time_s - 1e-9 && m_report.sensor_faults == 0) {
+        m_rest_done = true;
+        double mean_v = 0.0;
+        for (double v : m_report.cell_v)
+            mean_v += v;
+        mean_v /= static_cast<double>(m_report.cell_v.size());
+        if (mean_v <= c.low_v.back()) {
+            const double soc = interp(mean_v, c.low_v, c.low_soc);
+            set_soc(soc, "rest_ocv_low");
+            const double depth = 1.0 - soc;
+            if (m_have_full && depth >= c.min_soh_depth && m_ah_since_full < 0) {
+                const double capacity_ah = -m_ah_since_full / depth;
+                m_report.soh = capacity_ah / m_cfg.capacity_ah;
+                m_have_full = false;
+                m_events.event(name(), "soh_update",
+                               {{"capacity_ah", capacity_ah}, {"soh", m_report.soh}, {"discharged_ah", -m_ah_since_full},
+                                {"depth", depth}});
+            }
+        } else if (mean_v >= c.high_v.front()) {
+            set_soc(interp(mean_v, c.high_v, c.high_soc), "rest_ocv_high");
+        }
+    }
+    // Full charge: at the CVL with the current tailing off.
+    const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
+    if (i_a > 0 && i_a <= c.full_tail_current_a && vmax >= m_cfg.limits.cvl_cell_v - c.full_margin_v)
+        m_full_s += dt_s;
+    else
+        m_full_s = 0.0;
+    if (i_a < -c.rest_current_a)
+        m_full_done = false;
+    if (!m_full_done && m_full_s >= c.full_time_s - 1e-9) {
+        m_full_done = true;
+        set_soc(1.0, "full_charge");
+        m_ah_since_full = 0.0;
+        m_have_full = true;
+    }
+}
+
+void bms::balance() {
+    const auto& c = m_cfg.balancing;
+    std::uint32_t mask = 0;
+    const bool cells_valid = m_report.sensor_faults == 0 || afe_read(afe::REG_OPEN_WIRE) == 0;
+    if (c.enabled && cells_valid && !m_report.protection && m_report.current_a >= -c.max_discharge_a) {
+        const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
+        const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
+        if (vmax >= c.start_v)
+            for (std::size_t k = 0; k < m_report.cell_v.size(); ++k)
+                if (m_report.cell_v[k] - vmin >= c.delta_v)
+                    mask |= 1u << k;
+    }
+    if (mask != m_report.balance_mask) {
+        afe_write(afe::REG_BALANCE, mask);
+        m_report.balance_mask = mask;
+    }
 }
 
 void bms::compute_limits() {
@@ -162,11 +402,25 @@ void bms::compute_limits() {
     const double n = static_cast<double>(m_report.cell_v.size());
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
     m_report.cvl_v = l.cvl_cell_v * n;
     m_report.dvl_v = l.dvl_cell_v * n;
-    const bool ok = m_report.protection_bits == 0 && m_switch_wanted;
-    m_report.ccl_a = ok ? l.ccl_a * taper(vmax, l.ccl_taper_start_v, l.ccl_taper_end_v) : 0.0;
-    m_report.dcl_a = ok ? l.dcl_a * taper(vmin, l.dcl_taper_start_v, l.dcl_taper_end_v) : 0.0;
+    const bool ok = !m_report.protection && m_switch_wanted && !m_report.master_lost && m_report.joined;
+    const bool charge_ok = ok && !(m_report.protection_bits & charge_only_mask);
+    const auto floor_taper = [](double x, double start, double end, double floor) {
+        return floor + (1.0 - floor) * taper(x, start, end);
+    };
+    const double ccl_factor = taper(vmax, l.ccl_taper_start_v, l.ccl_taper_end_v) *
+                              taper(tmin_c, l.ccl_cold_start_c, l.ccl_cold_end_c) *
+                              taper(tmax_c, l.ccl_hot_start_c, l.ccl_hot_end_c) *
+                              floor_taper(m_report.soc, l.ccl_soc_start, l.ccl_soc_end, l.ccl_soc_floor);
+    const double dcl_factor = taper(vmin, l.dcl_taper_start_v, l.dcl_taper_end_v) *
+                              taper(tmin_c, l.dcl_cold_start_c, l.dcl_cold_end_c) *
+                              taper(tmax_c, l.dcl_hot_start_c, l.dcl_hot_end_c) *
+                              floor_taper(m_report.soc, l.dcl_soc_start, l.dcl_soc_end, l.dcl_soc_floor);
+    m_report.ccl_a = charge_ok ? l.ccl_a * ccl_factor : 0.0;
+    m_report.dcl_a = ok ? l.dcl_a * dcl_factor : 0.0;
     m_report.charge_enable = m_report.ccl_a > 0.0;
     m_report.discharge_enable = m_report.dcl_a > 0.0;
 }
@@ -190,14 +444,20 @@ proto::alarm_info bms::to_alarm() const {
     proto::alarm_info a;
     a.adr = m_cfg.address;
     for (double v : m_report.cell_v)
-        a.cell_state.push_back(v >= p.cell_ov_v   ? proto::alarm_state::above_upper_limit
-                               : v <= p.cell_uv_v ? proto::alarm_state::below_lower_limit
-                                                  : proto::alarm_state::normal);
-    a.temp_state.assign(m_report.temp_k.size(), proto::alarm_state::normal);
-    a.cell_under_voltage = m_report.protection_bits & prot_cell_uv;
-    a.module_over_voltage = m_report.protection_bits & prot_cell_ov;
-    a.charge_over_current = m_report.protection_bits & prot_charge_oc;
-    a.discharge_over_current = m_report.protection_bits & prot_discharge_oc;
+        a.cell_state.push_back(v >= p[prot_channel::cell_ov].protection.set   ? proto::alarm_state::above_upper_limit
+                               : v <= p[prot_channel::cell_uv].protection.set ? proto::alarm_state::below_lower_limit
+                                                                             : proto::alarm_state::normal);
+    const auto& ot = p[prot_channel::discharge_ot].protection;
+    const auto& ut = p[prot_channel::discharge_ut].protection;
+    for (double t_k : m_report.temp_k)
+        a.temp_state.push_back(t_k - kelvin_offset >= ot.set   ? proto::alarm_state::above_upper_limit
+                               : t_k - kelvin_offset <= ut.set ? proto::alarm_state::below_lower_limit
+                                                                : proto::alarm_state::normal);
+    const std::uint32_t b = m_report.protection_bits;
+    a.cell_under_voltage = b & flag(prot_channel::cell_uv);
+    a.module_over_voltage = b & (flag(prot_channel::cell_ov) | flag(prot_channel::module_ov));
+    a.charge_over_current = b & (flag(prot_channel::charge_oc) | prot_short_circuit);
+    a.discharge_over_current = b & (flag(prot_channel::discharge_oc) | prot_short_circuit);
     a.charge_mosfet_on = a.discharge_mosfet_on = m_switch_state;
     a.effective_charge_current = m_report.current_a > 0.1;
     a.effective_discharge_current = m_report.current_a < -0.1;
@@ -228,10 +488,17 @@ proto::manufacturer_info bms::to_manufacturer() const {
 sc_core::sc_time bms::send_rs485(const std::string& chars) { return rs485_send(chars); }
 
 void bms::rs485_receive(const bus::rs485_frame& frame) {
+    if (!m_powered)
+        return;
     const proto::rs485_decoded d = proto::decode_frame(frame.chars);
     if (is_master()) {
         if (master_rx)
             master_rx(frame, d);
+        return;
+    }
+    if (frame.garbled) {
+        // Collision or line noise: the UART saw framing errors. Dropped silently, counted.
+        ++m_rs485_rejected;
         return;
     }
     if (!d.ok) {
@@ -247,6 +514,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     }
     if (d.frame.adr != m_cfg.address)
         return; // for another module
+    m_last_master_s = sc_core::sc_time_stamp().to_seconds(); // the master is alive
     std::vector<std::uint8_t> info;
     std::uint8_t rtn = static_cast<std::uint8_t>(proto::rtn::normal);
     const auto& f = d.frame;
@@ -256,6 +524,18 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     case 0x92: info = proto::encode_management_info(to_management()); break;
     case 0x4F: break; // protocol version: empty INFO, version in VER
     case 0x51: info = proto::encode_manufacturer_info(to_manufacturer()); break;
+    case cid2_join:
+        if (f.info.size() == 2 && f.info[0] == m_cfg.address) {
+            const bool join = f.info[1] != 0;
+            if (join != m_report.joined)
+                m_events.event(name(), join ? "joined" : "join_revoked", {{"address", m_cfg.address}});
+            m_report.joined = join;
+            if (m_report.time_s >= 0)
+                compute_limits(); // the next 0x92 already carries the module's limits
+        } else {
+            rtn = static_cast<std::uint8_t>(proto::rtn::info_invalid);
+        }
+        break;
     default: rtn = static_cast<std::uint8_t>(proto::rtn::cid2_invalid); break;
     }
     ++m_rs485_answered;
@@ -267,7 +547,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
 void bms::answer_loop() {
     for (;;) {
         sc_core::wait(m_answer_ev);
-        while (!m_answers.empty() && m_answers.front().first <= sc_core::sc_time_stamp()) {
+        while (m_powered && !m_answers.empty() && m_answers.front().first <= sc_core::sc_time_stamp()) {
             const std::string chars = m_answers.front().second;
             m_answers.erase(m_answers.begin());
             const sc_core::sc_time release = rs485_send(chars);

@@ -8,6 +8,7 @@
 // The master's BMS additionally runs a stack_master (stack_master.h).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,10 +25,49 @@
 
 namespace stacksim::models {
 
+// One level of one protection: it sets when the measured value has been beyond `set` for
+// `delay_s`, and clears when it has been back beyond `clear` (the hysteresis) for `clear_delay_s`.
+// For a high-side protection "beyond" means >= (set) / <= (clear); for a low-side one the reverse.
+struct protection_level {
+    double set = 0.0;
+    double clear = 0.0;
+    double delay_s = 1.0;
+    double clear_delay_s = 0.0;
+};
+
+// The protections of a module, each with two levels: warning (reported: 0x44, events) and
+// protection (acts: the module isolates itself, or for the charge temperatures refuses charge).
+enum class prot_channel : std::size_t {
+    cell_ov, cell_uv, module_ov, module_uv, charge_oc, discharge_oc,
+    charge_ot, charge_ut, discharge_ot, discharge_ut, imbalance, sensor, count
+};
+constexpr std::size_t n_prot_channels = static_cast<std::size_t>(prot_channel::count);
+const char* prot_channel_name(prot_channel c);
+// True for the channels whose value must stay below `set` (over-voltage, over-current, ...).
+bool prot_channel_high_side(prot_channel c);
+
+struct protection_pair {
+    protection_level warning;
+    protection_level protection;
+};
+
 struct protection_config {
-    double cell_ov_v = 3.65, cell_ov_recover_v = 3.40, cell_ov_delay_s = 1.0;
-    double cell_uv_v = 2.50, cell_uv_recover_v = 2.90, cell_uv_delay_s = 1.0;
-    double charge_oc_a = 60.0, discharge_oc_a = 110.0, oc_delay_s = 1.0, oc_recover_s = 30.0;
+    // Indexed by prot_channel. Units: cell/module V, A (charge and discharge both positive
+    // magnitudes), degC for the temperatures, V of max-min cell spread for imbalance, number of
+    // faulty sensors for `sensor`.
+    std::array<protection_pair, n_prot_channels> channel{};
+    // Short circuit: a hardware comparator in the AFE (afe_config::sc_*), latched; the BMS
+    // re-arms it and recloses after this time.
+    double short_circuit_recover_s = 60.0;
+    // NTC plausibility: a reading outside [min, max] degC counts as a sensor fault.
+    double ntc_min_c = -40.0, ntc_max_c = 120.0;
+    // Cluster rule (master): more than this many modules in protection -> the stack stops.
+    unsigned cluster_max_protected = 2;
+
+    protection_pair& operator[](prot_channel c) { return channel[static_cast<std::size_t>(c)]; }
+    const protection_pair& operator[](prot_channel c) const { return channel[static_cast<std::size_t>(c)]; }
+    // The defaults documented in models/params/module_4k4pro.yaml (used by benches).
+    static protection_config defaults();
 };
 
 struct limit_config {
@@ -37,6 +77,42 @@ struct limit_config {
     double dcl_a = 100.0;           // nominal discharge current limit
     double ccl_taper_start_v = 3.45, ccl_taper_end_v = 3.60;  // max cell voltage band where CCL -> 0
     double dcl_taper_start_v = 3.00, dcl_taper_end_v = 2.80;  // min cell voltage band where DCL -> 0
+    // Temperature derating (degC of the coldest / hottest NTC): linear from 1 at start to 0 at end.
+    double ccl_cold_start_c = 10.0, ccl_cold_end_c = 2.0;
+    double ccl_hot_start_c = 45.0, ccl_hot_end_c = 53.0;
+    double dcl_cold_start_c = -10.0, dcl_cold_end_c = -18.0;
+    double dcl_hot_start_c = 50.0, dcl_hot_end_c = 58.0;
+    // SoC derating: linear from 1 at start to `floor` at end (SoC 0..1).
+    double ccl_soc_start = 0.95, ccl_soc_end = 1.0, ccl_soc_floor = 0.2;
+    double dcl_soc_start = 0.10, dcl_soc_end = 0.0, dcl_soc_floor = 0.2;
+};
+
+// Passive balancing: bleed the cells that are at least `delta_v` above the lowest cell, when the
+// highest cell is above `start_v` (the top of the LFP plateau, where the spread is visible) and
+// the module is not discharging harder than `max_discharge_a`. The bleed resistor and its heat
+// are the plant's (module.bleed_resistor_ohm).
+struct balancing_config {
+    bool enabled = true;
+    double start_v = 3.40;
+    double delta_v = 0.015;
+    double max_discharge_a = 1.0;
+};
+
+// SoC recalibration and SoH. At rest (|I| < rest_current_a for rest_time_s) the mean cell
+// voltage outside the LFP plateau maps to SoC through the BMS's OCV table ends (low: empty
+// end, high: full end); on the plateau nothing is recalibrated. Full charge: charging with the
+// highest cell within full_margin_v of the CVL and I <= full_tail_current_a for full_time_s -> 100 %.
+// SoH: the Ah discharged from a full-charge calibration to a low-end rest calibration, divided
+// by the SoC span (at least min_soh_depth), over the nominal capacity.
+struct soc_config {
+    double rest_current_a = 1.0;
+    double rest_time_s = 1800.0;
+    std::vector<double> low_soc{0.0, 0.05, 0.10}, low_v{2.286, 3.065, 3.197};
+    std::vector<double> high_soc{0.95, 1.0}, high_v{3.345, 3.531};
+    double full_margin_v = 0.02;
+    double full_tail_current_a = 2.0;
+    double full_time_s = 30.0;
+    double min_soh_depth = 0.5;
 };
 
 struct bms_config {
@@ -46,8 +122,14 @@ struct bms_config {
     double capacity_ah = 100.0;        // nominal, for coulomb counting and 0x42
     double initial_soc = 0.5;          // the BMS's stored SoC at start (0..1)
     double response_latency_s = 0.02;  // RS485 request end -> response start
+    // Sub only: open the switch when no frame from the master has arrived for this long, and
+    // (in a stack) stay open at start-up until the master's join command (cid2_join).
+    double master_timeout_s = 30.0;
+    bool wait_for_join = false;
     protection_config protection;
     limit_config limits;
+    balancing_config balancing;
+    soc_config soc;
     std::uint8_t protocol_version = 0x20;
 };
 
@@ -65,20 +147,26 @@ struct module_report {
     double cvl_v = 0.0, dvl_v = 0.0, ccl_a = 0.0, dcl_a = 0.0;
     bool charge_enable = false, discharge_enable = false;
     bool switch_closed = false;
-    bool protection = false;     // any protection active
-    std::uint32_t protection_bits = 0; // see bms::prot_* flags
+    bool protection = false;     // any isolating protection active
+    bool master_lost = false;    // sub: the master has been silent for master_timeout_s
+    bool joined = true;          // sub: admitted by the master (start-up sequencing)
+    bool powered = true;
+    std::uint32_t protection_bits = 0; // see bms::flag()
+    std::uint32_t warning_bits = 0;    // same layout, warning level
+    std::uint32_t sensor_faults = 0;   // faulty sensors counted at the last measurement
+    std::uint32_t balance_mask = 0;    // bleed switches on (bit k = cell k)
     std::uint32_t cycles = 0;
     double time_s = -1.0;        // measurement time; < 0: never measured
 };
 
 class bms : public sc_core::sc_module, public bus::rs485_host {
 public:
-    enum prot_flag : std::uint32_t {
-        prot_cell_ov = 1u << 0,
-        prot_cell_uv = 1u << 1,
-        prot_charge_oc = 1u << 2,
-        prot_discharge_oc = 1u << 3,
-    };
+    // protection_bits / warning_bits: bit k = prot_channel k; bit 12 = short circuit (AFE).
+    static constexpr std::uint32_t flag(prot_channel c) { return 1u << static_cast<unsigned>(c); }
+    static constexpr std::uint32_t prot_short_circuit = 1u << 12;
+    // Protections that only refuse charge (CCL = 0) instead of isolating the module.
+    static constexpr std::uint32_t charge_only_mask =
+        (1u << static_cast<unsigned>(prot_channel::charge_ot)) | (1u << static_cast<unsigned>(prot_channel::charge_ut));
 
     tlm_utils::simple_initiator_socket<bms> afe_out;
 
@@ -90,6 +178,14 @@ public:
 
     // Ask the BMS to close (true) or open (false) its switch (start-up / shutdown sequencing).
     void request_switch(bool closed);
+    // Switch the BMS (the module's electronics) off or on. Off: the switch opens, no
+    // measurements, nothing sent or answered on RS485 (and so no CAN on the master).
+    void set_powered(bool on);
+    bool powered() const { return m_powered; }
+    const sc_core::sc_event& power_event() const { return m_power_ev; }
+    // Manufacturer-specific RS485 command (CID2) the master sends to admit a sub at start-up:
+    // INFO = [address, 1 = join / 0 = stay open].
+    static constexpr std::uint8_t cid2_join = 0x99;
 
     // RS485 statistics.
     std::uint64_t rs485_rejected() const { return m_rs485_rejected; }
@@ -104,13 +200,19 @@ public:
 
     void rs485_receive(const bus::rs485_frame& frame) override;
     // The module's name (m0, m1, ...): what a logic analyser on the chain would label it.
-    std::string rs485_node_name() const override { return get_parent_object()->basename(); }
+    std::string rs485_node_name() const override {
+        return get_parent_object() ? get_parent_object()->basename() : basename();
+    }
 
 private:
     void measure_loop();
     void measure();
     void protect(double dt_s);
+    void update_level(std::size_t ch, bool warning, double value, double dt_s);
     void compute_limits();
+    void balance();
+    void recalibrate(double dt_s, double dq_ah);
+    void set_soc(double soc, const char* reason);
     void answer_loop();
     proto::analog_info to_analog() const;
     proto::alarm_info to_alarm() const;
@@ -125,9 +227,16 @@ private:
     event_sink& m_events;
     module_report m_report;
     bool m_switch_wanted = true;
+    bool m_powered = true;
+    double m_last_master_s = 0.0;
+    sc_core::sc_event m_power_ev;
     bool m_switch_state = false;
-    // protection timers: time the condition has been present (s)
-    double m_ov_time_s = 0, m_uv_time_s = 0, m_coc_time_s = 0, m_doc_time_s = 0, m_oc_clear_time_s = 0;
+    // protection timers per channel and level: time the set (or, when active, the clear)
+    // condition has held (s)
+    std::array<std::array<double, 2>, n_prot_channels> m_prot_timer_s{};
+    double m_sc_time_s = 0.0; // time since the short-circuit trip
+    double m_rest_s = 0.0, m_full_s = 0.0, m_ah_since_full = 0.0;
+    bool m_rest_done = false, m_full_done = false, m_have_full = false;
     double m_soc_ah = 0.0;
     double m_throughput_ah = 0.0;
     double m_last_t_s = -1.0;

@@ -2,11 +2,31 @@
 
 namespace stacksim::models {
 
+namespace {
+constexpr double seconds_per_day = 86400.0;
+}
+
 can_link::can_link(const sc_core::sc_module_name& name, const can_link_config& cfg, bms& own, stack_master& master,
                    event_sink& events)
     : sc_core::sc_module(name), bus::can_host("can_tx"), m_cfg(cfg), m_own(own), m_master(master), m_events(events) {
     SC_HAS_PROCESS(can_link);
     SC_THREAD(cycle_loop);
+    SC_THREAD(supervision);
+}
+
+void can_link::update_requests(double soc_pct, double now_s) {
+    proto::battery_can_state& st = m_state;
+    if (soc_pct <= m_cfg.force_charge_1_on_pct)
+        st.force_charge_1 = true;
+    else if (soc_pct >= m_cfg.force_charge_1_off_pct)
+        st.force_charge_1 = false;
+    if (soc_pct <= m_cfg.force_charge_2_on_pct)
+        st.force_charge_2 = true;
+    else if (soc_pct >= m_cfg.force_charge_2_off_pct)
+        st.force_charge_2 = false;
+    if (soc_pct >= m_cfg.full_charge_soc_pct)
+        m_last_full_s = now_s;
+    st.full_charge_request = now_s - m_last_full_s > m_cfg.full_charge_after_days * seconds_per_day;
 }
 
 void can_link::cycle_loop() {
@@ -18,7 +38,7 @@ void can_link::cycle_loop() {
         sc_core::wait(m_own.measured_event());
         m_master.update_aggregate();
         const stack_aggregate& agg = m_master.aggregate();
-        proto::battery_can_state st;
+        proto::battery_can_state& st = m_state;
         st.cvl_v = agg.cvl_v;
         st.ccl_a = agg.ccl_a;
         st.dcl_a = agg.dcl_a;
@@ -32,25 +52,49 @@ void can_link::cycle_loop() {
         st.module_count = static_cast<std::uint8_t>(agg.modules_present);
         st.charge_enable = agg.charge_enable;
         st.discharge_enable = agg.discharge_enable;
-        const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.messages, st);
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            if (i > 0 && m_cfg.spacing_s > 0)
-                sc_core::wait(sc_core::sc_time(m_cfg.spacing_s, sc_core::SC_SEC));
-            can_send(frames[i]);
+        st.protection = agg.protection;
+        st.alarm = agg.alarm;
+        st.capacity_ah = m_cfg.capacity_ah;
+        st.installed_capacity_ah = m_cfg.capacity_ah;
+        st.modules_ok = static_cast<std::uint16_t>(agg.modules_present);
+        update_requests(agg.soc_pct, sc_core::sc_time_stamp().to_seconds());
+        if (m_heartbeat_lost && m_cfg.on_heartbeat_lost == heartbeat_reaction::zero_limits) {
+            st.ccl_a = 0.0;
+            st.dcl_a = 0.0;
+            st.charge_enable = false;
+            st.discharge_enable = false;
         }
-        // Heartbeat supervision of the inverter's 0x305.
-        const double now_s = sc_core::sc_time_stamp().to_seconds();
-        if (!m_heartbeat_lost && now_s - m_last_heartbeat_s > m_cfg.heartbeat_timeout_s) {
-            m_heartbeat_lost = true;
-            m_events.event(name(), "heartbeat_lost", {{"last_0x305_s", m_last_heartbeat_s}});
+        if (m_transmit_on) {
+            const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.messages, st);
+            for (std::size_t i = 0; i < frames.size(); ++i) {
+                if (i > 0 && m_cfg.spacing_s > 0)
+                    sc_core::wait(sc_core::sc_time(m_cfg.spacing_s, sc_core::SC_SEC));
+                can_send(frames[i]);
+            }
         }
         sc_core::wait(cycle_start + period - sc_core::sc_time_stamp());
     }
 }
 
+void can_link::supervision() {
+    // Exact timeout: every 0x305 re-arms the timer (can_receive notifies m_heartbeat_ev).
+    const sc_core::sc_time timeout(m_cfg.heartbeat_timeout_s, sc_core::SC_SEC);
+    for (;;) {
+        sc_core::wait(timeout, m_heartbeat_ev);
+        if (m_heartbeat_ev.triggered() || m_heartbeat_lost)
+            continue;
+        m_heartbeat_lost = true;
+        m_events.event(name(), "heartbeat_lost",
+                       {{"last_0x305_s", m_last_heartbeat_s},
+                        {"reaction", m_cfg.on_heartbeat_lost == heartbeat_reaction::zero_limits ? "zero_limits"
+                                                                                              : "event"}});
+    }
+}
+
 void can_link::can_receive(const proto::can_frame& frame) {
-    if (frame.id == 0x305 && !frame.extended) {
+    if (proto::is_heartbeat_305(frame)) {
         m_last_heartbeat_s = sc_core::sc_time_stamp().to_seconds();
+        m_heartbeat_ev.notify(sc_core::SC_ZERO_TIME);
         if (m_heartbeat_lost) {
             m_heartbeat_lost = false;
             m_events.event(name(), "heartbeat_back", {});

@@ -1,7 +1,14 @@
 // The master's CAN link to the inverter (BMS-CAN port): every `period_s` it takes a fresh
 // measurement of its own module, refreshes the stack aggregate and sends the configured message
-// set (Pylontech V1.2 by default), frames spaced `spacing_s` apart (0 = all queued at once; the
-// bus then sends them back to back in ID order). It supervises the inverter's heartbeat (0x305).
+// set (Pylontech V1.2 by default, or the SMA/Victron set), frames spaced `spacing_s` apart (0 = all
+// queued at once; the bus then sends them back to back in ID order).
+//
+// 0x35C request flags: force charge I / II with SoC hysteresis, and the full-charge request once
+// the SoC has stayed below `full_charge_soc_pct` for `full_charge_after_days` (protocols.md §1.3).
+//
+// Heartbeat supervision: every 0x305 re-arms a timer of `heartbeat_timeout_s`; when it expires the
+// link raises `heartbeat_lost` (event) and applies the configured reaction until 0x305 returns:
+// `event` (nothing else) or `zero_limits` (CCL = DCL = 0 and both enable bits cleared).
 #pragma once
 
 #include <string>
@@ -16,12 +23,21 @@
 
 namespace stacksim::models {
 
+enum class heartbeat_reaction { event_only, zero_limits };
+
 struct can_link_config {
     double period_s = 1.0;
     double spacing_s = 0.0;
     double first_s = 1.0;                // first cycle (after the first RS485 poll cycle)
-    double heartbeat_timeout_s = 60.0;   // no 0x305 for this long -> event
+    double heartbeat_timeout_s = 60.0;   // no 0x305 for this long -> heartbeat lost
+    heartbeat_reaction on_heartbeat_lost = heartbeat_reaction::event_only;
     proto::can_message_set messages = proto::pylon_v12_set();
+    // 0x35C request flags (SoC in %): set at or below *_on_pct, cleared at or above *_off_pct.
+    double force_charge_1_on_pct = 5.0, force_charge_1_off_pct = 10.0;
+    double force_charge_2_on_pct = 9.0, force_charge_2_off_pct = 13.0;
+    double full_charge_soc_pct = 97.0;
+    double full_charge_after_days = 30.0;
+    double capacity_ah = 0.0;            // 0x35F / 0x379 (stack installed capacity)
 };
 
 class can_link : public sc_core::sc_module, public bus::can_host {
@@ -32,19 +48,29 @@ public:
     const can_link_config& config() const { return m_cfg; }
     double last_heartbeat_s() const { return m_last_heartbeat_s; }
     bool heartbeat_lost() const { return m_heartbeat_lost; }
+    // The state sent in the last cycle.
+    const proto::battery_can_state& last_state() const { return m_state; }
+    // Python / tests: stop or resume sending (the node stays on the bus and keeps receiving).
+    void set_transmit_enabled(bool on) { m_transmit_on = on; }
 
     void can_receive(const proto::can_frame& frame) override;
     std::string can_node_name() const override { return name(); }
 
 private:
     void cycle_loop();
+    void supervision();
+    void update_requests(double soc_pct, double now_s);
 
     can_link_config m_cfg;
     bms& m_own;
     stack_master& m_master;
     event_sink& m_events;
+    proto::battery_can_state m_state;
     double m_last_heartbeat_s = 0.0;
+    double m_last_full_s = 0.0;          // last time the SoC was at/above full_charge_soc_pct
     bool m_heartbeat_lost = false;
+    bool m_transmit_on = true;
+    sc_core::sc_event m_heartbeat_ev;
 };
 
 } // namespace stacksim::models

@@ -22,17 +22,17 @@ stack_master::stack_master(const sc_core::sc_module_name& name, const stack_mast
                            event_sink& events)
     : sc_core::sc_module(name), m_cfg(cfg), m_own(own), m_events(events) {
     for (std::uint8_t a : cfg.sub_addresses)
-        m_subs.push_back({a, module_report{}, 0, false, false});
+        m_subs.push_back({a, module_report{}, 0, false, false, false, false});
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
     SC_HAS_PROCESS(stack_master);
     SC_THREAD(poll_loop);
 }
 
 void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& d) {
-    (void)frame;
-    if (!d.ok) {
+    if (!d.ok || frame.garbled) {
         ++m_rejected; // garbled, bad checksum or length: counted, never acted on
-        m_events.event(name(), "rs485_rejected", {{"rtn", static_cast<int>(d.rtn)}, {"error", d.error}});
+        m_events.event(name(), "rs485_rejected",
+                       {{"rtn", static_cast<int>(d.rtn)}, {"error", frame.garbled ? "garbled" : d.error}});
         return;
     }
     if (d.frame.adr != m_wait_adr || m_got_answer)
@@ -62,6 +62,8 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.time_s = sc_core::sc_time_stamp().to_seconds();
                 parsed = true;
             }
+        } else if (m_wait_cid2 == bms::cid2_join) {
+            parsed = true; // acknowledged (RTN normal)
         } else if (m_wait_cid2 == 0x92) {
             proto::management_info mi;
             if (proto::decode_management_info(d.frame.info, mi)) {
@@ -71,6 +73,8 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.dcl_a = -mi.max_discharge_current_a; // sent negative
                 s.report.charge_enable = mi.charge_enable;
                 s.report.discharge_enable = mi.discharge_enable;
+                // A sub that refuses both directions is isolated (protection): 0x92 flags.
+                s.report.protection = !mi.charge_enable && !mi.discharge_enable;
                 parsed = true;
             }
         }
@@ -85,10 +89,9 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
     }
 }
 
-bool stack_master::transact(sub_state& s, std::uint8_t cid2) {
+bool stack_master::transact(sub_state& s, std::uint8_t cid2, const std::vector<std::uint8_t>& info) {
     const bms_config& own = m_own.config();
-    const std::string request =
-        proto::encode_frame(own.protocol_version, s.address, proto::cid1_battery, cid2, {s.address});
+    const std::string request = proto::encode_frame(own.protocol_version, s.address, proto::cid1_battery, cid2, info);
     for (unsigned attempt = 0; attempt <= m_cfg.retries; ++attempt) {
         m_wait_adr = s.address;
         m_wait_cid2 = cid2;
@@ -100,6 +103,8 @@ bool stack_master::transact(sub_state& s, std::uint8_t cid2) {
             m_wait_adr = 0;
             return true;
         }
+        if (!m_own.powered())
+            break;
     }
     m_wait_adr = 0;
     return false;
@@ -108,11 +113,17 @@ bool stack_master::transact(sub_state& s, std::uint8_t cid2) {
 void stack_master::poll_loop() {
     const sc_core::sc_time period(m_cfg.poll_period_s, sc_core::SC_SEC);
     for (;;) {
+        while (!m_own.powered())
+            sc_core::wait(m_own.power_event());
         const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
         for (auto& s : m_subs) {
-            const bool ok = transact(s, 0x42) && transact(s, 0x92);
+            if (!m_own.powered())
+                break;
+            const bool ok = transact(s, 0x42, {s.address}) && transact(s, 0x92, {s.address});
             if (ok) {
                 s.misses = 0;
+                if (!s.joined)
+                    admit(s);
                 if (s.lost) {
                     s.lost = false;
                     m_events.event(name(), "sub_back", {{"address", s.address}});
@@ -128,17 +139,60 @@ void stack_master::poll_loop() {
     }
 }
 
+// Start-up sequencing, in chain order (the poll loop visits subs in chain order): a sub whose
+// module voltage is within join_window_v of the master's joins; otherwise it stays open.
+void stack_master::admit(sub_state& s) {
+    const module_report& own = m_own.report();
+    if (own.time_s < 0)
+        return;
+    // Battery-side voltages (sum of the cells): the terminals of an open module show the bus.
+    auto string_v = [](const module_report& r) {
+        double v = 0.0;
+        for (double c : r.cell_v)
+            v += c;
+        return v;
+    };
+    const double sub_v = string_v(s.report), master_v = string_v(own);
+    const double dv = sub_v - master_v;
+    if (std::abs(dv) > m_cfg.join_window_v) {
+        if (!s.refusal_reported)
+            m_events.event(name(), "sub_join_refused",
+                           {{"address", s.address},
+                            {"reason", "module voltage differs from the master's by more than the join window"},
+                            {"sub_voltage_v", sub_v}, {"master_voltage_v", master_v},
+                            {"difference_v", dv}, {"window_v", m_cfg.join_window_v}});
+        s.refusal_reported = true;
+        return;
+    }
+    if (!transact(s, bms::cid2_join, {s.address, 1}))
+        return; // not acknowledged: tried again next cycle
+    s.joined = true;
+    transact(s, 0x92, {s.address}); // its limits now that it is part of the stack
+    m_events.event(name(), "sub_join", {{"address", s.address}, {"difference_v", dv}, {"window_v", m_cfg.join_window_v}});
+}
+
 void stack_master::update_aggregate() {
     const module_report& own = m_own.report();
     std::vector<const module_report*> present;
-    if (own.time_s >= 0)
-        present.push_back(&own);
-    for (const auto& s : m_subs)
-        if (!s.lost && s.report.time_s >= 0)
-            present.push_back(&s.report);
-
     stack_aggregate a;
+    // Healthy modules count in the limits; protected ones are excluded and counted.
+    auto consider = [&](const module_report& r) {
+        if (r.protection)
+            ++a.modules_protected;
+        else
+            present.push_back(&r);
+    };
+    if (own.time_s >= 0)
+        consider(own);
+    for (const auto& s : m_subs)
+        if (!s.lost && s.joined && s.report.time_s >= 0)
+            consider(s.report);
     a.modules_present = static_cast<unsigned>(present.size());
+    a.cluster_stop = a.modules_protected > m_own.config().protection.cluster_max_protected;
+    if (a.cluster_stop != m_agg.cluster_stop)
+        m_events.event(name(), "cluster_stop",
+                       {{"active", a.cluster_stop}, {"modules_protected", a.modules_protected},
+                        {"max_protected", m_own.config().protection.cluster_max_protected}});
     if (present.empty()) {
         m_agg = a;
         return;
@@ -166,6 +220,8 @@ void stack_master::update_aggregate() {
     a.temp_c = temp_n ? temp_sum / static_cast<double>(temp_n) : 0.0;
     a.ccl_a = cap_by_count(m_cfg.max_ccl_a_by_count, a.modules_present, ccl);
     a.dcl_a = cap_by_count(m_cfg.max_dcl_a_by_count, a.modules_present, dcl);
+    if (a.cluster_stop)
+        a.ccl_a = a.dcl_a = 0.0;
     a.charge_enable = a.ccl_a > 0;
     a.discharge_enable = a.dcl_a > 0;
     m_agg = a;

@@ -15,6 +15,7 @@
 
 #include "battery/bms.h"
 #include "common/event_sink.h"
+#include "protocol/pylon_can.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
@@ -27,15 +28,23 @@ struct stack_master_config {
     unsigned lost_after_misses = 3;
     std::vector<double> max_ccl_a_by_count;    // stack cap by number of modules present (index = count)
     std::vector<double> max_dcl_a_by_count;
+    // Start-up: a sub joins (the master sends it bms::cid2_join) only when its module voltage is
+    // within this difference of the master's own; otherwise it stays open (event says why).
+    double join_window_v = 1.5;
 };
 
 // The stack as the master knows it, and what it sends.
 struct stack_aggregate {
-    unsigned modules_present = 0;
+    unsigned modules_present = 0;   // present, joined and healthy: counted in the limits
+    unsigned modules_protected = 0; // present but in protection
+    bool cluster_stop = false;      // more than cluster_max_protected in protection: CCL = DCL = 0
     double cvl_v = 0, dvl_v = 0, ccl_a = 0, dcl_a = 0;
     double soc_pct = 0, soh_pct = 0;
     double voltage_v = 0, current_a = 0, temp_c = 0;
     bool charge_enable = false, discharge_enable = false;
+    // Conditions for 0x359 (Pylontech) / 0x35A (SMA): protection (alarm level) and alarm
+    // (warning level), OR-ed over the modules present; sent as is by can_link (issue #6).
+    proto::battery_conditions protection, alarm;
 };
 
 class stack_master : public sc_core::sc_module {
@@ -48,6 +57,8 @@ public:
     // What the master knows of sub i (chain order); time_s < 0 until its first answer.
     const module_report& sub(std::size_t i) const { return m_subs.at(i).report; }
     bool sub_lost(std::size_t i) const { return m_subs.at(i).lost; }
+    bool sub_joined(std::size_t i) const { return m_subs.at(i).joined; }
+    std::size_t n_subs() const { return m_subs.size(); }
     std::uint64_t rs485_rejected() const { return m_rejected; }
 
 private:
@@ -57,9 +68,12 @@ private:
         unsigned misses = 0;
         bool lost = false;
         bool answered_this_cycle = false;
+        bool joined = false;
+        bool refusal_reported = false;
     };
+    void admit(sub_state& s);
     void poll_loop();
-    bool transact(sub_state& s, std::uint8_t cid2);
+    bool transact(sub_state& s, std::uint8_t cid2, const std::vector<std::uint8_t>& info);
     void on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& decoded);
 
     stack_master_config m_cfg;

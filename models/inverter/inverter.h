@@ -1,15 +1,26 @@
 // A hybrid inverter as the battery sees it: a CAN node that reads the master BMS's limits and
 // answers with its heartbeat, and a DC port into the stack's power network.
 //
-// Every `control_period_s` it turns its power profile (+ = charging the battery) into a
-// battery current at its DC terminals and clamps it to what the battery allows: CCL / DCL
-// from 0x351 and the enable bits of 0x35C, with CC/CV against CVL. Until the first limits
-// arrive, and after the battery has been silent for `battery_timeout_s`, it leaves the battery
-// alone (0 A).
+// Every `control_period_s` it turns its power request (+ = charging the battery) into a battery
+// current at its DC terminals and clamps it to what the battery allows: CCL / DCL from 0x351 and
+// the enable bits of 0x35C, with a CC/CV regulator against CVL on the measured DC voltage. A new
+// 0x351 / 0x35C that lowers a limit is applied at once (end of that frame), not at the next tick.
+// Until the first limits arrive, and after the battery has been silent for `battery_timeout_s`
+// (SMA: no 0x355; others: no battery frame at all), it leaves the battery alone (0 A, standby).
+//
+// Power request: either `battery_power_w` (DC power at the battery terminals, as in the default
+// scenario), or, when that profile is empty, a site model: PV production, household load,
+// time-of-use grid charging and grid import/export limits on the AC side, converted to DC with
+// the efficiency curve. Protocol profiles (docs/models/inverter.md):
+//   pylontech: 0x305 of eight zero bytes every heartbeat period;
+//   sma:       0x305 with its measurements, 0x306 status, 0x307 relays; standby on no 0x355;
+//   victron:   0x305 / 0x306 zeros and 0x307 identification "12 34 56 78 56 49 43 00".
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -22,11 +33,20 @@ namespace stacksim::models {
 
 struct inverter_config {
     std::string protocol = "pylontech";   // pylontech | sma | victron (0x305 contents, timeouts)
-    sim::profile battery_power_w;         // requested battery power, + = charging
+    sim::profile battery_power_w;         // requested DC battery power, + = charging; empty = site model
+    // Site model (used when battery_power_w is empty): AC powers, W.
+    sim::profile pv_w = sim::profile::constant(0.0);          // PV production (>= 0)
+    sim::profile load_w = sim::profile::constant(0.0);        // household load (>= 0)
+    sim::profile tou_charge_w = sim::profile::constant(0.0);  // grid power to charge with (time of use)
+    double grid_import_limit_w = std::numeric_limits<double>::infinity();
+    double grid_export_limit_w = std::numeric_limits<double>::infinity();
+    // DC efficiency curve: efficiency vs |AC power| (linear, held at the ends); empty = lossless.
+    std::vector<double> efficiency_power_w;
+    std::vector<double> efficiency;
     double control_period_s = 0.1;
-    double heartbeat_period_s = 1.0;      // 0x305
-    double battery_timeout_s = 60.0;      // no 0x351/0x355 for this long -> standby [C] SMA 60 s
-    double cv_gain_a_per_v = 20.0;        // CV loop: current reduction per volt above CVL
+    double heartbeat_period_s = 1.0;      // 0x305 (+ 0x306/0x307)
+    double battery_timeout_s = 60.0;      // battery silent this long -> standby [C] SMA 60 s
+    double cv_gain_a_per_v = 20.0;        // CV regulator: integral gain, A per V of error per period
 };
 
 // What the inverter has decoded from the battery (physical values).
@@ -36,7 +56,9 @@ struct inverter_view {
     double soc_pct = 0, soh_pct = 0;
     double voltage_v = 0, current_a = 0, temp_c = 0;
     bool charge_enable = true, discharge_enable = true;
+    bool force_charge_1 = false, force_charge_2 = false, full_charge_request = false;
     double last_battery_frame_s = -1;
+    double last_355_s = -1;
 };
 
 class inverter : public sc_core::sc_module, public bus::can_host, public bus::dc_bw_if {
@@ -45,14 +67,24 @@ public:
 
     inverter(const sc_core::sc_module_name& name, const inverter_config& cfg, event_sink& events);
 
+    const inverter_config& config() const { return m_cfg; }
     const inverter_view& view() const { return m_view; }
     double command_a() const { return m_command_a; }
     double requested_a() const { return m_requested_a; }
+    double ac_power_w() const { return m_ac_power_w; }   // AC side, + = into the inverter (charging)
+    double grid_power_w() const { return m_grid_w; }     // site model: + = import
     bool standby() const { return m_standby; }
+    bool in_cv() const { return m_in_cv; }
     std::uint64_t can_rejected() const { return m_can_rejected; }
 
-    // Python / event hooks: replace the power profile's value from now on (NaN = back to profile).
+    // Python / event hooks: replace the power request from now on (NaN = back to the profile).
+    // It is the DC battery power (as battery_power_w), whatever the power source.
     void set_power_override_w(double p_w) { m_override_w = p_w; }
+    // Stop / resume sending 0x305/0x306/0x307 (the node stays on the bus and keeps receiving).
+    void set_heartbeat_enabled(bool on) { m_heartbeat_on = on; }
+
+    // DC efficiency at an AC power (1 without a curve).
+    double efficiency_at(double ac_power_w) const;
 
     void can_receive(const proto::can_frame& frame) override;
     std::string can_node_name() const override { return name(); }
@@ -60,14 +92,21 @@ public:
 private:
     void control_loop();
     void heartbeat_loop();
+    double power_request_w(double now_s, double v);
+    void apply_limits_now();
+    void command(double current_a);
 
     inverter_config m_cfg;
     event_sink& m_events;
     inverter_view m_view;
     double m_command_a = 0.0;
     double m_requested_a = 0.0;
+    double m_ac_power_w = 0.0;
+    double m_grid_w = 0.0;
     double m_override_w;
     bool m_standby = false;
+    bool m_in_cv = false;
+    bool m_heartbeat_on = true;
     std::uint64_t m_can_rejected = 0;
 };
 

@@ -93,6 +93,24 @@ profile read_profile(const param_node& n, double min, double max) {
     return p;
 }
 
+// CAN link choices (issue #6).
+std::vector<std::string> can_message_set_names() { return {"pylontech_v12", "sma", "sma_victron"}; }
+proto::can_message_set can_message_set_named(const std::string& n) {
+    if (n == "pylontech_v12")
+        return proto::pylon_v12_set();
+    proto::can_message_set s = proto::sma_set();
+    if (n == "sma_victron") {
+        // Victron extras the master can fill: modules present (0x372), installed capacity (0x379).
+        s.name = "sma_victron";
+        s.messages.push_back({proto::can_id::module_counts, 8});
+        s.messages.push_back({proto::can_id::installed_capacity, 8});
+    }
+    return s;
+}
+models::heartbeat_reaction heartbeat_reaction_named(const std::string& n) {
+    return n == "zero_limits" ? models::heartbeat_reaction::zero_limits : models::heartbeat_reaction::event_only;
+}
+
 struct module_params {
     std::size_t cells = 16;
     double bleed_ohm = 33.0;
@@ -114,7 +132,8 @@ module_params read_module_params(const param_node& root) {
     const param_node a = root.at("afe");
     a.allow_only({"cell_lsb_v", "cell_gain_error", "cell_offset_v", "cell_noise_v", "module_lsb_v", "module_noise_v",
                   "current_lsb_a", "current_offset_a", "current_noise_a", "cells_per_ntc", "ntc_r25_ohm",
-                  "ntc_beta_k", "ntc_pullup_ohm", "ntc_adc_bits", "conversion_time_s"});
+                  "ntc_beta_k", "ntc_pullup_ohm", "ntc_adc_bits", "conversion_time_s", "sc_threshold_a",
+                  "sc_delay_s"});
     auto& ac = mp.afe;
     ac.cells = mp.cells;
     ac.cell_lsb_v = a.param("cell_lsb_v", 1e-7, 0.1);
@@ -132,29 +151,85 @@ module_params read_module_params(const param_node& root) {
     ac.ntc_pullup_ohm = a.param("ntc_pullup_ohm", 1, 1e7);
     ac.ntc_adc_bits = static_cast<unsigned>(a.param("ntc_adc_bits", 8, 24));
     ac.conversion_time_s = a.param("conversion_time_s", 0, 1);
+    ac.sc_threshold_a = a.param("sc_threshold_a", 1, 1e5);
+    ac.sc_delay_s = a.param("sc_delay_s", 0, 1);
 
     const param_node b = root.at("bms");
-    b.allow_only({"measure_period_s", "response_latency_s", "protection", "limits"});
+    b.allow_only({"measure_period_s", "response_latency_s", "master_timeout_s", "protection", "limits", "balancing",
+                  "soc"});
+    if (auto sn = b.find("soc")) {
+        auto& scf = mp.bms.soc;
+        sn->allow_only({"rest_current_a", "rest_time_s", "ocv_low", "ocv_high", "full_margin_v", "full_tail_current_a",
+                        "full_time_s", "min_soh_depth"});
+        scf.rest_current_a = sn->param("rest_current_a", 0, 100);
+        scf.rest_time_s = sn->param("rest_time_s", 0, 86400);
+        for (const char* key : {"ocv_low", "ocv_high"}) {
+            const param_node t = sn->sourced(key);
+            t.allow_only({"soc", "value", "source"});
+            const auto v = t.at("value").as_axis(1.0, 5.0);
+            const auto q = t.at("soc").as_numbers(0.0, 1.0, 2);
+            if (q.size() != v.size())
+                t.at("soc").fail("as many SoC points as voltages");
+            (std::string(key) == "ocv_low" ? scf.low_v : scf.high_v) = v;
+            (std::string(key) == "ocv_low" ? scf.low_soc : scf.high_soc) = q;
+            t.record(t.path(), "[" + std::to_string(v.size()) + " points]", t.at("source").as_string());
+        }
+        scf.full_margin_v = sn->param("full_margin_v", 0, 1);
+        scf.full_tail_current_a = sn->param("full_tail_current_a", 0, 1000);
+        scf.full_time_s = sn->param("full_time_s", 0, 3600);
+        scf.min_soh_depth = sn->param("min_soh_depth", 0.01, 1);
+    }
     auto& bc = mp.bms;
     bc.measure_period_s = b.param("measure_period_s", 1e-4, 60);
     bc.response_latency_s = b.param("response_latency_s", 0, 10);
+    bc.master_timeout_s = b.param("master_timeout_s", 0.1, 3600);
+    if (auto bal = b.find("balancing")) {
+        bal->allow_only({"enabled", "start_v", "delta_v", "max_discharge_a"});
+        bc.balancing.enabled = bal->param("enabled", 0, 1) != 0.0;
+        bc.balancing.start_v = bal->param("start_v", 2, 4);
+        bc.balancing.delta_v = bal->param("delta_v", 1e-4, 1);
+        bc.balancing.max_discharge_a = bal->param("max_discharge_a", 0, 1000);
+    }
+    // bms.protection (issue #5): per channel, `warning` and `protection` as
+    // {value: [set, clear, delay_s, clear_delay_s], source}; plus scalar parameters.
     const param_node p = b.at("protection");
-    p.allow_only({"cell_ov_v", "cell_ov_recover_v", "cell_ov_delay_s", "cell_uv_v", "cell_uv_recover_v",
-                  "cell_uv_delay_s", "charge_oc_a", "discharge_oc_a", "oc_delay_s", "oc_recover_s"});
     auto& pc = bc.protection;
-    pc.cell_ov_v = p.param("cell_ov_v", 2, 5);
-    pc.cell_ov_recover_v = p.param("cell_ov_recover_v", 2, pc.cell_ov_v);
-    pc.cell_ov_delay_s = p.param("cell_ov_delay_s", 0, 600);
-    pc.cell_uv_v = p.param("cell_uv_v", 1, 4);
-    pc.cell_uv_recover_v = p.param("cell_uv_recover_v", pc.cell_uv_v, 4);
-    pc.cell_uv_delay_s = p.param("cell_uv_delay_s", 0, 600);
-    pc.charge_oc_a = p.param("charge_oc_a", 0, 10000);
-    pc.discharge_oc_a = p.param("discharge_oc_a", 0, 10000);
-    pc.oc_delay_s = p.param("oc_delay_s", 0, 600);
-    pc.oc_recover_s = p.param("oc_recover_s", 0, 3600);
+    {
+        std::vector<std::string> keys{"short_circuit_recover_s", "ntc_min_c", "ntc_max_c", "cluster_max_protected"};
+        for (std::size_t ch = 0; ch < models::n_prot_channels; ++ch)
+            keys.push_back(models::prot_channel_name(static_cast<models::prot_channel>(ch)));
+        p.allow_only(keys);
+        for (std::size_t ch = 0; ch < models::n_prot_channels; ++ch) {
+            const param_node c = p.at(models::prot_channel_name(static_cast<models::prot_channel>(ch)));
+            c.allow_only({"warning", "protection"});
+            for (const char* level : {"warning", "protection"}) {
+                const param_node t = c.sourced(level);
+                t.allow_only({"value", "source"});
+                const auto v = t.at("value").as_numbers(-1e4, 1e4, 4);
+                if (v.size() != 4)
+                    t.at("value").fail("[set, clear, delay_s, clear_delay_s]");
+                if (v[2] < 0 || v[3] < 0)
+                    t.at("value").fail("non-negative delays");
+                const bool high = models::prot_channel_high_side(static_cast<models::prot_channel>(ch));
+                if (high ? v[1] > v[0] : v[1] < v[0])
+                    t.at("value").fail(high ? "clear <= set (hysteresis)" : "clear >= set (hysteresis)");
+                auto& lv = std::string(level) == "warning" ? pc.channel[ch].warning : pc.channel[ch].protection;
+                lv = {v[0], v[1], v[2], v[3]};
+                t.record(t.path(), "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " +
+                                       std::to_string(v[2]) + ", " + std::to_string(v[3]) + "]",
+                         t.at("source").as_string());
+            }
+        }
+        pc.short_circuit_recover_s = p.param("short_circuit_recover_s", 0, 3600);
+        pc.ntc_min_c = p.param("ntc_min_c", -100, 50);
+        pc.ntc_max_c = p.param("ntc_max_c", pc.ntc_min_c, 300);
+        pc.cluster_max_protected = static_cast<unsigned>(p.param("cluster_max_protected", 0, 16));
+    }
     const param_node l = b.at("limits");
     l.allow_only({"cvl_cell_v", "dvl_cell_v", "ccl_a", "dcl_a", "ccl_taper_start_v", "ccl_taper_end_v",
-                  "dcl_taper_start_v", "dcl_taper_end_v"});
+                  "dcl_taper_start_v", "dcl_taper_end_v", "ccl_cold_start_c", "ccl_cold_end_c", "ccl_hot_start_c",
+                  "ccl_hot_end_c", "dcl_cold_start_c", "dcl_cold_end_c", "dcl_hot_start_c", "dcl_hot_end_c",
+                  "ccl_soc_start", "ccl_soc_end", "ccl_soc_floor", "dcl_soc_start", "dcl_soc_end", "dcl_soc_floor"});
     auto& lc = bc.limits;
     lc.cvl_cell_v = l.param("cvl_cell_v", 2, 5);
     lc.dvl_cell_v = l.param("dvl_cell_v", 1, 4);
@@ -164,20 +239,66 @@ module_params read_module_params(const param_node& root) {
     lc.ccl_taper_end_v = l.param("ccl_taper_end_v", lc.ccl_taper_start_v, 5);
     lc.dcl_taper_start_v = l.param("dcl_taper_start_v", 1, 5);
     lc.dcl_taper_end_v = l.param("dcl_taper_end_v", 1, lc.dcl_taper_start_v);
+    lc.ccl_cold_start_c = l.param("ccl_cold_start_c", -50, 80);
+    lc.ccl_cold_end_c = l.param("ccl_cold_end_c", -50, lc.ccl_cold_start_c);
+    lc.ccl_hot_start_c = l.param("ccl_hot_start_c", -50, 100);
+    lc.ccl_hot_end_c = l.param("ccl_hot_end_c", lc.ccl_hot_start_c, 100);
+    lc.dcl_cold_start_c = l.param("dcl_cold_start_c", -50, 80);
+    lc.dcl_cold_end_c = l.param("dcl_cold_end_c", -50, lc.dcl_cold_start_c);
+    lc.dcl_hot_start_c = l.param("dcl_hot_start_c", -50, 100);
+    lc.dcl_hot_end_c = l.param("dcl_hot_end_c", lc.dcl_hot_start_c, 100);
+    lc.ccl_soc_start = l.param("ccl_soc_start", 0, 1);
+    lc.ccl_soc_end = l.param("ccl_soc_end", lc.ccl_soc_start, 1);
+    lc.ccl_soc_floor = l.param("ccl_soc_floor", 0, 1);
+    lc.dcl_soc_start = l.param("dcl_soc_start", 0, 1);
+    lc.dcl_soc_end = l.param("dcl_soc_end", 0, lc.dcl_soc_start);
+    lc.dcl_soc_floor = l.param("dcl_soc_floor", 0, 1);
 
     const param_node m = root.at("master");
-    m.allow_only({"master_address", "poll_period_s", "response_timeout_s", "retries", "lost_after_misses",
+    m.allow_only({"join_window_v", "master_address", "poll_period_s", "response_timeout_s", "retries", "lost_after_misses",
                   "can_period_s", "can_spacing_s", "heartbeat_timeout_s", "max_ccl_a_by_count",
-                  "max_dcl_a_by_count"});
+                  "max_dcl_a_by_count", "can_message_set", "can_manufacturer", "heartbeat_reaction",
+                  "force_charge_1_on_soc_pct", "force_charge_1_off_soc_pct", "force_charge_2_on_soc_pct",
+                  "force_charge_2_off_soc_pct", "full_charge_soc_pct", "full_charge_after_days"});
     auto& mc = mp.master;
     bc.master_address = static_cast<std::uint8_t>(m.param("master_address", 1, 254));
     mc.poll_period_s = m.param("poll_period_s", 1e-3, 3600);
     mc.response_timeout_s = m.param("response_timeout_s", 1e-4, 60);
     mc.retries = static_cast<unsigned>(m.param("retries", 0, 10));
     mc.lost_after_misses = static_cast<unsigned>(m.param("lost_after_misses", 1, 100));
+    mc.join_window_v = m.param("join_window_v", 0, 100);
     mp.can.period_s = m.param("can_period_s", 1e-3, 60);
     mp.can.spacing_s = m.param("can_spacing_s", 0, 1);
     mp.can.heartbeat_timeout_s = m.param("heartbeat_timeout_s", 0.1, 3600);
+    // --- CAN link (issue #6): message set, heartbeat reaction, 0x35C request flags ---
+    auto sourced_choice = [&m](const char* key, const std::vector<std::string>& choices) {
+        const param_node t = m.sourced(key);
+        t.allow_only({"value", "source"});
+        const std::string v = t.at("value").as_choice(choices);
+        t.record(t.path(), v, t.at("source").as_string());
+        return v;
+    };
+    if (m.has("can_message_set"))
+        mp.can.messages = can_message_set_named(sourced_choice("can_message_set", can_message_set_names()));
+    if (m.has("can_manufacturer")) {
+        const param_node t = m.sourced("can_manufacturer");
+        t.allow_only({"value", "source"});
+        const std::string v = t.at("value").as_string();
+        if (v.empty() || v.size() > 8)
+            t.at("value").fail("1 to 8 ASCII characters (0x35E)");
+        mp.can.messages.manufacturer = v;
+        t.record(t.path(), v, t.at("source").as_string());
+    }
+    if (m.has("heartbeat_reaction"))
+        mp.can.on_heartbeat_lost = heartbeat_reaction_named(sourced_choice("heartbeat_reaction", {"event", "zero_limits"}));
+    if (m.has("force_charge_1_on_soc_pct")) {
+        mp.can.force_charge_1_on_pct = m.param("force_charge_1_on_soc_pct", 0, 100);
+        mp.can.force_charge_1_off_pct = m.param("force_charge_1_off_soc_pct", mp.can.force_charge_1_on_pct, 100);
+        mp.can.force_charge_2_on_pct = m.param("force_charge_2_on_soc_pct", 0, 100);
+        mp.can.force_charge_2_off_pct = m.param("force_charge_2_off_soc_pct", mp.can.force_charge_2_on_pct, 100);
+        mp.can.full_charge_soc_pct = m.param("full_charge_soc_pct", 0, 100);
+        mp.can.full_charge_after_days = m.param("full_charge_after_days", 0, 3650);
+    }
     for (const char* key : {"max_ccl_a_by_count", "max_dcl_a_by_count"}) {
         const param_node t = m.sourced(key);
         t.allow_only({"value", "source"});
@@ -314,8 +435,10 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         bm.bms.address = static_cast<std::uint8_t>(mp.bms.master_address + m);
         bm.bms.capacity_ah = capacity_ah;
         bm.bms.initial_soc = bms_soc[m];
+        bm.bms.wait_for_join = m > 0; // subs wait for the master's join command (start-up sequencing)
         bm.master = mp.master;
         bm.can = mp.can;
+        bm.can.capacity_ah = capacity_ah * static_cast<double>(n_modules);
         for (std::size_t s = 1; s < n_modules; ++s)
             bm.master.sub_addresses.push_back(static_cast<std::uint8_t>(mp.bms.master_address + s));
         sc.stack.modules.push_back(bm);
@@ -323,12 +446,56 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
 
     // --- inverter ---
     const param_node inv = root.at("inverter");
-    inv.allow_only({"protocol", "battery_power_w", "control_period_s", "battery_timeout_s"});
-    sc.inverter.protocol = inv.has("protocol") ? inv.at("protocol").as_choice({"pylontech", "sma", "victron"})
-                                               : "pylontech";
-    sc.inverter.battery_power_w = read_profile(inv.at("battery_power_w"), -1e6, 1e6);
-    sc.inverter.control_period_s = inv.number_or("control_period_s", 0.1, 1e-3, 10);
-    sc.inverter.battery_timeout_s = inv.number_or("battery_timeout_s", 60, 0.1, 3600);
+    inv.allow_only({"protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "grid_import_limit_w",
+                    "grid_export_limit_w", "efficiency", "control_period_s", "heartbeat_period_s",
+                    "battery_timeout_s", "cv_gain_a_per_v", "battery_side"});
+    auto& ic = sc.inverter;
+    ic.protocol = inv.has("protocol") ? inv.at("protocol").as_choice({"pylontech", "sma", "victron"}) : "pylontech";
+    const bool site = inv.has("pv_w") || inv.has("load_w") || inv.has("tou_charge_w");
+    if (inv.has("battery_power_w") == site)
+        inv.fail("either battery_power_w (DC battery power) or the site profiles pv_w / load_w / tou_charge_w");
+    if (!site)
+        ic.battery_power_w = read_profile(inv.at("battery_power_w"), -1e6, 1e6);
+    if (inv.has("pv_w"))
+        ic.pv_w = read_profile(inv.at("pv_w"), 0, 1e6);
+    if (inv.has("load_w"))
+        ic.load_w = read_profile(inv.at("load_w"), 0, 1e6);
+    if (inv.has("tou_charge_w"))
+        ic.tou_charge_w = read_profile(inv.at("tou_charge_w"), 0, 1e6);
+    ic.grid_import_limit_w = inv.number_or("grid_import_limit_w", inf, 0, inf);
+    ic.grid_export_limit_w = inv.number_or("grid_export_limit_w", inf, 0, inf);
+    if (inv.has("efficiency")) {
+        // {power_w: [...], efficiency: [...], source: "..."}: DC efficiency vs |AC power|.
+        const param_node e = inv.sourced("efficiency");
+        e.allow_only({"power_w", "efficiency", "source"});
+        ic.efficiency_power_w = e.at("power_w").as_axis(0, 1e6, 1);
+        ic.efficiency = e.at("efficiency").as_numbers(0.5, 1.0, 1);
+        if (ic.efficiency.size() != ic.efficiency_power_w.size())
+            e.at("efficiency").fail(std::to_string(ic.efficiency_power_w.size()) + " values, one per power_w");
+    }
+    ic.control_period_s = inv.number_or("control_period_s", 0.1, 1e-3, 10);
+    ic.heartbeat_period_s = inv.number_or("heartbeat_period_s", 1.0, 1e-3, 60);
+    ic.battery_timeout_s = inv.number_or("battery_timeout_s", 60, 0.1, 3600);
+    ic.cv_gain_a_per_v = inv.number_or("cv_gain_a_per_v", ic.cv_gain_a_per_v, 0.1, 1e4);
+    if (auto bs = inv.find("battery_side")) {
+        // How the master is configured towards this inverter (overrides the module parameters).
+        bs->allow_only({"message_set", "manufacturer", "heartbeat_timeout_s", "heartbeat_reaction"});
+        for (auto& bm : sc.stack.modules) {
+            if (bs->has("message_set")) {
+                bm.can.messages = can_message_set_named(bs->at("message_set").as_choice(can_message_set_names()));
+            }
+            if (bs->has("manufacturer")) {
+                const std::string v = bs->at("manufacturer").as_string();
+                if (v.empty() || v.size() > 8)
+                    bs->at("manufacturer").fail("1 to 8 ASCII characters (0x35E)");
+                bm.can.messages.manufacturer = v;
+            }
+            bm.can.heartbeat_timeout_s = bs->number_or("heartbeat_timeout_s", bm.can.heartbeat_timeout_s, 0.1, 3600);
+            if (bs->has("heartbeat_reaction"))
+                bm.can.on_heartbeat_lost =
+                    heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
+        }
+    }
     return sc;
 }
 

@@ -102,6 +102,9 @@ void simulation::build_recorder() {
     add("inverter.cvl_v", [&inv] { return inv.view().cvl_v; });
     // CAN link and inverter state (issue #6, docs/outputs.md).
     add("inverter.standby", [&inv] { return inv.standby() ? 1.0 : 0.0; });
+    add("inverter.in_cv", [&inv] { return inv.in_cv() ? 1.0 : 0.0; });
+    add("inverter.ac_power_w", [&inv] { return inv.ac_power_w(); });
+    add("inverter.grid_power_w", [&inv] { return inv.grid_power_w(); });
     add("stack.heartbeat_lost", [&st] { return st.module(0).can()->heartbeat_lost() ? 1.0 : 0.0; });
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);
@@ -112,6 +115,12 @@ void simulation::build_recorder() {
         add(p + ".switch_closed", [&plant, m] { return plant.switch_closed(m) ? 1.0 : 0.0; });
         add(p + ".ccl_a", [&b] { return b.report().ccl_a; });
         add(p + ".dcl_a", [&b] { return b.report().dcl_a; });
+        // BMS state (issue #5): protection/warning bits (bit k = channel k of docs/models/bms.md,
+        // bit 12 = short circuit), bleed switches, SoH.
+        add(p + ".protection_bits", [&b] { return static_cast<double>(b.report().protection_bits); });
+        add(p + ".warning_bits", [&b] { return static_cast<double>(b.report().warning_bits); });
+        add(p + ".balance_mask", [&b] { return static_cast<double>(b.report().balance_mask); });
+        add(p + ".soh_pct", [&b] { return 100.0 * b.report().soh; });
         if (!m_sc.run.record_cells)
             continue;
         for (std::size_t k = 0; k < plant.cells_per_module(); ++k) {
