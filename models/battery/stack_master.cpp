@@ -171,12 +171,35 @@ void stack_master::admit(sub_state& s) {
     m_events.event(name(), "sub_join", {{"address", s.address}, {"difference_v", dv}, {"window_v", m_cfg.join_window_v}});
 }
 
+namespace {
+// One module's protection or warning bits (bit = prot_channel, plus the short-circuit bit) as
+// the CAN conditions of 0x359 / 0x35A.
+void add_conditions(std::uint32_t bits, proto::battery_conditions& c) {
+    auto on = [bits](prot_channel ch) { return (bits >> static_cast<std::size_t>(ch)) & 1u; };
+    c.over_voltage |= on(prot_channel::cell_ov) || on(prot_channel::module_ov);
+    c.under_voltage |= on(prot_channel::cell_uv) || on(prot_channel::module_uv);
+    c.over_temp |= on(prot_channel::charge_ot) || on(prot_channel::discharge_ot);
+    c.under_temp |= on(prot_channel::charge_ut) || on(prot_channel::discharge_ut);
+    c.charge_over_temp |= on(prot_channel::charge_ot);
+    c.charge_under_temp |= on(prot_channel::charge_ut);
+    c.charge_over_current |= on(prot_channel::charge_oc);
+    c.discharge_over_current |= on(prot_channel::discharge_oc) || (bits & bms::prot_short_circuit);
+    c.short_circuit |= (bits & bms::prot_short_circuit) != 0;
+    c.cell_imbalance |= on(prot_channel::imbalance);
+    c.system_error |= on(prot_channel::sensor);
+}
+} // namespace
+
 void stack_master::update_aggregate() {
     const module_report& own = m_own.report();
     std::vector<const module_report*> present;
     stack_aggregate a;
-    // Healthy modules count in the limits; protected ones are excluded and counted.
+    // Healthy modules count in the limits; protected ones are excluded and counted. The 0x359 /
+    // 0x35A conditions are OR-ed over every module considered (the master knows its own bits;
+    // the subs' answers to 0x42/0x92 carry none).
     auto consider = [&](const module_report& r) {
+        add_conditions(r.protection_bits, a.protection);
+        add_conditions(r.warning_bits, a.alarm);
         if (r.protection)
             ++a.modules_protected;
         else
@@ -215,7 +238,10 @@ void stack_master::update_aggregate() {
         }
     }
     a.soc_pct = cap_ah > 0 ? 100.0 * rem_ah / cap_ah : 0.0;
-    a.soh_pct = 100.0;
+    double soh_weighted = 0;
+    for (const module_report* r : present)
+        soh_weighted += r->soh * r->capacity_ah;
+    a.soh_pct = cap_ah > 0 ? 100.0 * soh_weighted / cap_ah : 100.0;
     a.voltage_v = own.voltage_v;
     a.temp_c = temp_n ? temp_sum / static_cast<double>(temp_n) : 0.0;
     a.ccl_a = cap_by_count(m_cfg.max_ccl_a_by_count, a.modules_present, ccl);

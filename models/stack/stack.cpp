@@ -68,11 +68,20 @@ void stack::grid() {
 void stack::dc_set_current(double current_a) {
     sync();
     m_plant.set_port_current(current_a);
+    port_changed();
 }
 
 void stack::dc_set_power(double power_w) {
     sync();
     m_plant.set_port_power(power_w);
+    port_changed();
+}
+
+void stack::port_changed() {
+    // Module currents change at this instant: each AFE's short-circuit comparator re-checks now
+    // instead of at its next conversion.
+    for (auto& m : m_modules)
+        m->front_end().current_changed();
 }
 
 double stack::dc_voltage_v() {

@@ -60,6 +60,7 @@ public:
 private:
     void grid();
     void report_ratings();
+    void port_changed();
 
     stack_config m_cfg;
     event_sink& m_events;
