@@ -21,7 +21,7 @@ stack_plant::stack_plant(const stack_plant_config& cfg)
     : m_cfg(cfg),
       m_cells(cfg.cells, cfg.n_modules, cfg.cells_per_module, cfg.seed),
       m_net(cfg.wiring, cfg.wiring_parameters, cfg.ambient_k),
-      m_switch(cfg.n_modules, true),
+      m_switch(cfg.n_modules, false),
       m_precharge(cfg.n_modules, false),
       m_balance(cfg.n_modules, 0u),
       m_ambient_k(cfg.ambient_k) {
@@ -46,8 +46,9 @@ stack_plant::stack_plant(const stack_plant_config& cfg)
     if (m_net.n_modules() != cfg.n_modules)
         throw std::invalid_argument("stack_plant: the wiring has " + std::to_string(m_net.n_modules()) +
                                     " modules, the stack " + std::to_string(cfg.n_modules));
+    // Every switch starts open: closing them is the BMSs' decision.
     for (std::size_t m = 0; m < cfg.n_modules; ++m) {
-        m_net.set_switch(m, true);
+        m_net.set_switch(m, false);
         m_net.set_precharge(m, false);
     }
     solve_now();

@@ -64,7 +64,7 @@ public:
     std::size_t cells_per_module() const { return m_cfg.cells_per_module; }
     const stack_plant_config& config() const { return m_cfg; }
 
-    // Inputs (held until changed).
+    // Inputs (held until changed). Every module switch starts open.
     void set_port_current(double current_a); // + = charging the battery
     void set_port_power(double power_w);     // + = charging the battery
     void set_switch(std::size_t module, bool closed);

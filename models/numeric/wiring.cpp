@@ -379,11 +379,17 @@ void stack_network::solve() {
     m_net.solve();
 }
 
+namespace {
+// Below this stack current, shares and imbalance are reported as 0: a ratio of circulating or
+// round-off currents to a vanishing total means nothing (1 mA is below any shunt's resolution).
+constexpr double share_min_current_a = 1e-3;
+} // namespace
+
 double stack_network::module_share(std::size_t m) const {
     double sum = 0.0;
     for (std::size_t k = 0; k < n_modules(); ++k)
         sum += module_current_a(k);
-    return sum != 0.0 ? module_current_a(m) / sum : 0.0;
+    return std::abs(sum) >= share_min_current_a ? module_current_a(m) / sum : 0.0;
 }
 
 double stack_network::imbalance() const {
@@ -395,7 +401,7 @@ double stack_network::imbalance() const {
         sum += module_current_a(k);
         ++n;
     }
-    if (n == 0 || sum == 0.0)
+    if (n == 0 || std::abs(sum) < share_min_current_a)
         return 0.0;
     const double mean = sum / static_cast<double>(n);
     double worst = 0.0;

@@ -145,8 +145,14 @@ void simulation::build_recorder() {
         add(c + ".loss_w", [&pn, e] { return pn.net().loss_w(e); });
         add(c + ".temp_c", [&pn, k] { return pn.contact_temp_k(k) - kelvin_offset; });
     }
-    for (std::size_t m = 0; m < plant.n_modules(); ++m)
-        add("stack.m" + std::to_string(m) + ".share_pct", [&pn, m] { return 100.0 * pn.module_share(m); });
+    for (std::size_t m = 0; m < plant.n_modules(); ++m) {
+        const std::string p = "stack.m" + std::to_string(m);
+        add(p + ".share_pct", [&pn, m] { return 100.0 * pn.module_share(m); });
+        // Node potentials against the inverter's - terminal (the network's ground).
+        const auto pos = pn.index().module_pos[m], neg = pn.index().module_neg[m];
+        add(p + ".pos.voltage_v", [&pn, pos] { return pn.net().node_voltage_v(pos); });
+        add(p + ".neg.voltage_v", [&pn, neg] { return pn.net().node_voltage_v(neg); });
+    }
     add("stack.imbalance_pct", [&pn] { return 100.0 * pn.imbalance(); });
     add("stack.network_loss_w", [&plant] { return plant.network_loss_w(); });
     m_data.assign(m_columns.size(), {});

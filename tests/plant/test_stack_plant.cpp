@@ -25,10 +25,29 @@ stack_plant_config config(std::size_t modules, wiring_topology topology) {
     return c;
 }
 
+// A plant with every module switch closed (the plant starts with them open).
+stack_plant closed_plant(std::size_t modules, wiring_topology topology) {
+    stack_plant p(config(modules, topology));
+    for (std::size_t m = 0; m < modules; ++m)
+        p.set_switch(m, true);
+    return p;
+}
+
 } // namespace
 
-TEST(StackPlant, module_currents_add_up_to_the_port_current_every_step) {
+TEST(StackPlant, starts_with_every_switch_open) {
     stack_plant p(config(3, wiring_topology::loop));
+    p.set_port_current(-10.0);
+    p.step(0.1);
+    for (std::size_t m = 0; m < 3; ++m) {
+        EXPECT_FALSE(p.switch_closed(m));
+        EXPECT_NEAR(p.module_current_a(m), 0.0, 1e-12);
+    }
+    EXPECT_EQ(p.power_network().port_state(), port_status::open_circuit);
+}
+
+TEST(StackPlant, module_currents_add_up_to_the_port_current_every_step) {
+    stack_plant p = closed_plant(3, wiring_topology::loop);
     p.set_port_current(-60.0);
     for (int n = 0; n < 50; ++n) {
         p.step(0.1);
@@ -45,7 +64,7 @@ TEST(StackPlant, cell_voltages_sum_to_the_solved_string_voltage_in_the_same_step
     // No one-step lag: after a step, the sum of the cells' terminal voltages (from the cell model)
     // equals the voltage the network solved across each module's cell-string branch, and every
     // cell carries the module current (no balancing here).
-    stack_plant p(config(4, wiring_topology::same_side));
+    stack_plant p = closed_plant(4, wiring_topology::same_side);
     p.set_port_current(-120.0);
     p.step(1.0);
     p.set_port_current(80.0);
@@ -70,7 +89,7 @@ struct cycle_books {
 
 // A discharge, a rest with balancing and a charge, stepped with dt_s.
 cycle_books run_cycle(double dt_s) {
-    stack_plant p(config(3, wiring_topology::loop));
+    stack_plant p = closed_plant(3, wiring_topology::loop);
     cycle_books b;
     auto run = [&](double current_a, double seconds) {
         p.set_port_current(current_a);
@@ -112,7 +131,7 @@ TEST(StackPlant, held_current_error_against_exact_cell_energy_is_first_order_in_
 }
 
 TEST(StackPlant, an_open_module_carries_no_current_and_the_rest_share_the_load) {
-    stack_plant p(config(3, wiring_topology::loop));
+    stack_plant p = closed_plant(3, wiring_topology::loop);
     p.set_port_current(-90.0);
     p.step(1.0);
     p.set_switch(1, false);

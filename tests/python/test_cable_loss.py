@@ -13,11 +13,15 @@ SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios" / "cable_loss").glob("*.y
 DISCHARGE = (300.0, 1200.0)
 
 
+RUN_DIRS = {}
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = {}
     for name in SCENARIOS:
         d = tmp_path_factory.mktemp(name)
+        RUN_DIRS[name] = d
         run_cli("run", ROOT / "scenarios" / "cable_loss" / f"{name}.yaml", "--out", d, "--quiet")
         summary = json.loads((d / "summary.json").read_text())
         with open(d / "timeseries.csv", newline="") as f:
@@ -102,3 +106,39 @@ def test_netlist_snapshot_is_spice_with_solved_currents(tmp_path):
     assert text.rstrip().lower().endswith(".end")
     currents = [line for line in text.splitlines() if line.startswith("* I(")]
     assert len(currents) > 20
+
+
+def test_beyond_the_window_the_module_is_refused_until_the_others_come_within_it(runs, tmp_path):
+    # m1 (8 % SoC) is 2.7 V below the others: the master refuses it at start-up and it carries
+    # nothing while the others discharge alone; once their voltage has come down to within the
+    # 1.5 V window, the master joins it (the manual's "reconnect when back in range").
+    summary, cols = runs["mismatch_beyond_window"]
+    events = [json.loads(line) for line in (RUN_DIRS["mismatch_beyond_window"] / "events.jsonl").open()]
+    refused = [e for e in events if e["kind"] == "sub_join_refused" and e["details"]["address"] == 3]
+    joined = [e for e in events if e["kind"] == "sub_join" and e["details"]["address"] == 3]
+    assert refused and refused[0]["t_s"] < 2.0
+    assert abs(refused[0]["details"]["difference_v"]) > 1.5
+    assert "window" in refused[0]["details"]["reason"]
+    assert joined and abs(joined[0]["details"]["difference_v"]) <= 1.5
+    t = cols["t_s"]
+    before = t < joined[0]["t_s"]
+    assert np.all(cols["stack.m1.current_a"][before] == 0.0)
+    sel = before & (t > 700)
+    others = cols["stack.m0.current_a"] + cols["stack.m2.current_a"] + cols["stack.m3.current_a"]
+    assert np.allclose(others[sel], cols["inverter.battery_current_a"][sel], atol=1e-9)
+    assert np.all(others[sel] < -100)
+
+
+def test_within_the_window_the_low_module_is_charged_by_the_others(runs):
+    # m1 (20 % SoC) joins about 1.2 V below the others: right after its switch closes it takes a
+    # charging current from the others while the inverter is idle (module currents sum to zero),
+    # and the others discharge into it.
+    summary, cols = runs["mismatch_within_window"]
+    t = cols["t_s"]
+    first = int(np.nonzero(cols["stack.m1.switch_closed"] == 1.0)[0][0])
+    i = [cols[f"stack.m{m}.current_a"][first] for m in range(4)]
+    assert t[first] <= 2.0
+    assert cols["inverter.battery_current_a"][first] == 0.0
+    assert i[1] > 50.0
+    assert all(c < 0.0 for k, c in enumerate(i) if k != 1 and cols[f"stack.m{k}.switch_closed"][first] == 1.0)
+    assert abs(sum(i)) < 1e-9
