@@ -14,6 +14,7 @@
 
 #include "numeric/cell_array.h"
 #include "numeric/cell_params.h"
+#include "numeric/cell_simulation.h"
 
 namespace {
 
@@ -21,15 +22,8 @@ constexpr double zero_celsius_k = 273.15;
 
 void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
     using namespace stacksim::num;
-    cell_params nominal = p;
-    nominal.capacity_spread = {};
-    nominal.r0_spread = {};
-    nominal.self_discharge_spread = {};
-    cell_array cell(nominal, 1, 1, 0, thermal_layout::free_standing);
     const double ambient_k = ambient_c + zero_celsius_k;
-    cell.set_all_temperature_k(ambient_k);
-    cell.set_all_soc(1.0);
-    cell.set_all_hysteresis(1.0);
+    cell_array cell = make_standalone_cell(p, ambient_k, 1.0, 1.0);
     const double current_a = -c_rate * p.capacity_ah;
     const double dt_s = 1.0;
     Eigen::ArrayXd i(1);

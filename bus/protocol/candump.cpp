@@ -1,5 +1,7 @@
 #include "protocol/candump.h"
 
+#include "protocol/hex.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -12,16 +14,6 @@ constexpr char hex_digits[] = "0123456789ABCDEF";
 void append_hex(std::string& s, std::uint32_t v, unsigned digits) {
     for (unsigned i = digits; i-- > 0;)
         s.push_back(hex_digits[(v >> (4 * i)) & 0xFu]);
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }

@@ -1,5 +1,7 @@
 #include "protocol/pylon_rs485.h"
 
+#include "protocol/hex.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -15,16 +17,6 @@ constexpr std::size_t header_chars = 12;   // VER ADR CID1 CID2 LENGTH
 constexpr std::size_t chksum_chars = 4;
 constexpr std::uint16_t max_lenid = 0xFFF;
 constexpr int temp_offset_raw = 2731;      // 0.1 K raw of 0 degC (protocols.md §2.5)
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 void append_hex(std::string& s, unsigned v, unsigned digits) {
     for (unsigned i = digits; i-- > 0;)

@@ -72,11 +72,11 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     SC_THREAD(answer_loop);
 }
 
-std::uint32_t bms::afe_read(std::uint32_t addr) {
-    std::uint32_t value = 0;
+// One 32-bit register access over the TLM socket, as firmware would do it.
+void bms::afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value) {
     tlm::tlm_generic_payload tx;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    tx.set_command(tlm::TLM_READ_COMMAND);
+    tx.set_command(cmd);
     tx.set_address(addr);
     tx.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
     tx.set_data_length(4);
@@ -84,23 +84,16 @@ std::uint32_t bms::afe_read(std::uint32_t addr) {
     tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     afe_out->b_transport(tx, delay);
     if (!tx.is_response_ok())
-        SC_REPORT_ERROR(name(), "AFE register read failed");
+        SC_REPORT_ERROR(name(), cmd == tlm::TLM_READ_COMMAND ? "AFE register read failed" : "AFE register write failed");
+}
+
+std::uint32_t bms::afe_read(std::uint32_t addr) {
+    std::uint32_t value = 0;
+    afe_access(tlm::TLM_READ_COMMAND, addr, value);
     return value;
 }
 
-void bms::afe_write(std::uint32_t addr, std::uint32_t value) {
-    tlm::tlm_generic_payload tx;
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    tx.set_command(tlm::TLM_WRITE_COMMAND);
-    tx.set_address(addr);
-    tx.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    tx.set_data_length(4);
-    tx.set_streaming_width(4);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    afe_out->b_transport(tx, delay);
-    if (!tx.is_response_ok())
-        SC_REPORT_ERROR(name(), "AFE register write failed");
-}
+void bms::afe_write(std::uint32_t addr, std::uint32_t value) { afe_access(tlm::TLM_WRITE_COMMAND, addr, value); }
 
 void bms::request_switch(bool closed) { m_switch_wanted = closed; }
 

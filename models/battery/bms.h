@@ -218,6 +218,7 @@ private:
     proto::alarm_info to_alarm() const;
     proto::management_info to_management() const;
     proto::manufacturer_info to_manufacturer() const;
+    void afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value);
     std::uint32_t afe_read(std::uint32_t addr);
     void afe_write(std::uint32_t addr, std::uint32_t value);
     void drive_switch(bool closed);

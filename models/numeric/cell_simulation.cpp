@@ -11,6 +11,18 @@ namespace {
 constexpr double zero_celsius_k = 273.15;
 } // namespace
 
+cell_array make_standalone_cell(const cell_params& p, double ambient_k, double soc, double hysteresis) {
+    cell_params nominal = p;
+    nominal.capacity_spread = {};
+    nominal.r0_spread = {};
+    nominal.self_discharge_spread = {};
+    cell_array cell(nominal, 1, 1, 0, thermal_layout::free_standing);
+    cell.set_all_temperature_k(ambient_k);
+    cell.set_all_soc(soc);
+    cell.set_all_hysteresis(hysteresis);
+    return cell;
+}
+
 cell_simulation_result simulate_cell(const cell_params& p, const std::vector<double>& t_s,
                                      const std::vector<double>& current_a, double ambient_c, double dt_s,
                                      double initial_soc, double initial_hysteresis) {
@@ -22,15 +34,8 @@ cell_simulation_result simulate_cell(const cell_params& p, const std::vector<dou
         if (!(t_s[i] > t_s[i - 1]))
             throw std::invalid_argument("simulate_cell: t_s must strictly increase");
 
-    cell_params nominal = p;
-    nominal.capacity_spread = {};
-    nominal.r0_spread = {};
-    nominal.self_discharge_spread = {};
-    cell_array cell(nominal, 1, 1, 0, thermal_layout::free_standing);
     const double ambient_k = ambient_c + zero_celsius_k;
-    cell.set_all_temperature_k(ambient_k);
-    cell.set_all_soc(initial_soc);
-    cell.set_all_hysteresis(initial_hysteresis);
+    cell_array cell = make_standalone_cell(p, ambient_k, initial_soc, initial_hysteresis);
 
     cell_simulation_result r;
     const std::size_t n = t_s.size();

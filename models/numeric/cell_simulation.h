@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "numeric/cell_array.h"
 #include "numeric/cell_params.h"
 
 namespace stacksim::num {
@@ -27,6 +28,10 @@ struct cell_simulation_result {
 // is split into equal steps no longer than dt_s. The cell is the nominal cell of the set (no
 // spread), starting at initial_soc with its hysteresis at initial_hysteresis (+1 charge branch,
 // -1 discharge branch), relaxed, at ambient temperature.
+// One nominal cell (no cell-to-cell spread) in free air at ambient_k, at rest with the given SoC and
+// hysteresis state: the standalone cell of simulate_cell() and of the discharge-curve tool.
+cell_array make_standalone_cell(const cell_params& p, double ambient_k, double soc, double hysteresis);
+
 cell_simulation_result simulate_cell(const cell_params& p, const std::vector<double>& t_s,
                                      const std::vector<double>& current_a, double ambient_c, double dt_s,
                                      double initial_soc = 1.0, double initial_hysteresis = 1.0);
