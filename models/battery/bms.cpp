@@ -115,10 +115,31 @@ void bms::set_powered(bool on) {
 }
 
 void bms::drive_switch(bool closed) {
-    if (closed == m_switch_state)
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    if (closed && !m_switch_state && m_cfg.precharge_time_s > 0.0) {
+        // Closing goes through the precharge path first (resistor + its own switch), then the
+        // main switch closes and the precharge path opens.
+        if (!m_precharging) {
+            m_precharging = true;
+            m_precharge_since_s = now_s;
+            afe_write(afe::REG_DRIVE, afe_read(afe::REG_DRIVE) | 2u);
+            m_events.event(name(), "precharge", {{"closed", true}, {"for_s", m_cfg.precharge_time_s}});
+            return;
+        }
+        if (now_s - m_precharge_since_s < m_cfg.precharge_time_s - 1e-9)
+            return;
+    }
+    if (closed == m_switch_state) {
+        if (!closed && m_precharging) { // a close request withdrawn while precharging
+            m_precharging = false;
+            afe_write(afe::REG_DRIVE, afe_read(afe::REG_DRIVE) & ~2u);
+            m_events.event(name(), "precharge", {{"closed", false}});
+        }
         return;
+    }
     m_switch_state = closed;
-    const std::uint32_t drive = afe_read(afe::REG_DRIVE);
+    m_precharging = false;
+    const std::uint32_t drive = afe_read(afe::REG_DRIVE) & ~2u; // precharge path open either way
     afe_write(afe::REG_DRIVE, closed ? (drive | 1u) : (drive & ~1u));
     nlohmann::json why = {{"closed", closed}, {"protection", m_report.protection_bits}};
     if (!closed)

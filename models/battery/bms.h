@@ -125,6 +125,7 @@ struct bms_config {
     // Sub only: open the switch when no frame from the master has arrived for this long, and
     // (in a stack) stay open at start-up until the master's join command (cid2_join).
     double master_timeout_s = 30.0;
+    double precharge_time_s = 0.0;     // closing: precharge path this long, then the main switch
     bool wait_for_join = false;
     protection_config protection;
     limit_config limits;
@@ -231,7 +232,9 @@ private:
     bool m_powered = true;
     double m_last_master_s = 0.0;
     sc_core::sc_event m_power_ev;
-    bool m_switch_state = false;
+    bool m_switch_state = false;       // main switch commanded closed
+    bool m_precharging = false;        // precharge path commanded closed, main still open
+    double m_precharge_since_s = 0.0;
     // protection timers per channel and level: time the set (or, when active, the clear)
     // condition has held (s)
     std::array<std::array<double, 2>, n_prot_channels> m_prot_timer_s{};

@@ -155,7 +155,7 @@ module_params read_module_params(const param_node& root) {
     ac.sc_delay_s = a.param("sc_delay_s", 0, 1);
 
     const param_node b = root.at("bms");
-    b.allow_only({"measure_period_s", "response_latency_s", "master_timeout_s", "protection", "limits", "balancing",
+    b.allow_only({"measure_period_s", "response_latency_s", "master_timeout_s", "precharge_time_s", "protection", "limits", "balancing",
                   "soc"});
     if (auto sn = b.find("soc")) {
         auto& scf = mp.bms.soc;
@@ -183,6 +183,7 @@ module_params read_module_params(const param_node& root) {
     bc.measure_period_s = b.param("measure_period_s", 1e-4, 60);
     bc.response_latency_s = b.param("response_latency_s", 0, 10);
     bc.master_timeout_s = b.param("master_timeout_s", 0.1, 3600);
+    bc.precharge_time_s = b.param("precharge_time_s", 0.0, 60.0);
     if (auto bal = b.find("balancing")) {
         bal->allow_only({"enabled", "start_v", "delta_v", "max_discharge_a"});
         bc.balancing.enabled = bal->param("enabled", 0, 1) != 0.0;
