@@ -10,7 +10,7 @@ import struct
 import numpy as np
 import pytest
 
-can = pytest.importorskip("can")
+import can  # Debian python3-can, installed by tools/setup/install-deps.sh
 
 from conftest import ROOT
 

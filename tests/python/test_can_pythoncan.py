@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-can = pytest.importorskip("can")
+import can  # Debian python3-can, installed by tools/setup/install-deps.sh
 
 from test_default_scenario import MASTER_SET, read_timeseries
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-can = pytest.importorskip("can")
+import can  # Debian python3-can, installed by tools/setup/install-deps.sh
 
 
 def scenario(protocol, battery_side=""):
