@@ -132,6 +132,10 @@ void simulation::build_recorder() {
     }
     // Power network: each cable and contact (current, loss, temperature), module shares, imbalance.
     const num::stack_network& pn = plant.power_network();
+    // Extremes for the summary start from the initial state, so a run that never stepped
+    // still has one value per branch.
+    const auto& t0 = pn.thermal().temp_k();
+    m_max_branch_temp_k.assign(t0.data(), t0.data() + t0.size());
     for (std::size_t k = 0; k < pn.cables().size(); ++k) {
         const std::string c = "stack." + pn.cables()[k].name();
         const auto e = pn.index().cable_elements[k];
