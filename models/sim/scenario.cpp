@@ -322,7 +322,8 @@ module_params read_module_params(const param_node& root) {
 scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override) {
     scenario sc;
     sc.file = file;
-    root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses"});
+    root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
+                    "events", "expectations"});
     sc.name = root.at("name").as_string();
     sc.description = root.has("description") ? root.at("description").as_string() : "";
     sc.seed = root.has("seed") ? static_cast<std::uint64_t>(root.at("seed").as_integer(0, 1ll << 53)) : 1;
@@ -497,6 +498,14 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                     heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
         }
     }
+    // --- events and expectations (issue #7, scenario_events.h / expectations.h) ---
+    if (auto ev = root.find("events")) {
+        const auto& afe0 = sc.stack.modules.front().afe;
+        const std::size_t ntc = (afe0.cells + afe0.cells_per_ntc - 1) / afe0.cells_per_ntc;
+        sc.events = read_events(*ev, n_modules, mp.cells, ntc, sc.run.duration_s);
+    }
+    if (auto ex = root.find("expectations"))
+        sc.expectations = read_expectations(*ex);
     return sc;
 }
 

@@ -10,7 +10,9 @@
 
 #include "inverter/inverter.h"
 #include "numeric/param_file.h"
+#include "sim/expectations.h"
 #include "sim/profile.h"
+#include "sim/scenario_events.h"
 #include "stack/stack.h"
 
 namespace stacksim::sim {
@@ -33,6 +35,8 @@ struct scenario {
     double can_bitrate_bps = 500000.0;
     profile ambient_c = profile::constant(25.0);
     std::vector<num::param_record> parameters; // every sourced parameter that was read
+    std::vector<timed_event> events;           // issue #7: timed faults/actions, sorted by time
+    std::vector<expectation> expectations;     // issue #7: checked on the results after the run
 };
 
 // Reads and validates a scenario file. `set` holds "dotted.path=value" overrides (CLI --set),

@@ -38,8 +38,23 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     fresh_kernel();
     // Elaborate first: an impossible topology or configuration fails here, before any file exists.
     m_top = std::make_unique<system>("top", m_sc, *this);
-    if (!out_dir.empty())
+    // Expectations' column patterns and events' contact names are checked here too (issue #7).
+    build_recorder();
+    check_columns(m_sc.expectations, m_columns);
+    for (const auto& e : m_sc.events) {
+        if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
+            continue;
+        try {
+            (void)m_top->battery().plant().power_network().find_contact(e.name);
+        } catch (const std::exception& ex) {
+            throw num::input_error(e.file, e.line, e.path + ".contact",
+                                   "a contact of the stack's wiring (docs/models/network.md): " + std::string(ex.what()));
+        }
+    }
+    if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
+        m_out->timeseries_header(m_columns);
+    }
 
     models::stack& st = m_top->battery();
     if (m_out) {
@@ -57,7 +72,6 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     m_top->can().on_event([this](const sc_core::sc_time&, const std::string& node, const std::string& what) {
         event(node, "can", {{"what", what}});
     });
-    build_recorder();
     st.on_step([this] { record(); });
     m_wall_start = std::chrono::steady_clock::now();
 }
@@ -191,6 +205,16 @@ void simulation::record() {
 void simulation::run_until(double t_s) {
     if (m_finished)
         throw std::logic_error("simulation already finished");
+    // Scenario events due by t_s: advance to each one's exact instant, apply it, go on.
+    while (m_next_event < m_sc.events.size() && m_sc.events[m_next_event].t_s <= t_s) {
+        const timed_event& e = m_sc.events[m_next_event++];
+        const double now_s = time_s();
+        if (e.t_s > now_s)
+            sc_core::sc_start(sc_core::sc_time(e.t_s - now_s, sc_core::SC_SEC));
+        while (sc_core::sc_pending_activity_at_current_time())
+            sc_core::sc_start(sc_core::SC_ZERO_TIME);
+        apply(e);
+    }
     const double now = time_s();
     if (t_s > now)
         sc_core::sc_start(sc_core::sc_time(t_s - now, sc_core::SC_SEC));
@@ -221,7 +245,90 @@ std::size_t simulation::column_index(const std::string& column) const {
 
 std::vector<double> simulation::series(const std::string& column) const { return m_data[column_index(column)]; }
 
+void simulation::apply(const timed_event& e) {
+    models::stack& st = m_top->battery();
+    st.sync(); // the plant reaches this instant with the old state
+    nlohmann::json d{{"action", e.action_name}, {"scheduled_s", e.t_s}};
+    switch (e.action) {
+    case event_action::contact_torque: {
+        auto& pn = st.plant().power_network();
+        pn.set_contact_torque_nm(pn.find_contact(e.name), e.value);
+        d["contact"] = e.name;
+        d["torque_nm"] = e.value;
+        break;
+    }
+    case event_action::contact_loosening: {
+        auto& pn = st.plant().power_network();
+        pn.set_contact_loosening_time_s(pn.find_contact(e.name), e.value);
+        d["contact"] = e.name;
+        d["loosening_time_s"] = e.value;
+        break;
+    }
+    case event_action::rs485_hop_cut:
+        st.rs485().set_hop_cut(e.index, e.on);
+        d["hop"] = e.index;
+        d["cut"] = e.on;
+        break;
+    case event_action::rs485_noise:
+        st.rs485().corrupt_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_errors:
+        m_top->can().corrupt_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_drop:
+        m_top->can().drop_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_node: {
+        const std::string node = e.name == "inverter" ? m_top->inverter().can_node_name()
+                                                      : st.module(0).can()->can_node_name();
+        m_top->can().set_online(node, e.on);
+        d["node"] = node;
+        d["online"] = e.on;
+        break;
+    }
+    case event_action::open_wire:
+        st.module(e.module).front_end().set_open_wire(e.index, e.on);
+        d["module"] = e.module;
+        d["cell"] = e.index;
+        d["open"] = e.on;
+        break;
+    case event_action::ntc_stuck:
+        st.module(e.module).front_end().set_ntc_stuck(e.index, e.on);
+        d["module"] = e.module;
+        d["sensor"] = e.index;
+        d["stuck"] = e.on;
+        break;
+    case event_action::ntc_drift:
+        st.module(e.module).front_end().set_ntc_drift(e.index, e.value);
+        d["module"] = e.module;
+        d["sensor"] = e.index;
+        d["k_per_s"] = e.value;
+        break;
+    case event_action::module_power:
+        st.module(e.module).controller().set_powered(e.on);
+        d["module"] = e.module;
+        d["on"] = e.on;
+        break;
+    case event_action::inverter_power_w:
+        m_top->inverter().set_power_override_w(e.value);
+        if (std::isnan(e.value))
+            d["power_w"] = "profile";
+        else
+            d["power_w"] = e.value;
+        break;
+    }
+    event("scenario", "scenario_event", d);
+}
+
+bool simulation::expectations_passed() const {
+    return std::all_of(m_results.begin(), m_results.end(), [](const expectation_result& r) { return r.passed; });
+}
+
 void simulation::event(const std::string& source, const std::string& kind, const nlohmann::json& details) {
+    m_event_log.push_back({time_s(), source, kind, details.dump()});
     ++m_events;
     if (m_out)
         m_out->event(time_s(), source, kind, details);
@@ -268,6 +375,10 @@ nlohmann::json simulation::finish() {
                         {"switch_closed", plant.switch_closed(m)}});
     j["stack"] = {{"true_soc_pct", 100.0 * plant.stack_soc()}, {"modules", mods}};
     const num::stack_network& pn = plant.power_network();
+    if (m_max_branch_temp_k.empty()) { // no step yet (e.g. `stacksim validate`): the initial temperatures
+        const auto& temps = pn.thermal().temp_k();
+        m_max_branch_temp_k.assign(temps.data(), temps.data() + temps.size());
+    }
     nlohmann::ordered_json branches = nlohmann::ordered_json::array();
     for (std::size_t k = 0; k < pn.cables().size(); ++k) {
         const auto el = pn.index().cable_elements[k];
@@ -293,6 +404,15 @@ nlohmann::json simulation::finish() {
                     {"energy_lost_wh", e.network_loss_j / 3600.0},
                     {"max_kcl_residual_a", m_max_kcl_a},
                     {"branches", branches}};
+    m_results = evaluate_expectations(m_sc.expectations, m_columns, m_times, m_data, m_event_log);
+    nlohmann::ordered_json ex = nlohmann::ordered_json::array();
+    for (const auto& r : m_results)
+        ex.push_back({{"name", r.name},
+                      {"passed", r.passed},
+                      {"t_s", std::isnan(r.t_s) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.t_s)},
+                      {"message", r.message}});
+    j["expectations"] = ex;
+    j["expectations_passed"] = expectations_passed();
     m_summary = j;
     if (m_out) {
         m_out->flush();

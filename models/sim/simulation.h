@@ -52,9 +52,16 @@ public:
     void event(const std::string& source, const std::string& kind, const nlohmann::json& details) override;
     std::size_t event_count() const { return m_events; }
 
+    // Issue #7: the scenario's expectations, evaluated by finish() (empty before). The run failed
+    // its expectations if any result has passed == false (CLI exit code 3).
+    const std::vector<expectation_result>& expectation_results() const { return m_results; }
+    bool expectations_passed() const;
+    const std::vector<recorded_event>& event_log() const { return m_event_log; }
+
 private:
     void build_recorder();
     void record();
+    void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;
@@ -73,6 +80,9 @@ private:
     double m_wall_s = 0.0;
     bool m_finished = false;
     nlohmann::json m_summary;
+    std::vector<recorded_event> m_event_log;    // every event, in memory, for the expectations
+    std::size_t m_next_event = 0;               // next of m_sc.events to apply
+    std::vector<expectation_result> m_results;
 };
 
 } // namespace stacksim::sim

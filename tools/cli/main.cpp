@@ -1,7 +1,9 @@
 // stacksim command line: run | validate | describe | netlist.
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
-// 130 interrupted by SIGINT (outputs so far are complete and valid).
+// 3 the run completed but an expectation of the scenario failed (issue #7), 130 interrupted by
+// SIGINT (outputs so far are complete and valid).
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -26,6 +28,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_sim_error = 1;
 constexpr int exit_bad_input = 2;
+constexpr int exit_expectations_failed = 3;
 constexpr int exit_interrupted = 130;
 
 std::atomic<stacksim::sim::simulation*> g_running{nullptr};
@@ -177,6 +180,17 @@ int main(int argc, char** argv) {
             std::cerr << "stacksim: interrupted at t = " << sim.time_s() << " s; outputs so far are complete\n";
             return exit_interrupted;
         }
+        // Expectations (issue #7): each result on one line; any failure -> exit code 3.
+        for (const auto& r : sim.expectation_results())
+            if (!r.passed)
+                std::cerr << "stacksim: expectation failed: " << r.message << "\n";
+        if (!sim.expectation_results().empty())
+            fmt::print("expect     {} of {} expectations passed\n",
+                       std::count_if(sim.expectation_results().begin(), sim.expectation_results().end(),
+                                     [](const auto& r) { return r.passed; }),
+                       sim.expectation_results().size());
+        if (!sim.expectations_passed())
+            return exit_expectations_failed;
         return exit_ok;
     } catch (const stacksim::num::input_error& e) {
         std::cerr << "stacksim: " << e.what() << "\n";

@@ -1,0 +1,324 @@
+#include "sim/expectations.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/core.h>
+
+namespace stacksim::sim {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double big = 1e300;
+
+column_condition read_condition(const num::param_node& n) {
+    n.allow_only({"column", "at_most", "at_least"});
+    column_condition c;
+    c.column = n.at("column").as_string();
+    if (n.has("at_most") == n.has("at_least"))
+        n.fail("exactly one of at_most, at_least");
+    c.upper = n.has("at_most");
+    c.limit = n.number(c.upper ? "at_most" : "at_least", -big, big);
+    return c;
+}
+
+bool holds(const column_condition& c, double v) { return c.upper ? v <= c.limit : v >= c.limit; }
+
+std::string fmt_t(double t) { return fmt::format("{:.3f}", t); }
+
+std::vector<std::size_t> matching(const std::string& pattern, const std::vector<std::string>& columns) {
+    std::vector<std::size_t> out;
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        if (glob_match(pattern, columns[c]))
+            out.push_back(c);
+    return out;
+}
+
+// First row (within the window) at which any column matching c holds; NaN if never.
+double first_time(const column_condition& c, const expectation& e, const std::vector<std::string>& columns,
+                  const std::vector<double>& times, const std::vector<std::vector<double>>& data, std::string& which) {
+    const auto cols = matching(c.column, columns);
+    for (std::size_t r = 0; r < times.size(); ++r) {
+        if (times[r] < e.from_s || times[r] > e.until_s)
+            continue;
+        for (auto k : cols)
+            if (holds(c, data[k][r])) {
+                which = columns[k];
+                return times[r];
+            }
+    }
+    return nan;
+}
+
+std::string describe(const column_condition& c) {
+    return fmt::format("{} {} {}", c.column, c.upper ? "<=" : ">=", c.limit);
+}
+
+} // namespace
+
+bool glob_match(const std::string& p, const std::string& s) {
+    std::size_t i = 0, j = 0, star = std::string::npos, mark = 0;
+    while (j < s.size()) {
+        if (i < p.size() && (p[i] == '?' || p[i] == s[j])) {
+            ++i;
+            ++j;
+        } else if (i < p.size() && p[i] == '*') {
+            star = i++;
+            mark = j;
+        } else if (star != std::string::npos) {
+            i = star + 1;
+            j = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (i < p.size() && p[i] == '*')
+        ++i;
+    return i == p.size();
+}
+
+std::vector<expectation> read_expectations(const num::param_node& seq) {
+    if (!seq.is_sequence())
+        seq.fail("a list of expectations, each {name: ..., max|min|reaches|share|event|no_event: ...}");
+    std::vector<expectation> out;
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+        const num::param_node n = seq[i];
+        if (!n.is_map())
+            n.fail("an expectation {name: ..., max|min|reaches|share|event|no_event: ...}");
+        n.allow_only({"name", "from_s", "until_s", "max", "min", "at_most", "at_least", "reaches", "before", "share",
+                      "event", "no_event"});
+        expectation e;
+        e.file = n.file();
+        e.line = n.line();
+        e.path = n.path();
+        e.name = n.at("name").as_string();
+        e.from_s = n.number_or("from_s", 0.0, 0.0, big);
+        e.until_s = n.number_or("until_s", big, e.from_s, big);
+        int kinds = 0;
+        for (const char* k : {"max", "min", "reaches", "share", "event", "no_event"})
+            kinds += n.has(k) ? 1 : 0;
+        if (kinds != 1)
+            n.fail("exactly one of max, min, reaches, share, event, no_event");
+        auto forbid = [&n](std::initializer_list<const char*> keys, const char* for_kind) {
+            for (const char* k : keys)
+                if (n.has(k))
+                    n.at(k).fail(std::string("no '") + k + "' with " + for_kind);
+        };
+        if (n.has("max") || n.has("min")) {
+            const bool is_max = n.has("max");
+            e.type = is_max ? expectation::kind::max : expectation::kind::min;
+            e.column = n.at(is_max ? "max" : "min").as_string();
+            const char* lim = is_max ? "at_most" : "at_least";
+            forbid({is_max ? "at_least" : "at_most", "before"}, is_max ? "max" : "min");
+            e.limit = n.number(lim, -big, big);
+        } else if (n.has("reaches")) {
+            e.type = expectation::kind::before;
+            forbid({"at_most", "at_least"}, "reaches");
+            e.first = read_condition(n.at("reaches"));
+            e.has_then = n.has("before");
+            if (e.has_then)
+                e.then = read_condition(n.at("before"));
+        } else if (n.has("share")) {
+            e.type = expectation::kind::share;
+            forbid({"at_most", "at_least", "before"}, "share");
+            const num::param_node s = n.at("share");
+            s.allow_only({"module", "within_pct", "min_current_a"});
+            e.module = static_cast<std::size_t>(s.at("module").as_integer(0, 15));
+            e.within_pct = s.number("within_pct", 0.0, 1000.0);
+            e.min_current_a = s.number_or("min_current_a", 1.0, 0.0, 1e5);
+        } else {
+            const bool absent = n.has("no_event");
+            e.type = absent ? expectation::kind::no_event : expectation::kind::event;
+            forbid({"at_most", "at_least", "before"}, absent ? "no_event" : "event");
+            const num::param_node s = n.at(absent ? "no_event" : "event");
+            if (absent)
+                s.allow_only({"source", "kind", "contains"});
+            else
+                s.allow_only({"source", "kind", "contains", "count"});
+            e.source = s.has("source") ? s.at("source").as_string() : "*";
+            e.event_kind = s.has("kind") ? s.at("kind").as_string() : "*";
+            e.details_contains = s.has("contains") ? s.at("contains").as_string() : "";
+            if (s.has("count"))
+                e.count = static_cast<std::size_t>(s.at("count").as_integer(1, 1000000000));
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+void check_columns(const std::vector<expectation>& ex, const std::vector<std::string>& columns) {
+    for (const auto& e : ex) {
+        std::vector<std::string> pats;
+        if (e.type == expectation::kind::max || e.type == expectation::kind::min)
+            pats.push_back(e.column);
+        if (e.type == expectation::kind::before) {
+            pats.push_back(e.first.column);
+            if (e.has_then)
+                pats.push_back(e.then.column);
+        }
+        if (e.type == expectation::kind::share &&
+            matching("stack.m" + std::to_string(e.module) + ".current_a", columns).empty())
+            throw num::input_error(e.file, e.line, e.path + ".share.module",
+                                   "a module of the stack, got " + std::to_string(e.module));
+        for (const auto& p : pats)
+            if (matching(p, columns).empty())
+                throw num::input_error(e.file, e.line, e.path,
+                                       "a column pattern matching a recorded signal (docs/outputs.md), '" + p +
+                                           "' matches none");
+    }
+}
+
+std::vector<expectation_result> evaluate_expectations(const std::vector<expectation>& ex,
+                                                      const std::vector<std::string>& columns,
+                                                      const std::vector<double>& times,
+                                                      const std::vector<std::vector<double>>& data,
+                                                      const std::vector<recorded_event>& events) {
+    std::vector<expectation_result> out;
+    for (const auto& e : ex) {
+        expectation_result r;
+        r.name = e.name;
+        r.passed = true;
+        r.t_s = nan;
+        switch (e.type) {
+        case expectation::kind::max:
+        case expectation::kind::min: {
+            const bool is_max = e.type == expectation::kind::max;
+            const auto cols = matching(e.column, columns);
+            double worst = is_max ? -big : big;
+            std::string worst_col;
+            for (std::size_t row = 0; row < times.size(); ++row) {
+                if (times[row] < e.from_s || times[row] > e.until_s)
+                    continue;
+                for (auto k : cols) {
+                    const double v = data[k][row];
+                    const bool bad = std::isnan(v) || (is_max ? v > e.limit : v < e.limit);
+                    if (bad && r.passed) {
+                        r.passed = false;
+                        r.t_s = times[row];
+                        r.message = fmt::format("{}: {} = {} {} {} at t = {} s", e.name, columns[k], v,
+                                                is_max ? ">" : "<", e.limit, fmt_t(times[row]));
+                    }
+                    if (is_max ? v > worst : v < worst) {
+                        worst = v;
+                        worst_col = columns[k];
+                    }
+                }
+            }
+            if (r.passed)
+                r.message = fmt::format("{}: {} {} {} (extreme {} = {})", e.name, e.column, is_max ? "<=" : ">=",
+                                        e.limit, worst_col, worst);
+            break;
+        }
+        case expectation::kind::before: {
+            std::string a_col, b_col;
+            const double ta = first_time(e.first, e, columns, times, data, a_col);
+            const double tb = e.has_then ? first_time(e.then, e, columns, times, data, b_col) : nan;
+            if (std::isnan(ta)) {
+                r.passed = false;
+                r.message = fmt::format("{}: {} never happened{}", e.name, describe(e.first),
+                                        std::isnan(tb) ? "" : fmt::format(" ({} = {} at t = {} s)", b_col,
+                                                                          describe(e.then), fmt_t(tb)));
+                r.t_s = tb;
+            } else if (!std::isnan(tb) && !(ta < tb)) {
+                r.passed = false;
+                r.t_s = tb;
+                r.message = fmt::format("{}: {} ({}) at t = {} s, not before {} ({}) at t = {} s", e.name,
+                                        describe(e.first), a_col, fmt_t(ta), describe(e.then), b_col, fmt_t(tb));
+            } else {
+                r.t_s = ta;
+                r.message = fmt::format("{}: {} at t = {} s{}", e.name, describe(e.first), fmt_t(ta),
+                                        !e.has_then ? std::string()
+                                        : std::isnan(tb) ? std::string(", the other never")
+                                                       : fmt::format(", before t = {} s", fmt_t(tb)));
+            }
+            break;
+        }
+        case expectation::kind::share: {
+            const auto cols = matching("stack.m*.current_a", columns);
+            std::vector<std::size_t> mods;
+            std::size_t mine = columns.size();
+            for (auto k : cols) {
+                // only stack.m<N>.current_a (not cables)
+                const std::string& c = columns[k];
+                const std::string mid = c.substr(7, c.size() - 7 - 10);
+                if (mid.empty() || mid.find_first_not_of("0123456789") != std::string::npos)
+                    continue;
+                mods.push_back(k);
+                if (mid == std::to_string(e.module))
+                    mine = k;
+            }
+            double worst = 0.0;
+            std::size_t used = 0;
+            for (std::size_t row = 0; row < times.size(); ++row) {
+                if (times[row] < e.from_s || times[row] > e.until_s)
+                    continue;
+                double mean = 0.0;
+                for (auto k : mods)
+                    mean += data[k][row];
+                mean /= static_cast<double>(mods.size());
+                if (!(std::abs(mean) >= e.min_current_a))
+                    continue;
+                ++used;
+                const double dev_pct = 100.0 * std::abs(data[mine][row] - mean) / std::abs(mean);
+                worst = std::max(worst, dev_pct);
+                if (!(dev_pct <= e.within_pct) && r.passed) {
+                    r.passed = false;
+                    r.t_s = times[row];
+                    r.message = fmt::format("{}: module m{} current {} A is {:.2f} % from the mean {} A (allowed {} %) "
+                                            "at t = {} s",
+                                            e.name, e.module, data[mine][row], dev_pct, mean, e.within_pct,
+                                            fmt_t(times[row]));
+                }
+            }
+            if (used == 0) {
+                r.passed = false;
+                r.message = fmt::format("{}: no recorded row in the window with |mean module current| >= {} A",
+                                        e.name, e.min_current_a);
+            } else if (r.passed) {
+                r.message = fmt::format("{}: module m{} within {:.2f} % of the mean over {} rows (allowed {} %)",
+                                        e.name, e.module, worst, used, e.within_pct);
+            }
+            break;
+        }
+        case expectation::kind::event:
+        case expectation::kind::no_event: {
+            std::size_t n = 0;
+            double t_first = nan;
+            for (const auto& ev : events) {
+                if (ev.t_s < e.from_s || ev.t_s > e.until_s)
+                    continue;
+                if (!glob_match(e.source, ev.source) || !glob_match(e.event_kind, ev.kind))
+                    continue;
+                if (!e.details_contains.empty() && ev.details.find(e.details_contains) == std::string::npos)
+                    continue;
+                if (n++ == 0)
+                    t_first = ev.t_s;
+                if (e.type == expectation::kind::event && n == e.count) {
+                    r.t_s = ev.t_s;
+                    break;
+                }
+            }
+            const std::string what = fmt::format("event source '{}' kind '{}'{}", e.source, e.event_kind,
+                                                 e.details_contains.empty() ? "" : " containing '" + e.details_contains + "'");
+            if (e.type == expectation::kind::event) {
+                r.passed = n >= e.count;
+                r.message = r.passed ? fmt::format("{}: {} at t = {} s", e.name, what, fmt_t(r.t_s))
+                                     : fmt::format("{}: {} seen {} times, expected at least {} between t = {} and {} s",
+                                                   e.name, what, n, e.count, fmt_t(e.from_s),
+                                                   e.until_s >= big ? std::string("the end") : fmt_t(e.until_s));
+            } else {
+                r.passed = n == 0;
+                r.t_s = t_first;
+                r.message = r.passed ? fmt::format("{}: no {}", e.name, what)
+                                     : fmt::format("{}: unexpected {} at t = {} s", e.name, what, fmt_t(t_first));
+            }
+            break;
+        }
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+} // namespace stacksim::sim

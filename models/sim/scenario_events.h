@@ -1,0 +1,48 @@
+// Timed events of a scenario (docs/scenarios.md, "events"): faults and actions applied to the
+// running system at an exact simulated instant. Parsed and validated with the scenario; applied by
+// simulation::run_until() at their time (each one is also written to events.jsonl).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "numeric/param_file.h"
+
+namespace stacksim::sim {
+
+enum class event_action {
+    contact_torque,    // a contact re-tightened / loosened to torque_nm
+    contact_loosening, // a contact starts loosening over loosening_time_s (0 = stops)
+    rs485_hop_cut,     // RS485 hop cut (or repaired)
+    rs485_noise,       // the next `frames` RS485 frames get a bit error
+    can_errors,        // the next `frames` CAN frames get a bit error
+    can_drop,          // the next `frames` CAN frames vanish
+    can_node,          // a CAN node ('battery' or 'inverter') goes off / back on the bus
+    open_wire,         // AFE cell sense wire open / closed
+    ntc_stuck,         // AFE NTC reading stuck / released
+    ntc_drift,         // AFE NTC reading drifts at k_per_s
+    module_power,      // a module's BMS powered off / on (module 0 = the master)
+    inverter_power_w,  // inverter DC power set-point override ('profile' = back to the profile)
+};
+
+struct timed_event {
+    double t_s = 0.0;
+    event_action action = event_action::rs485_noise;
+    std::string action_name;
+    std::string name;         // contact name or CAN node
+    std::size_t module = 0;   // module index
+    std::size_t index = 0;    // hop, cell or NTC sensor
+    unsigned frames = 0;
+    bool on = true;           // cut / online / open / stuck / powered
+    double value = 0.0;       // torque_nm, loosening_time_s, k_per_s, power_w (NaN = profile)
+    std::string file;         // where it was written (for messages)
+    int line = 0;
+    std::string path;
+};
+
+// Reads the `events:` sequence. n_modules, cells_per_module and ntc_sensors bound the indices.
+std::vector<timed_event> read_events(const num::param_node& seq, std::size_t n_modules, std::size_t cells_per_module,
+                                     std::size_t ntc_sensors, double duration_s);
+
+} // namespace stacksim::sim
