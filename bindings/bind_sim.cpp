@@ -49,6 +49,9 @@ void bind_sim(py::module_& m) {
         .def("series", [](const sim::simulation& s, const std::string& c) { return to_numpy(s.series(c)); },
              py::arg("column"), "Recorded values of one signal, as a numpy array.")
         .def_property_readonly("duration_s", [](const sim::simulation& s) { return s.config().run.duration_s; })
+        .def_property_readonly("module_count",
+                               [](sim::simulation& s) { return s.top().battery().plant().n_modules(); },
+                               "Number of modules in the stack.")
         .def("set_inverter_power_w",
              [](sim::simulation& s, double p_w) { s.top().inverter().set_power_override_w(p_w); }, py::arg("power_w"),
              "Replace the inverter's power profile from now on (+ = charging); NaN returns to the profile.")

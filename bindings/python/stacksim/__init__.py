@@ -8,18 +8,30 @@ Quick use::
     r.t_s                               # recorded times (s)
     r.to_dataframe()                    # pandas DataFrame (if pandas is installed)
 
-Stepping from Python::
+Scenarios and stepping from Python::
 
-    sim = stacksim.Simulation("scenarios/default.yaml")
+    sc = stacksim.Scenario.from_yaml("scenarios/cable_loss/manual_cables.yaml")
+    sc.set("wiring.cables.cable.pos.m2_m3.cross_section_mm2", 16).set("run.duration_s", 120)
+    sim = stacksim.Simulation(sc)
     sim.run_for(10.0)                   # advance 10 simulated seconds
+    sim.state()                         # time, stack voltage, currents
     sim.set_inverter_power_w(-2000.0)   # change the inverter set-point (+ = charging)
     sim.run_until(60.0)
+    r = sim.result()
+
+Sweeps (parallel processes, or a dask.distributed Client)::
+
+    rs = stacksim.sweep(sc, {"wiring.cables.cable.pos.m2_m3.length_m": [1, 2, 4]}, workers=2)
 
 Sign convention everywhere: positive current and power charge the battery.
+See docs/python.md.
 """
 
-from ._core import InputError, Simulation  # noqa: F401
+from ._core import InputError  # noqa: F401
+from .scenario import Scenario  # noqa: F401
+from .simulation import Simulation  # noqa: F401
 from .results import Result, run  # noqa: F401
+from .sweeps import SweepResult, expand, run_variant, sweep  # noqa: F401
 from . import cell  # noqa: F401
 
-__all__ = ["InputError", "Simulation", "Result", "run", "cell"]
+__all__ = ["InputError", "Scenario", "Simulation", "Result", "SweepResult", "run", "run_variant", "expand", "sweep", "cell"]

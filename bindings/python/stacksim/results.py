@@ -7,17 +7,35 @@ from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
-from ._core import Simulation
-
 
 class Result:
-    """The recorded time series and the summary of one finished simulation."""
+    """The recorded time series and the summary of one finished simulation.
 
-    def __init__(self, sim: Simulation, summary: dict):
-        self._columns: List[str] = list(sim.columns)
-        self.t_s: np.ndarray = sim.t_s
-        self._data: Dict[str, np.ndarray] = {c: sim.series(c) for c in self._columns}
-        self.summary: dict = summary
+    A plain value (numpy arrays, dicts): it pickles, so sweep workers send it back as is.
+    `variant` holds the edits of a sweep variant ({} outside sweeps).
+    """
+
+    def __init__(self, sim=None, summary: Optional[dict] = None, columns: Optional[Iterable[str]] = None):
+        self.variant: dict = {}
+        if sim is None:
+            self._columns: List[str] = []
+            self.t_s: np.ndarray = np.zeros(0)
+            self._data: Dict[str, np.ndarray] = {}
+            self.summary: dict = dict(summary or {})
+            return
+        wanted = list(sim.columns) if columns is None else list(columns)
+        self._columns = wanted
+        self.t_s = sim.t_s
+        self._data = {c: sim.series(c) for c in wanted}
+        self.summary = summary if summary is not None else json.loads(sim.finish())
+
+    @classmethod
+    def from_arrays(cls, t_s, data: Dict[str, np.ndarray], summary: Optional[dict] = None) -> "Result":
+        r = cls(None, summary)
+        r.t_s = np.asarray(t_s, dtype=float)
+        r._columns = list(data)
+        r._data = {k: np.asarray(v, dtype=float) for k, v in data.items()}
+        return r
 
     @property
     def columns(self) -> List[str]:
@@ -31,6 +49,9 @@ class Result:
         except KeyError:
             raise KeyError(f"no recorded signal '{column}'") from None
 
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.series(column)
+
     def to_dataframe(self):
         """All signals as a pandas DataFrame indexed by t_s (requires pandas)."""
         import pandas as pd
@@ -38,14 +59,15 @@ class Result:
         return pd.DataFrame(self._data, index=pd.Index(self.t_s, name="t_s"))
 
 
-def run(scenario: str, out: Optional[str] = None, seed: Optional[int] = None,
+def run(scenario, out: Optional[str] = None, seed: Optional[int] = None,
         set: Optional[Iterable[str]] = None) -> Result:
-    """Run a scenario file to its end and return its results.
+    """Run a scenario (a file path or a Scenario) to its end and return its results.
 
     out: directory for the output files (None: keep everything in memory).
     seed: override the scenario's seed. set: "dotted.path=value" overrides, as `--set`.
     """
-    sim = Simulation(path=str(scenario), set=list(set or []), seed=seed, out=out or "")
+    from .simulation import Simulation
+
+    sim = Simulation(scenario, set=list(set or []), seed=seed, out=out or "")
     sim.run()
-    summary = json.loads(sim.finish())
-    return Result(sim, summary)
+    return sim.result()

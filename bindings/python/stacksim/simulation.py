@@ -1,0 +1,69 @@
+"""Simulation: one run with its own SystemC kernel, driven step by step from Python (issue #7)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any, Dict, Iterable, Optional, Union
+
+from . import _core
+from .scenario import Scenario
+
+
+class Simulation(_core.Simulation):
+    """One simulation of a scenario, with its own SystemC kernel.
+
+    Simulation(scenario) takes a Scenario, or a scenario file path; the keyword form
+    Simulation(path=..., yaml_text=..., set=[...], seed=..., out=...) is the raw one.
+    Drive time with run_for(seconds) / run_until(t_s); between calls read state (state(),
+    series(), the stacksim._core functions) and change inputs (set_inverter_power_w, faults).
+    out: directory for the output files ('' or None = in memory only).
+    """
+
+    def __init__(self, scenario: Union[Scenario, str, os.PathLike, None] = None, path: str = "",
+                 yaml_text: str = "", set: Iterable[str] = (), seed: Optional[int] = None,
+                 out: Optional[Union[str, os.PathLike]] = ""):
+        if isinstance(scenario, Scenario):
+            args: Dict[str, Any] = scenario.core_args()
+            args["set"] = list(args["set"]) + list(set)
+            if seed is not None:
+                args["seed"] = seed
+        else:
+            args = {"path": os.fspath(scenario) if scenario is not None else path,
+                    "yaml_text": yaml_text, "set": list(set), "seed": seed}
+        super().__init__(out=os.fspath(out) if out else "", **args)
+        self._summary: Optional[dict] = None
+
+    def state(self) -> Dict[str, Any]:
+        """The present state as plain Python values: time, stack voltage, currents (+ = charging)."""
+        n = self.module_count
+        return {
+            "time_s": self.time_s,
+            "stack_voltage_v": self.stack_voltage_v(),
+            "inverter_current_a": self.inverter_current_a(),
+            "module_current_a": [self.module_current_a(m) for m in range(n)],
+        }
+
+    def finish(self) -> str:
+        """Write summary.json (if writing files); returns the summary as JSON text. Idempotent."""
+        text = super().finish()
+        self._summary = json.loads(text)
+        return text
+
+    @property
+    def summary(self) -> dict:
+        """The summary (docs/outputs.md, summary.json); finishes the run if not yet done."""
+        if self._summary is None:
+            self.finish()
+        return self._summary
+
+    def result(self):
+        """Finish the run and return its Result (numpy arrays, summary)."""
+        from .results import Result
+
+        return Result(self, self.summary)
+
+    def set_inverter_power_w(self, power_w: Optional[float]) -> None:
+        """Replace the inverter's power profile from now on (W, + = charging); None returns to it."""
+        super().set_inverter_power_w(math.nan if power_w is None else float(power_w))

@@ -1,0 +1,90 @@
+"""Issue #7, report: tools/report.py turns a results folder into report.md with PNG plots;
+no NaN in any plotted series, limits drawn against the signals, expectations when present."""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_cli
+
+REPORT = ROOT / "tools" / "report.py"
+
+
+def load_report_module():
+    spec = importlib.util.spec_from_file_location("stacksim_report", REPORT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report_run")
+    # 30 s discharge at 3 kW, then charging at 2.5 kW: both limits matter.
+    run_cli("run", ROOT / "scenarios" / "default.yaml", "--out", out, "--quiet", "--set", "run.duration_s=120",
+            "--set", "inverter.battery_power_w.points=[[0, 0], [5, -3000], [35, 0], [40, 2500]]")
+    return out
+
+
+def test_report_files_exist_and_plots_have_no_nan(short_run, tmp_path):
+    proc = subprocess.run(["/usr/bin/python3", str(REPORT), str(short_run), "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "report.md").read_text()
+    pngs = sorted(p.name for p in tmp_path.glob("report_*.png"))
+    assert pngs == ["report_bus_load.png", "report_currents.png", "report_soc.png", "report_temperatures.png",
+                    "report_voltage.png"]
+    for name in pngs:
+        assert f"]({name})" in md
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / name).stat().st_size > 10_000
+    assert "## Expectations" in md and "states no expectations" in md
+
+
+def test_plotted_series_are_finite_and_limits_bound_the_signals(short_run, tmp_path):
+    r = load_report_module().build_report(short_run, tmp_path)
+    plotted = r["plotted"]
+    for key in ["stack.voltage_v", "stack.cvl_v", "inverter.battery_current_a", "stack.ccl_a", "-stack.dcl_a",
+                "stack.m0.current_a", "stack.m1.current_a", "stack.m2.current_a", "stack.soc_pct",
+                "stack.m0.cell_max_temp_c", "can.load_pct", "rs485.hop0.load_pct"]:
+        assert key in plotted, key
+    for key, y in plotted.items():
+        assert y.size > 0 and np.all(np.isfinite(y)), key
+    ts = np.genfromtxt(short_run / "timeseries.csv", delimiter=",", names=True, deletechars="")
+    n = len(ts["t_s"])
+    assert plotted["stack.voltage_v"].size == n
+    # The limits drawn are the recorded ones, and the signals stay within them once the
+    # master has sent its first limits (t >= 2 s): V <= CVL, -DCL <= I <= CCL.
+    after = ts["t_s"] >= 2.0
+    v, cvl = plotted["stack.voltage_v"][after], plotted["stack.cvl_v"][after]
+    i, ccl, dcl = (plotted["inverter.battery_current_a"][after], plotted["stack.ccl_a"][after],
+                   -plotted["-stack.dcl_a"][after])
+    assert np.all(v < cvl)
+    assert np.all(i <= ccl + 1e-9) and np.all(i >= -dcl - 1e-9)
+    assert np.any(i > 10) and np.any(i < -10)  # both directions were exercised
+    # The CAN load plotted (nominal bits, no stuffing) is below the exact average with stuffing
+    # and above 80 % of it (stuffing adds at most ~20 % on these frames).
+    exact = json.loads((short_run / "summary.json").read_text())["can"]["bus_load"] * 100.0
+    nominal = float(np.mean(plotted["can.load_pct"]))
+    assert 0.8 * exact < nominal <= exact * 1.0001
+
+
+def test_expectations_in_the_report(short_run, tmp_path):
+    res = tmp_path / "res"
+    shutil.copytree(short_run, res)
+    s = json.loads((res / "summary.json").read_text())
+    s["expectations"] = [
+        {"name": "no cell above 3.65 V", "passed": True, "message": ""},
+        {"name": "module 2 share within 5 %", "passed": False, "t_s": 42.0,
+         "message": "module 2 share 7.1 % at t = 42 s"},
+    ]
+    (res / "summary.json").write_text(json.dumps(s))
+    load_report_module().build_report(res)
+    md = (res / "report.md").read_text()
+    assert "2 expectations, 1 failed." in md
+    assert "| no cell above 3.65 V | pass |" in md
+    assert "module 2 share 7.1 % at t = 42 s" in md and "**FAIL**" in md
