@@ -129,6 +129,30 @@ void output_files::summary(const nlohmann::json& j) {
     std::filesystem::rename(tmp, path); // never a half-written summary
 }
 
+void output_files::normalise_vcd_date(const std::string& name) {
+    const std::string path = m_dir + "/" + name;
+    std::FILE* in = std::fopen(path.c_str(), "rb");
+    if (!in)
+        return;
+    std::string text;
+    char buf[1 << 16];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, in)) > 0;)
+        text.append(buf, n);
+    std::fclose(in);
+    const auto begin = text.find("$date");
+    const auto end = text.find("$end", begin);
+    if (begin != 0 || end == std::string::npos)
+        return;
+    text.replace(begin, end - begin, "$date\n     simulated by stacksim (wall-clock date omitted for reproducible output)\n");
+    const std::string tmp = path + ".tmp";
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");
+    if (!out)
+        return;
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fclose(out);
+    std::filesystem::rename(tmp, path);
+}
+
 void output_files::flush() {
     for (std::FILE* f : {m_ts, m_can, m_rs485, m_events})
         std::fflush(f);

@@ -29,6 +29,9 @@ public:
                      const std::string& frame_chars, const std::string& flags);
     void event(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details);
     void summary(const nlohmann::json& j);
+    // SystemC stamps a VCD file with the wall-clock date; replace it so the same scenario and
+    // seed give the same bytes.
+    void normalise_vcd_date(const std::string& name);
     void flush();
 
 private:

@@ -331,13 +331,15 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         sc.seed = *seed_override;
 
     if (auto r = root.find("run")) {
-        r->allow_only({"duration_s", "step_s", "record_every", "record_cells"});
+        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd"});
         sc.run.duration_s = r->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
         sc.run.step_s = r->number_or("step_s", sc.run.step_s, 1e-3, 60);
         if (r->has("record_every"))
             sc.run.record_every = static_cast<unsigned>(r->at("record_every").as_integer(1, 1000000));
         if (r->has("record_cells"))
             sc.run.record_cells = r->at("record_cells").as_bool();
+        if (r->has("vcd"))
+            sc.run.vcd = r->at("vcd").as_bool();
     }
 
     // --- stack ---

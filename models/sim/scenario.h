@@ -22,6 +22,7 @@ struct run_config {
     double step_s = 0.1;
     unsigned record_every = 10;   // record every n-th electrical step
     bool record_cells = true;     // per-cell voltage, SoC and temperature columns
+    bool vcd = true;              // waveforms.vcd of the stack-, module- and inverter-level signals
 };
 
 struct scenario {

@@ -54,6 +54,8 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_out->timeseries_header(m_columns);
+        if (m_sc.run.vcd)
+            open_vcd(out_dir);
     }
 
     models::stack& st = m_top->battery();
@@ -414,11 +416,36 @@ nlohmann::json simulation::finish() {
     j["expectations"] = ex;
     j["expectations_passed"] = expectations_passed();
     m_summary = j;
+    if (m_vcd) {
+        // The kernel writes a timestep's traced values when time moves on; move it by one
+        // resolution unit so the final row reaches the file (after the summary is taken).
+        if (!sc_core::sc_end_of_simulation_invoked())
+            sc_core::sc_start(sc_core::sc_get_time_resolution());
+        sc_core::sc_close_vcd_trace_file(m_vcd);
+        m_vcd = nullptr;
+        if (m_out)
+            m_out->normalise_vcd_date("waveforms.vcd");
+    }
     if (m_out) {
         m_out->flush();
         m_out->summary(m_summary);
     }
     return m_summary;
+}
+
+void simulation::open_vcd(const std::string& out_dir) {
+    // waveforms.vcd for GTKWave: the recorded stack-, module- and inverter-level signals (not the
+    // per-cell, cable and contact columns), sampled whenever a row is recorded. The dots of the
+    // column names show as hierarchy in GTKWave.
+    m_vcd = sc_core::sc_create_vcd_trace_file((out_dir + "/waveforms").c_str());
+    m_vcd->set_time_unit(1.0, sc_core::SC_PS); // the kernel resolution: every event time is representable
+    for (std::size_t c = 0; c < m_columns.size(); ++c) {
+        const std::string& name = m_columns[c];
+        if (name.find(".cell") != std::string::npos || name.find("cable.") != std::string::npos ||
+            name.find("contact.") != std::string::npos)
+            continue;
+        sc_core::sc_trace(m_vcd, m_row[c], name);
+    }
 }
 
 } // namespace stacksim::sim

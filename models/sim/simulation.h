@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <systemc>
 
 #include "common/event_sink.h"
 #include "sim/output_files.h"
@@ -60,11 +61,13 @@ public:
 
 private:
     void build_recorder();
+    void open_vcd(const std::string& out_dir);
     void record();
     void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;
+    sc_core::sc_trace_file* m_vcd = nullptr;
     std::unique_ptr<system> m_top;
     std::vector<std::string> m_columns;
     std::vector<std::function<double()>> m_getters;
