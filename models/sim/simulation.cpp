@@ -438,7 +438,11 @@ void simulation::open_vcd(const std::string& out_dir) {
     // per-cell, cable and contact columns), sampled whenever a row is recorded. The dots of the
     // column names show as hierarchy in GTKWave.
     m_vcd = sc_core::sc_create_vcd_trace_file((out_dir + "/waveforms").c_str());
-    m_vcd->set_time_unit(1.0, sc_core::SC_PS); // the kernel resolution: every event time is representable
+    // The kernel resolution, so every event time is representable. SystemC announces the unit as
+    // an info report on stdout; keep the CLI's output to its summary.
+    const sc_core::sc_actions info = sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    m_vcd->set_time_unit(1.0, sc_core::SC_PS);
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, info);
     for (std::size_t c = 0; c < m_columns.size(); ++c) {
         const std::string& name = m_columns[c];
         if (name.find(".cell") != std::string::npos || name.find("cable.") != std::string::npos ||
