@@ -1,4 +1,4 @@
-// stacksim command line: run | validate | describe | netlist.
+// stacksim command line: run | validate | describe | netlist | sweep.
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
 // 3 the run completed but an expectation of the scenario failed (issue #7), 130 interrupted by
@@ -22,6 +22,7 @@
 #include "sim/system.h"
 #include "sim/simulation.h"
 #include "sim/version.h"
+#include "sweep_command.h"
 
 namespace {
 
@@ -99,10 +100,24 @@ int main(int argc, char** argv) {
     netlist->add_option("--out", netlist_out, "Netlist file (default: standard output)");
     netlist->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
 
+    stacksim::cli::sweep_request sweep_req;
+    auto* sweep = app.add_subcommand("sweep", "Run every combination of --vary values, each in its own process");
+    sweep->add_option("scenario", sweep_req.scenario_path, "Scenario YAML file")->required();
+    sweep->add_option("--vary", sweep_req.vary, "dotted.path=v1,v2,... (repeatable; the product is run)")->required();
+    sweep->add_option("--set", sweep_req.sets, "Override for every variant: dotted.path=value (repeatable)");
+    sweep->add_option("--out", sweep_req.out_dir, "Output directory (sweep.csv and one folder per variant)")->required();
+    sweep->add_option("--jobs", sweep_req.jobs, "Variants run at once (default 1)");
+    sweep->add_option("--seed", seed, "Override the scenario's seed for every variant");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? exit_ok : exit_bad_input;
+    }
+
+    if (sweep->parsed()) {
+        sweep_req.seed = seed;
+        return stacksim::cli::run_sweep(sweep_req);
     }
 
     stacksim::sim::scenario sc;
