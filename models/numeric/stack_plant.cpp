@@ -43,6 +43,7 @@ stack_plant::stack_plant(const stack_plant_config& cfg)
     m_i_cell = Eigen::ArrayXd::Zero(n);
     m_cell_heat = Eigen::ArrayXd::Zero(n);
     m_module_heat = Eigen::ArrayXd::Zero(static_cast<Eigen::Index>(cfg.n_modules));
+    m_short_s = Eigen::ArrayXd::Zero(n);
     if (m_net.n_modules() != cfg.n_modules)
         throw std::invalid_argument("stack_plant: the wiring has " + std::to_string(m_net.n_modules()) +
                                     " modules, the stack " + std::to_string(cfg.n_modules));
@@ -70,15 +71,25 @@ void stack_plant::set_precharge(std::size_t module, bool closed) {
 void stack_plant::set_balancing(std::size_t module, std::uint32_t cell_mask) { m_balance.at(module) = cell_mask; }
 void stack_plant::set_ambient_k(double ambient_k) { m_ambient_k = ambient_k; }
 
+void stack_plant::set_cell_short(std::size_t module, std::size_t cell, double r_ohm) {
+    if (module >= m_cfg.n_modules || cell >= m_cfg.cells_per_module)
+        throw std::out_of_range("stack_plant::set_cell_short: no cell " + std::to_string(cell) + " in module " +
+                                std::to_string(module));
+    if (!(r_ohm >= 0.0))
+        throw std::invalid_argument("stack_plant::set_cell_short: r_ohm must be >= 0 (0 = no short)");
+    m_short_s[static_cast<Eigen::Index>(cell_index(module, cell))] = r_ohm > 0.0 ? 1.0 / r_ohm : 0.0;
+}
+
 void stack_plant::linearise_and_solve(double dt_s) {
     const std::size_t nc = m_cfg.cells_per_module;
-    // Bleed currents over this step, from the voltages at its start (balancing resistors).
+    // Bleed currents over this step, from the voltages at its start (balancing resistors and
+    // internal shorts).
     const Eigen::ArrayXd& v = m_cells.voltage_v();
     for (std::size_t m = 0; m < m_cfg.n_modules; ++m)
         for (std::size_t k = 0; k < nc; ++k) {
             const std::size_t c = cell_index(m, k);
-            m_bleed[static_cast<Eigen::Index>(c)] =
-                (m_balance[m] >> k) & 1u ? v[static_cast<Eigen::Index>(c)] / m_cfg.bleed_resistor_ohm : 0.0;
+            const auto ci = static_cast<Eigen::Index>(c);
+            m_bleed[ci] = ((m_balance[m] >> k) & 1u ? v[ci] / m_cfg.bleed_resistor_ohm : 0.0) + v[ci] * m_short_s[ci];
         }
     for (int pass = 0; pass < max_direction_passes; ++pass) {
         m_cells.linearise(dt_s, m_dir, m_e, m_r);

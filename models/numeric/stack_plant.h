@@ -53,7 +53,7 @@ struct plant_energy {
     double cell_stored_j = 0.0;   // change of the cells' stored energy (chemical + RC capacitors)
     double cell_heat_j = 0.0;     // heat generated in the cells (irreversible + reversible)
     double network_loss_j = 0.0;  // dissipated in cables, contacts, busbars, switches, fuses
-    double bleed_j = 0.0;         // dissipated in balancing resistors
+    double bleed_j = 0.0;         // dissipated in balancing resistors and internal cell shorts
 };
 
 class stack_plant {
@@ -70,6 +70,9 @@ public:
     void set_switch(std::size_t module, bool closed);
     void set_precharge(std::size_t module, bool closed);
     void set_balancing(std::size_t module, std::uint32_t cell_mask);
+    // An internal short across one cell (r_ohm > 0), or none (r_ohm = 0). Its current drains the
+    // cell like a bleed resistor; its heat stays in the cell.
+    void set_cell_short(std::size_t module, std::size_t cell, double r_ohm);
     void set_ambient_k(double ambient_k);
 
     // Advance by dt_s (> 0) with the inputs held.
@@ -116,6 +119,7 @@ private:
     plant_energy m_energy;
     // scratch (no allocation in step)
     Eigen::ArrayXd m_dir, m_e, m_r, m_bleed, m_i_cell, m_cell_heat, m_module_heat;
+    Eigen::ArrayXd m_short_s; // conductance of an internal short per cell (0 = none)
 };
 
 } // namespace stacksim::num

@@ -27,6 +27,8 @@ const std::vector<action_spec>& specs() {
         {"ntc_drift", event_action::ntc_drift, {"module", "sensor", "k_per_s"}},
         {"module_power", event_action::module_power, {"module", "on"}},
         {"inverter_power_w", event_action::inverter_power_w, {"value"}},
+        {"cell_short", event_action::cell_short, {"module", "cell", "r_ohm", "on"}},
+        {"run_button", event_action::run_button, {"module", "press_s"}},
     };
     return s;
 }
@@ -104,6 +106,16 @@ std::vector<timed_event> read_events(const num::param_node& seq, std::size_t n_m
         case event_action::module_power:
             ev.module = index_in(e.at("module"), n_modules, "module index");
             ev.on = e.at("on").as_bool();
+            break;
+        case event_action::cell_short:
+            ev.module = index_in(e.at("module"), n_modules, "module index");
+            ev.index = index_in(e.at("cell"), cells_per_module, "cell index");
+            ev.on = e.has("on") ? e.at("on").as_bool() : true;
+            ev.value = ev.on ? e.number("r_ohm", 1e-4, 1e6) : 0.0;
+            break;
+        case event_action::run_button:
+            ev.module = index_in(e.at("module"), n_modules, "module index");
+            ev.value = e.number("press_s", 0.01, 60.0);
             break;
         case event_action::inverter_power_w: {
             const num::param_node v = e.at("value");

@@ -24,6 +24,8 @@ enum class event_action {
     ntc_drift,         // AFE NTC reading drifts at k_per_s
     module_power,      // a module's BMS powered off / on (module 0 = the master)
     inverter_power_w,  // inverter DC power set-point override ('profile' = back to the profile)
+    cell_short,        // an internal short of r_ohm across one cell (on: false removes it)
+    run_button,        // the RUN button released after press_s: >= 5 s off, >= 2 s on, shorter ignored
 };
 
 struct timed_event {
@@ -35,7 +37,7 @@ struct timed_event {
     std::size_t index = 0;    // hop, cell or NTC sensor
     unsigned frames = 0;
     bool on = true;           // cut / online / open / stuck / powered
-    double value = 0.0;       // torque_nm, loosening_time_s, k_per_s, power_w (NaN = profile)
+    double value = 0.0;       // torque_nm, loosening_time_s, k_per_s, power_w (NaN = profile), r_ohm, press_s
     std::string file;         // where it was written (for messages)
     int line = 0;
     std::string path;

@@ -314,6 +314,24 @@ void simulation::apply(const timed_event& e) {
         d["module"] = e.module;
         d["on"] = e.on;
         break;
+    case event_action::cell_short:
+        st.plant().set_cell_short(e.module, e.index, e.value);
+        d["module"] = e.module;
+        d["cell"] = e.index;
+        d["r_ohm"] = e.value;
+        break;
+    case event_action::run_button: {
+        // WeCo's RUN button (5K3 manual, weco-stack.md §4.5): a 2 s press switches the module on,
+        // a 5 s press off; a short press (forced charge from under-voltage) is not modelled.
+        constexpr double on_press_s = 2.0, off_press_s = 5.0;
+        const char* effect = e.value >= off_press_s ? "off" : e.value >= on_press_s ? "on" : "ignored";
+        if (e.value >= on_press_s)
+            st.module(e.module).controller().set_powered(e.value < off_press_s);
+        d["module"] = e.module;
+        d["press_s"] = e.value;
+        d["effect"] = effect;
+        break;
+    }
     case event_action::inverter_power_w:
         m_top->inverter().set_power_override_w(e.value);
         if (std::isnan(e.value))

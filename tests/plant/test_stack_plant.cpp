@@ -139,3 +139,28 @@ TEST(StackPlant, an_open_module_carries_no_current_and_the_rest_share_the_load) 
     EXPECT_NEAR(p.module_current_a(1), 0.0, 1e-12); // a dangling branch: solver round-off only
     EXPECT_NEAR(p.module_current_a(0) + p.module_current_a(2), -90.0, 1e-9);
 }
+
+TEST(StackPlant, an_internal_short_drains_its_cell_and_the_books_still_close) {
+    // 0.1 Ohm across cell 5 of module 1, switches open: the cell loses charge at v / 0.1 Ohm
+    // (about 33 A, held over each step from its start voltage) on top of its own self-discharge.
+    stack_plant p(config(2, wiring_topology::loop));
+    p.set_cell_short(1, 5, 0.1);
+    const auto c = static_cast<Eigen::Index>(1 * 16 + 5);
+    const double soc0 = p.cell_soc(1, 5);
+    const double sd_per_s = p.cells().self_discharge_per_s()[c];
+    double expected_as = 0.0;
+    for (int n = 0; n < 600; ++n) {
+        expected_as += p.cell_voltage_v(1, 5) / 0.1 * 0.1;
+        p.step(0.1);
+    }
+    const double cap_as = p.cells().capacity_ah()[c] * 3600.0;
+    EXPECT_NEAR(soc0 - p.cell_soc(1, 5), expected_as / cap_as + sd_per_s * 60.0, 1e-9);
+    const auto& e = p.energy();
+    EXPECT_GT(e.bleed_j, 0.0);
+    EXPECT_NEAR(e.port_j, e.cell_in_j + e.network_loss_j + e.bleed_j, 1e-9 * e.bleed_j);
+    // removed: only self-discharge is left
+    p.set_cell_short(1, 5, 0.0);
+    const double soc_after = p.cell_soc(1, 5);
+    p.step(10.0);
+    EXPECT_NEAR(soc_after - p.cell_soc(1, 5), sd_per_s * 10.0, 1e-9);
+}
