@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -176,8 +177,20 @@ int main(int argc, char** argv) {
 
     if (out_dir.empty())
         out_dir = "results/" + sc.name;
+    // Elaboration is part of validation: an impossible topology or a cable or contact name that
+    // matches nothing is bad input, refused before any file exists.
+    std::unique_ptr<stacksim::sim::simulation> elaborated;
     try {
-        stacksim::sim::simulation sim(sc, out_dir);
+        elaborated = std::make_unique<stacksim::sim::simulation>(sc, out_dir);
+    } catch (const stacksim::num::input_error& e) {
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_bad_input;
+    } catch (const std::exception& e) {
+        std::cerr << "stacksim: " << scenario_path << ": " << e.what() << "\n";
+        return exit_bad_input;
+    }
+    try {
+        stacksim::sim::simulation& sim = *elaborated;
         g_running.store(&sim);
         std::signal(SIGINT, on_sigint);
         const bool interactive = !quiet && isatty(fileno(stderr));

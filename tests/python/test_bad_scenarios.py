@@ -1,0 +1,67 @@
+"""Malformed scenarios are refused before anything runs (issue #7): the message names the file,
+the line and the key path and says what was expected; exit code 2; nothing is written."""
+
+import re
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+BASE = (ROOT / "scenarios" / "default.yaml").read_text()
+
+
+def mutate(old, new):
+    assert old in BASE, old
+    return BASE.replace(old, new, 1)
+
+
+CASES = [
+    # (id, scenario text, expected key path or None, expected text)
+    ("unknown_top_key", BASE + "colour: red\n", "colour", "unknown key"),
+    ("modules_out_of_range", mutate("modules: 3", "modules: 40"), "stack.modules", "expected an integer in [1, 16]"),
+    ("modules_wrong_type", mutate("modules: 3", "modules: three"), "stack.modules", "expected an integer"),
+    ("duration_negative", mutate("duration_s: 3600", "duration_s: -5"), "run.duration_s", "expected a number in"),
+    ("step_zero", mutate("step_s: 0.1", "step_s: 0"), "run.step_s", "expected a number in"),
+    ("record_every_zero", mutate("record_every: 10", "record_every: 0"), "run.record_every", "expected an integer in"),
+    ("run_key_typo", mutate("duration_s: 3600", "duraton_s: 3600"), "run.duraton_s", "unknown key"),
+    ("soc_out_of_range", mutate("initial_soc_pct: 60", "initial_soc_pct: 120"), "stack.initial_soc_pct",
+     "expected a number in [0, 100]"),
+    ("missing_cell_file", mutate("modules: 3", "modules: 3\n  cell_params: no/such/file.yaml"), "stack.cell_params",
+     "does not exist"),
+    ("missing_inverter", BASE.split("inverter:")[0] + "environment:\n  ambient_c: 25\n", "inverter",
+     "missing required key"),
+    ("unknown_protocol", mutate("protocol: pylontech", "protocol: tesla"), "inverter.protocol", "expected one of"),
+    ("profile_time_goes_back", mutate("[1205, 0]", "[3, 0]"), "inverter.battery_power_w.points[2][0]",
+     "expected a time after the previous point's 5"),
+    ("profile_point_not_a_pair", mutate("[0, 0], [5, -3000]", "[0], [5, -3000]"), "inverter.battery_power_w.points[0]",
+     "expected a point [t_s, value]"),
+    ("ambient_out_of_range", mutate("ambient_c: 25", "ambient_c: 200"), "environment.ambient_c", "expected a number in"),
+    ("can_bitrate_not_standard", BASE + "buses:\n  can_bitrate_bps: 300000\n", "buses.can_bitrate_bps",
+     "one of 125000, 250000, 500000, 1000000"),
+    ("unknown_topology", BASE + "wiring:\n  topology: ring\n", "wiring.topology", "expected one of"),
+    ("negative_torque", BASE + "wiring:\n  contacts:\n    contact.m1.pos.m0: {torque_nm: -1}\n",
+     "wiring.contacts.contact.m1.pos.m0.torque_nm", "expected a number in"),
+    ("module_name_out_of_stack", mutate("initial_temp_c: 25", "initial_temp_c: 25\n  module:\n    m7: {initial_soc_pct: 50}"),
+     "stack.module.m7", "expected a module name m0..m2"),
+    ("missing_name", mutate("name: default\n", ""), "name", "missing required key"),
+    ("seed_negative", mutate("seed: 1", "seed: -1"), "seed", "expected an integer in"),
+    ("yaml_syntax", BASE + "broken: [1, 2\n", None, "YAML syntax error"),
+    ("unknown_cable_name", BASE + "wiring:\n  cables:\n    cable.pos.m7_m8: {length_m: 2}\n", None,
+     "matches no cable"),
+]
+
+
+@pytest.mark.parametrize("case_id,text,key,expected", CASES, ids=[c[0] for c in CASES])
+def test_bad_scenario_is_refused_with_a_clear_message(tmp_path, case_id, text, key, expected):
+    path = tmp_path / f"{case_id}.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert proc.returncode == 2, proc.stderr
+    msg = proc.stderr
+    assert expected in msg, msg
+    assert str(path) in msg, msg
+    if key is not None:
+        assert f"key '{key}'" in msg, msg
+        assert re.search(re.escape(str(path)) + r":\d+", msg), msg  # file:line
+    assert not out.exists(), "nothing may be written for a bad scenario"
