@@ -142,22 +142,28 @@ void stack_plant::step(double dt_s) {
                                                       net.loss_w(ix.main_switch[m]) + net.loss_w(ix.precharge_r[m]) +
                                                       net.loss_w(ix.precharge[m]);
 
-    const cell_energy_totals before = m_cells.energy();
     m_cells.step(dt_s, m_i_cell, m_ambient_k, m_cell_heat, m_module_heat);
-    const cell_energy_totals after = m_cells.energy();
-
-    // Losses and port energy over the step, cable/contact heating, R(T) for the next step.
-    const double port_before_j = m_net.port_energy_j();
-    const double loss_before_j = m_net.total_loss_energy_j();
+    // Cable/contact heating, R(T) for the next step, and the network's own energy counters.
     m_net.advance(dt_s, m_ambient_k);
-    m_energy.port_j += m_net.port_energy_j() - port_before_j;
-    m_energy.network_loss_j += m_net.total_loss_energy_j() - loss_before_j;
-    m_energy.cell_stored_j += after.chemical_j - before.chemical_j + after.rc_field_j - before.rc_field_j;
-    m_energy.cell_heat_j += after.heat_generated_j - before.heat_generated_j;
-    m_energy.cell_exact_in_j += after.electrical_in_j - before.electrical_in_j;
-    m_energy.cell_in_j += ((m_e + m_r * m_i_cell) * m_i_cell).sum() * dt_s;
-    m_energy.bleed_j += m_cell_heat.sum() * dt_s;
+    // Only what neither the cells nor the network count themselves is booked here.
+    m_cell_in_j += ((m_e + m_r * m_i_cell) * m_i_cell).sum() * dt_s;
+    m_bleed_j += m_cell_heat.sum() * dt_s;
     m_time_s += dt_s;
+}
+
+plant_energy stack_plant::energy() const {
+    // Derived from the cumulative counters of the cells and the network (all zero at the start),
+    // so the step does no bookkeeping of its own beyond the held-voltage cell energy and bleed.
+    const cell_energy_totals c = m_cells.energy();
+    plant_energy e;
+    e.port_j = m_net.port_energy_j();
+    e.cell_in_j = m_cell_in_j;
+    e.cell_exact_in_j = c.electrical_in_j;
+    e.cell_stored_j = c.chemical_j + c.rc_field_j;
+    e.cell_heat_j = c.heat_generated_j;
+    e.network_loss_j = m_net.total_loss_energy_j();
+    e.bleed_j = m_bleed_j;
+    return e;
 }
 
 double stack_plant::port_voltage_v() const { return m_net.port_voltage_v(); }

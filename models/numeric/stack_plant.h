@@ -102,7 +102,7 @@ public:
     cell_array& cells() { return m_cells; }
     const stack_network& power_network() const { return m_net; }
     stack_network& power_network() { return m_net; }
-    const plant_energy& energy() const { return m_energy; }
+    plant_energy energy() const; // since the start
 
 private:
     void linearise_and_solve(double dt_s);
@@ -116,7 +116,8 @@ private:
     std::vector<bool> m_precharge;
     std::vector<std::uint32_t> m_balance;
     double m_ambient_k;
-    plant_energy m_energy;
+    double m_cell_in_j = 0.0; // sum of v_end * i * dt over the cells
+    double m_bleed_j = 0.0;
     // scratch (no allocation in step)
     Eigen::ArrayXd m_dir, m_e, m_r, m_bleed, m_i_cell, m_cell_heat, m_module_heat;
     Eigen::ArrayXd m_short_s; // conductance of an internal short per cell (0 = none)
