@@ -245,4 +245,85 @@ void param_node::record(const std::string& path, const std::string& value, const
     m_records->push_back({path, value, source});
 }
 
+// ---------------------------------------------------------------- overrides
+
+std::string param_override::target() const { return join_keys(keys); }
+
+namespace {
+
+void collect(const param_node& n, std::vector<std::string> prefix, std::vector<param_override>& out) {
+    for (const auto& key : n.keys()) {
+        const param_node child = n.at(key);
+        std::vector<std::string> keys = prefix;
+        std::stringstream ss(key);
+        for (std::string k; std::getline(ss, k, '.');) {
+            if (k.empty())
+                throw input_error(n.file(), child.line(), child.path(), "a dotted parameter path without empty parts");
+            keys.push_back(k);
+        }
+        const bool leaf = !child.is_map() || child.has("value");
+        if (leaf && child.yaml().Tag() == set_tag)
+            out.push_back({keys, child.yaml(), "--set " + child.path(), 0, child.path()});
+        else if (leaf)
+            out.push_back({keys, child.yaml(), n.file(), child.line(), child.path()});
+        else
+            collect(child, keys, out);
+    }
+}
+
+} // namespace
+
+std::string join_keys(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys)
+        out += (out.empty() ? "" : ".") + k;
+    return out;
+}
+
+std::vector<param_override> collect_overrides(const param_node& section) {
+    std::vector<param_override> out;
+    if (section.yaml().IsNull())
+        return out;
+    if (!section.is_map())
+        section.fail("a map of parameter paths to values, e.g. {bms.limits.ccl_a: 40}");
+    collect(section, {}, out);
+    return out;
+}
+
+void apply_overrides(const param_node& root, const std::vector<param_override>& overrides) {
+    for (const auto& o : overrides) {
+        YAML::Node at = root.yaml();
+        std::string walked;
+        for (const auto& k : o.keys) {
+            if (!at.IsMap() || !at[k].IsDefined())
+                throw input_error(o.file, o.line, o.key_path,
+                                  "a parameter of " + root.file() + " (see `stacksim describe`): it has no '" +
+                                      (walked.empty() ? k : walked + "." + k) + "'");
+            walked += (walked.empty() ? "" : ".") + k;
+            at.reset(at[k]);
+        }
+        const std::string where = o.file + (o.line > 0 ? ":" + std::to_string(o.line) : "");
+        if (at.IsMap() && at["value"].IsDefined()) {
+            const YAML::Node old_value = at["value"];
+            const std::string old_text = old_value.IsScalar() ? old_value.Scalar() : std::string("[...]");
+            const std::string old_source = at["source"].IsDefined() && at["source"].IsScalar() ? at["source"].Scalar() : "";
+            if (o.value.IsMap()) {
+                for (const auto& kv : o.value)
+                    at[kv.first.as<std::string>()] = kv.second;
+                if (!o.value["source"].IsDefined())
+                    at["source"] = "override at " + where + "; file value " + old_text + ": " + old_source;
+            } else {
+                at["value"] = o.value;
+                at["source"] = "override at " + where + "; file value " + old_text + ": " + old_source;
+            }
+        } else {
+            if (at.IsMap() && !o.value.IsMap())
+                throw input_error(o.file, o.line, o.key_path,
+                                  "a map like the entry '" + o.target() + "' of " + root.file() +
+                                      " (it is a table; override one of its keys)");
+            at = o.value;
+        }
+    }
+}
+
 } // namespace stacksim::num

@@ -106,4 +106,53 @@ private:
     std::shared_ptr<std::vector<param_record>> m_records;
 };
 
+// The YAML tag put on values given on the command line (--set): they have no line in a file.
+inline constexpr const char* set_tag = "!stacksim-set";
+
+// An override of one entry of a parameter file, as a scenario's `parameters:` section or
+// `--set parameters.<file>.<path>=value` gives it (docs/scenarios.md, "parameters").
+struct param_override {
+    std::vector<std::string> keys; // path inside the parameter file, e.g. {"bms", "limits", "ccl_a"}
+    YAML::Node value;              // the new value: a scalar, a list, or {value: ..., source: ...}
+    std::string file;              // where the override was written (for messages)
+    int line = 0;
+    std::string key_path;          // its key path there, e.g. "parameters.module.bms.limits.ccl_a"
+    std::string target() const;    // keys joined with '.'
+};
+
+// Collects the overrides below `section` (e.g. the scenario's `parameters.module`). Nested maps and
+// dotted keys are equivalent ("bms: {limits: {ccl_a: 40}}" == "bms.limits.ccl_a: 40"); a leaf is a
+// scalar, a list, or a map with a `value` key.
+std::string join_keys(const std::vector<std::string>& keys); // "a.b.c"
+
+std::vector<param_override> collect_overrides(const param_node& section);
+
+// Applies overrides to a loaded parameter file (in place). Each must name an existing entry
+// (input_error at the override otherwise). A sourced entry {value, source} gets the new value and
+// the source "override at <file>:<line>; file value <old>: <old source>" unless the override
+// gives its own source, so `stacksim describe` and summaries show where every value came from.
+void apply_overrides(const param_node& root, const std::vector<param_override>& overrides);
+
+// Runs `read` (which reads the overridden file); an input_error inside an overridden entry is
+// re-reported at the override's file, line and key path, with what was expected.
+template <class Read>
+auto read_with_overrides(const std::vector<param_override>& overrides, Read read) -> decltype(read()) {
+    try {
+        return read();
+    } catch (const input_error& e) {
+        for (const auto& o : overrides) {
+            const std::string t = o.target();
+            if (e.key() == t || e.key().rfind(t + ".", 0) == 0 || e.key().rfind(t + "[", 0) == 0) {
+                const std::string what = e.what();
+                const std::string tag = "key '" + e.key() + "': ";
+                const auto at = what.find(tag);
+                throw input_error(o.file, o.line, o.key_path,
+                                  (at == std::string::npos ? what : what.substr(at + tag.size())) + " (overrides '" +
+                                      t + "' of " + e.file() + ")");
+            }
+        }
+        throw;
+    }
+}
+
 } // namespace stacksim::num

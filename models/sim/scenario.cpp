@@ -49,6 +49,7 @@ void apply_override(YAML::Node root, const std::string& assignment, const std::s
             throw input_error(file, 0, path, "--set cannot descend into '" + keys[i] + "', which is not a map");
         chain.push_back(chain.back()[keys[i]]);
     }
+    value.SetTag(num::set_tag); // came from --set: messages and sources say so instead of a line
     chain.back()[keys.back()] = value;
 }
 
@@ -323,7 +324,18 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     scenario sc;
     sc.file = file;
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "events", "expectations"});
+                    "events", "expectations", "parameters"});
+    // Overrides of the parameter files' entries (docs/scenarios.md, "parameters").
+    std::vector<num::param_override> ov_module, ov_cell, ov_wiring;
+    if (auto pr = root.find("parameters")) {
+        pr->allow_only({"module", "cell", "wiring"});
+        if (auto n = pr->find("module"))
+            ov_module = num::collect_overrides(*n);
+        if (auto n = pr->find("cell"))
+            ov_cell = num::collect_overrides(*n);
+        if (auto n = pr->find("wiring"))
+            ov_wiring = num::collect_overrides(*n);
+    }
     sc.name = root.at("name").as_string();
     sc.description = root.has("description") ? root.at("description").as_string() : "";
     sc.seed = root.has("seed") ? static_cast<std::uint64_t>(root.at("seed").as_integer(0, 1ll << 53)) : 1;
@@ -352,14 +364,19 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                                         ? resolve_path(st.at("module_params"), file)
                                         : source_dir() + "/models/params/module_4k4pro.yaml";
     const param_node mroot = param_node::load_file(module_file);
-    const module_params mp = read_module_params(mroot);
+    num::apply_overrides(mroot, ov_module);
+    const module_params mp = num::read_with_overrides(ov_module, [&] { return read_module_params(mroot); });
     for (const auto& r : mroot.records())
         sc.parameters.push_back(r);
 
     auto& plant = sc.stack.plant;
     plant.n_modules = n_modules;
     plant.cells_per_module = mp.cells;
-    plant.cells = num::load_cell_params(cell_file);
+    {
+        const param_node croot = param_node::load_file(cell_file);
+        num::apply_overrides(croot, ov_cell);
+        plant.cells = num::read_with_overrides(ov_cell, [&] { return num::read_cell_params(croot); });
+    }
     plant.bleed_resistor_ohm = mp.bleed_ohm;
     plant.seed = sc.seed;
     const double soc0 = st.number_or("initial_soc_pct", 50.0, 0, 100) / 100.0;
@@ -397,7 +414,11 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     plant.ambient_k = sc.ambient_c.at(0.0) + kelvin_offset;
 
     // --- wiring ---
-    plant.wiring_parameters = num::wiring_params::load_file(source_dir() + "/models/params/wiring_default.yaml");
+    {
+        const param_node wroot = param_node::load_file(source_dir() + "/models/params/wiring_default.yaml");
+        num::apply_overrides(wroot, ov_wiring);
+        plant.wiring_parameters = num::read_with_overrides(ov_wiring, [&] { return num::wiring_params::from(wroot); });
+    }
     if (auto w = root.find("wiring"))
         plant.wiring = num::wiring_spec::from(*w, n_modules);
     else
@@ -514,9 +535,25 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
 scenario load(param_node root, const std::vector<std::string>& set, const std::uint64_t* seed_override) {
     if (!root.is_map())
         root.fail("a scenario (a map with name, stack, inverter, ...)");
-    for (const auto& s : set)
+    std::vector<std::string> set_paths;
+    for (const auto& s : set) {
         apply_override(root.yaml(), s, root.file());
-    return parse(root, root.file(), seed_override);
+        set_paths.push_back(s.substr(0, s.find('=')));
+    }
+    try {
+        return parse(root, root.file(), seed_override);
+    } catch (const input_error& e) {
+        // A value that came from --set has no line in the file: say so instead of a line number.
+        for (const auto& p : set_paths) {
+            if (e.file() == root.file() && (e.key() == p || e.key().rfind(p + ".", 0) == 0 || e.key().rfind(p + "[", 0) == 0)) {
+                const std::string what = e.what();
+                const std::string tag = "key '" + e.key() + "': ";
+                const auto at = what.find(tag);
+                throw input_error("--set " + p, 0, e.key(), at == std::string::npos ? what : what.substr(at + tag.size()));
+            }
+        }
+        throw;
+    }
 }
 
 } // namespace

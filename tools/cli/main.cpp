@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
 
     auto* describe = app.add_subcommand("describe", "List every parameter a scenario uses, with its source");
     describe->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+    describe->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
 
     double netlist_at_s = 0.0;
     std::string netlist_out;
