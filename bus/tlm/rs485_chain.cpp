@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 namespace stacksim::bus {
@@ -9,6 +10,8 @@ namespace stacksim::bus {
 rs485_chain::rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed)
     : sc_core::sc_module(name), rs485_rx("rs485_rx"), m_cfg(std::move(cfg)), m_rng(seed) {
     rs485_rx.bind(static_cast<rs485_fw_if&>(*this));
+    SC_HAS_PROCESS(rs485_chain);
+    SC_THREAD(delivery_loop);
 }
 
 void rs485_chain::before_end_of_elaboration() {
@@ -93,34 +96,64 @@ sc_core::sc_time rs485_chain::rs485_transmit(rs485_bw_if& sender, const std::str
     while (id < m_slot_used.size() && m_slot_used[id])
         ++id;
     if (id == m_slot_used.size()) {
-        m_active.push_back({node, f, corrupted, collided});
+        m_active.emplace_back();
         m_slot_used.push_back(true);
     } else {
-        m_active[id] = {node, f, corrupted, collided};
         m_slot_used[id] = true;
     }
+    transmission& t = m_active[id];
+    t.node = node;
+    t.frame = f;
+    t.corrupted = corrupted;
+    t.collided = collided;
+    // Receivers in order of arrival (propagation grows with distance), as connected now.
+    t.rx.clear();
+    for (std::size_t j = 0; j < m_bw.size(); ++j)
+        if (j != node && connected(node, j))
+            t.rx.emplace_back(distance_m(node, j) * m_cfg.propagation_s_per_m, j);
+    std::sort(t.rx.begin(), t.rx.end());
+    t.rx_left = t.rx.size();
     ++m_frames;
-    sc_core::sc_spawn([this, id] { deliver(id); });
+    schedule(f.end, id, end_of_frame);
     return f.end + sc_core::sc_time(m_cfg.driver_disable_s, sc_core::SC_SEC);
 }
 
-void rs485_chain::deliver(std::size_t id) {
-    const std::size_t node = m_active[id].node;
-    const rs485_frame sent = m_active[id].frame;
+void rs485_chain::schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx) {
+    m_queue.push_back({at, m_seq++, id, rx});
+    std::push_heap(m_queue.begin(), m_queue.end(), std::greater<>());
+    m_queue_ev.notify(sc_core::SC_ZERO_TIME); // the loop re-evaluates its next wake-up
+}
 
-    // Receivers in order of arrival (propagation grows with distance).
-    std::vector<std::pair<double, std::size_t>> rx;
-    for (std::size_t j = 0; j < m_bw.size(); ++j)
-        if (j != node && connected(node, j))
-            rx.emplace_back(distance_m(node, j) * m_cfg.propagation_s_per_m, j);
-    std::sort(rx.begin(), rx.end());
+void rs485_chain::delivery_loop() {
+    for (;;) {
+        if (m_queue.empty()) {
+            sc_core::wait(m_queue_ev);
+            continue;
+        }
+        const sc_core::sc_time now = sc_core::sc_time_stamp();
+        if (m_queue.front().at > now) {
+            sc_core::wait(m_queue.front().at - now, m_queue_ev);
+            continue;
+        }
+        std::pop_heap(m_queue.begin(), m_queue.end(), std::greater<>());
+        const delivery d = m_queue.back();
+        m_queue.pop_back();
+        if (d.rx == end_of_frame)
+            frame_ended(d.id);
+        else
+            arrive(d.id, d.rx);
+    }
+}
 
-    sc_core::wait(sent.end - sc_core::sc_time_stamp());
+void rs485_chain::frame_ended(std::size_t id) {
+    transmission& t = m_active[id];
+    const std::size_t node = t.node;
+    const rs485_frame& sent = t.frame;
     // Collisions are known once the frame has ended here (a later overlapping frame cannot start
     // after our end), so the flag is final now.
     rs485_frame at_sender = sent;
-    at_sender.garbled = m_active[id].corrupted || m_active[id].collided;
-    if (m_active[id].collided && !at_sender.chars.empty()) {
+    at_sender.garbled = t.corrupted || t.collided;
+    if (t.collided && !at_sender.chars.empty()) {
         // What receivers sample during an overlap is not a valid character: mark the middle one
         // as DEL, which no framing accepts (injected bit errors are already in the characters).
         at_sender.chars[at_sender.chars.size() / 2] = '\x7F';
@@ -138,19 +171,26 @@ void rs485_chain::deliver(std::size_t id) {
             m_on_frame(seg, h);
         }
     }
-    sc_core::sc_time elapsed = sc_core::SC_ZERO_TIME;
-    for (const auto& [delay_s, j] : rx) {
-        const sc_core::sc_time prop(delay_s, sc_core::SC_SEC);
-        if (prop > elapsed) {
-            sc_core::wait(prop - elapsed);
-            elapsed = prop;
-        }
-        rs485_frame here = at_sender;
-        here.start = sent.start + prop;
-        here.end = sent.end + prop;
-        m_bw[j]->rs485_receive(here);
+    t.at_sender = std::move(at_sender);
+    if (t.rx.empty()) {
+        m_slot_used[id] = false;
+        return;
     }
-    m_slot_used[id] = false;
+    // Arrivals in order; equal delays keep their order through the insertion sequence.
+    for (std::size_t k = 0; k < t.rx.size(); ++k)
+        schedule(t.frame.end + sc_core::sc_time(t.rx[k].first, sc_core::SC_SEC), id, k);
+}
+
+void rs485_chain::arrive(std::size_t id, std::size_t rx_index) {
+    transmission& t = m_active[id];
+    const sc_core::sc_time prop(t.rx[rx_index].first, sc_core::SC_SEC);
+    rs485_frame here = t.at_sender;
+    here.start = t.frame.start + prop;
+    here.end = t.frame.end + prop;
+    const std::size_t j = t.rx[rx_index].second;
+    if (--t.rx_left == 0)
+        m_slot_used[id] = false; // the slot may be reused by a frame the receiver sends now
+    m_bw[j]->rs485_receive(here);
 }
 
 } // namespace stacksim::bus

@@ -54,22 +54,41 @@ public:
 
 private:
     struct transmission {
-        std::size_t node;
+        std::size_t node = 0;
         rs485_frame frame;
-        bool corrupted; // injected bit error (already in frame.chars)
-        bool collided;  // overlapped another frame
+        bool corrupted = false; // injected bit error (already in frame.chars)
+        bool collided = false;  // overlapped another frame
+        std::vector<std::pair<double, std::size_t>> rx; // (propagation delay s, receiver), by arrival
+        rs485_frame at_sender;  // as it ended at the sender (garbled flag final), set at its end
+        std::size_t rx_left = 0;
+    };
+    // Pending work of the delivery process: a frame's end (rx == end_of_frame) or its arrival at
+    // one receiver. Ordered by time, then by insertion (deterministic).
+    static constexpr std::size_t end_of_frame = static_cast<std::size_t>(-1);
+    struct delivery {
+        sc_core::sc_time at;
+        std::uint64_t seq;
+        std::size_t id;
+        std::size_t rx;
+        bool operator>(const delivery& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
     void before_end_of_elaboration() override;
     std::size_t node_index(rs485_bw_if& sender) const;
     bool connected(std::size_t a, std::size_t b) const;
     double distance_m(std::size_t a, std::size_t b) const;
-    void deliver(std::size_t id);
+    void schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx);
+    void delivery_loop(); // one process for every frame in flight (no thread per frame)
+    void frame_ended(std::size_t id);
+    void arrive(std::size_t id, std::size_t rx_index);
 
     rs485_chain_config m_cfg;
     std::vector<rs485_bw_if*> m_bw;
     std::vector<bool> m_cut;
     std::vector<transmission> m_active; // in flight, indexed by id (slots reused)
     std::vector<bool> m_slot_used;
+    std::vector<delivery> m_queue; // min-heap on (at, seq)
+    std::uint64_t m_seq = 0;
+    sc_core::sc_event m_queue_ev;
     unsigned m_corrupt = 0;
     std::mt19937_64 m_rng;
     std::uint64_t m_frames = 0;
