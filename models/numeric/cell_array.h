@@ -137,6 +137,9 @@ public:
     void age_repeat_last_window(double duration_s);
     const aging_stress& last_window_stress(std::size_t cell) const { return m_last_stress[cell]; }
     double last_window_s() const { return m_last_window_s; }
+    double open_window_s() const { return m_win_s; } // simulated time not yet in the aging state
+    // The cells' age: aged time plus the open window (every cell ages together).
+    double age_s() const { return (m_n ? m_aging[0].age_s : 0.0) + m_win_s; }
 
 private:
     struct dt_consts {

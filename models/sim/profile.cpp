@@ -1,13 +1,15 @@
 #include "sim/profile.h"
 
 #include <algorithm>
-#include <limits>
+#include <cmath>
 
 namespace stacksim::sim {
 
 double profile::at(double t) const {
     if (t_s.empty())
         return 0.0;
+    if (period_s > 0.0)
+        t -= period_s * std::floor(t / period_s);
     if (t <= t_s.front())
         return value.front();
     if (t >= t_s.back())
@@ -18,11 +20,6 @@ double profile::at(double t) const {
         return value[i - 1];
     const double f = (t - t_s[i - 1]) / (t_s[i] - t_s[i - 1]);
     return value[i - 1] + f * (value[i] - value[i - 1]);
-}
-
-double profile::next_change_after(double t) const {
-    const auto it = std::upper_bound(t_s.begin(), t_s.end(), t);
-    return it == t_s.end() ? std::numeric_limits<double>::infinity() : *it;
 }
 
 } // namespace stacksim::sim

@@ -69,11 +69,12 @@ std::string resolve_path(const param_node& n, const std::string& scenario_file) 
     n.fail("an existing file (relative to the scenario or the repository), '" + p + "' does not exist");
 }
 
-// A profile: a number (constant), or {points: [[t, v], ...], interpolation: linear|step}.
+// A profile: a number (constant), or {points: [[t, v], ...], interpolation: linear|step,
+// period_s: P} (repeats every P seconds).
 profile read_profile(const param_node& n, double min, double max) {
     if (n.is_scalar())
         return profile::constant(n.as_number(min, max));
-    n.allow_only({"points", "interpolation"});
+    n.allow_only({"points", "interpolation", "period_s"});
     profile p;
     p.mode = profile::interp::linear;
     if (auto i = n.find("interpolation"))
@@ -90,6 +91,11 @@ profile read_profile(const param_node& n, double min, double max) {
             pt[0].fail("a time after the previous point's " + std::to_string(p.t_s.back()) + " s");
         p.t_s.push_back(t);
         p.value.push_back(pt[1].as_number(min, max));
+    }
+    if (auto per = n.find("period_s")) {
+        p.period_s = per->as_number(1e-3, inf);
+        if (p.period_s < p.t_s.back())
+            per->fail("a period of at least the last point's time " + std::to_string(p.t_s.back()) + " s");
     }
     return p;
 }
@@ -324,7 +330,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     scenario sc;
     sc.file = file;
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "events", "expectations", "parameters"});
+                    "events", "expectations", "parameters", "aging"});
     // Overrides of the parameter files' entries (docs/scenarios.md, "parameters").
     std::vector<num::param_override> ov_module, ov_cell, ov_wiring;
     if (auto pr = root.find("parameters")) {
@@ -343,7 +349,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         sc.seed = *seed_override;
 
     if (auto r = root.find("run")) {
-        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd"});
+        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs"});
         sc.run.duration_s = r->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
         sc.run.step_s = r->number_or("step_s", sc.run.step_s, 1e-3, 60);
         if (r->has("record_every"))
@@ -352,6 +358,24 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
             sc.run.record_cells = r->at("record_cells").as_bool();
         if (r->has("vcd"))
             sc.run.vcd = r->at("vcd").as_bool();
+        if (r->has("bus_logs"))
+            sc.run.bus_logs = r->at("bus_logs").as_bool();
+    }
+    if (auto a = root.find("aging")) {
+        // Fast aging: electrical windows, each followed by an aging jump (scenario.h, aging_run).
+        a->allow_only({"window_s", "span_days"});
+        constexpr double day_s = 86400.0;
+        auto& ag = sc.aging;
+        ag.enabled = true;
+        const param_node w = a->at("window_s");
+        ag.window_s = w.as_number(sc.run.step_s, sc.run.duration_s);
+        const double n = std::round(sc.run.duration_s / ag.window_s);
+        if (std::abs(n * ag.window_s - sc.run.duration_s) > 1e-9 * sc.run.duration_s)
+            w.fail("a window that divides run.duration_s (" + std::to_string(sc.run.duration_s) + " s) evenly");
+        ag.windows = static_cast<std::size_t>(n);
+        const param_node sp = a->at("span_days");
+        ag.span_s = sp.as_number(sc.run.duration_s / day_s, 36500.0) * day_s;
+        ag.jump_s = (ag.span_s - sc.run.duration_s) / static_cast<double>(ag.windows);
     }
 
     // --- stack ---

@@ -23,6 +23,19 @@ struct run_config {
     unsigned record_every = 10;   // record every n-th electrical step
     bool record_cells = true;     // per-cell voltage, SoC and temperature columns
     bool vcd = true;              // waveforms.vcd of the stack-, module- and inverter-level signals
+    bool bus_logs = true;         // write every CAN and RS485 frame to can.log / rs485.log
+};
+
+// Fast aging (docs/scenarios.md, "aging"): the run is cut into electrical windows of window_s; at the
+// end of each, simulated time stands still while every cell ages jump_s more under the stress of its
+// last aging window (cell_array::age_repeat_last_window). The run then stands for span_s of life:
+// span_s = run.duration_s + windows * jump_s.
+struct aging_run {
+    bool enabled = false;
+    double window_s = 0.0;
+    std::size_t windows = 0;
+    double span_s = 0.0;
+    double jump_s = 0.0;
 };
 
 struct scenario {
@@ -31,6 +44,7 @@ struct scenario {
     std::string description;
     std::uint64_t seed = 1;
     run_config run;
+    aging_run aging;
     models::stack_config stack;
     models::inverter_config inverter;
     double can_bitrate_bps = 500000.0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include <systemc>
@@ -24,6 +25,12 @@ void fresh_kernel() {
     auto* ctx = new sc_core::sc_simcontext();
     sc_core::sc_curr_simcontext = ctx;
     sc_core::sc_default_global_context = ctx;
+}
+
+// Mean over module m's cells of a per-cell array.
+double module_mean(const num::stack_plant& plant, const Eigen::ArrayXd& per_cell, std::size_t m) {
+    const auto n = static_cast<Eigen::Index>(plant.cells_per_module());
+    return per_cell.segment(static_cast<Eigen::Index>(m) * n, n).mean();
 }
 
 std::string two_digits(std::size_t i) {
@@ -59,7 +66,7 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     }
 
     models::stack& st = m_top->battery();
-    if (m_out) {
+    if (m_out && m_sc.run.bus_logs) {
         m_top->can().on_frame([this](const proto::can_frame& f, const sc_core::sc_time& eof, const std::string&) {
             m_out->can_frame(bus::to_s(eof), f.id, f.extended, f.rtr, f.data.data(), f.dlc);
         });
@@ -137,6 +144,11 @@ void simulation::build_recorder() {
         add(p + ".warning_bits", [&b] { return static_cast<double>(b.report().warning_bits); });
         add(p + ".balance_mask", [&b] { return static_cast<double>(b.report().balance_mask); });
         add(p + ".soh_pct", [&b] { return 100.0 * b.report().soh; });
+        // The cells' true state of health (aging, docs/models/cell.md): mean relative capacity
+        // and resistance of the module's cells.
+        add(p + ".capacity_pct", [&plant, m] { return 100.0 * module_mean(plant, plant.cells().soh(), m); });
+        add(p + ".resistance_pct",
+            [&plant, m] { return 100.0 * module_mean(plant, plant.cells().resistance_factor(), m); });
         if (!m_sc.run.record_cells)
             continue;
         for (std::size_t k = 0; k < plant.cells_per_module(); ++k) {
@@ -174,6 +186,7 @@ void simulation::build_recorder() {
         add(p + ".neg.voltage_v", [&pn, neg] { return pn.net().node_voltage_v(neg); });
     }
     add("stack.imbalance_pct", [&pn] { return 100.0 * pn.imbalance(); });
+    add("stack.age_days", [&plant] { return plant.cells().age_s() / 86400.0; });
     add("stack.network_loss_w", [&plant] { return plant.network_loss_w(); });
     m_data.assign(m_columns.size(), {});
     m_row.assign(m_columns.size(), 0.0);
@@ -192,6 +205,10 @@ void simulation::record() {
     m_max_kcl_a = std::max(m_max_kcl_a, plant.kcl_residual_a());
     if (m_step_count++ % m_sc.run.record_every != 0)
         return;
+    record_row();
+}
+
+void simulation::record_row() {
     const double t = time_s();
     for (std::size_t c = 0; c < m_getters.size(); ++c) {
         m_row[c] = m_getters[c]();
@@ -204,25 +221,59 @@ void simulation::record() {
     }
 }
 
-void simulation::run_until(double t_s) {
-    if (m_finished)
-        throw std::logic_error("simulation already finished");
-    // Scenario events due by t_s: advance to each one's exact instant, apply it, go on.
-    while (m_next_event < m_sc.events.size() && m_sc.events[m_next_event].t_s <= t_s) {
-        const timed_event& e = m_sc.events[m_next_event++];
-        const double now_s = time_s();
-        if (e.t_s > now_s)
-            sc_core::sc_start(sc_core::sc_time(e.t_s - now_s, sc_core::SC_SEC));
-        while (sc_core::sc_pending_activity_at_current_time())
-            sc_core::sc_start(sc_core::SC_ZERO_TIME);
-        apply(e);
-    }
-    const double now = time_s();
-    if (t_s > now)
-        sc_core::sc_start(sc_core::sc_time(t_s - now, sc_core::SC_SEC));
+void simulation::advance_to(double t_s) {
+    const double now_s = time_s();
+    if (t_s > now_s)
+        sc_core::sc_start(sc_core::sc_time(t_s - now_s, sc_core::SC_SEC));
     // Let everything scheduled for this very instant run, so a row due at t_s is recorded now.
     while (sc_core::sc_pending_activity_at_current_time())
         sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+void simulation::run_until(double t_s) {
+    if (m_finished)
+        throw std::logic_error("simulation already finished");
+    // Scenario events and fast-aging window ends due by t_s: advance to each one's exact instant,
+    // apply it, go on. A window's end comes before an event at the same instant.
+    constexpr double never = std::numeric_limits<double>::infinity();
+    for (;;) {
+        const double t_event = m_next_event < m_sc.events.size() ? m_sc.events[m_next_event].t_s : never;
+        const double t_jump = m_sc.aging.enabled && m_jumps_done < m_sc.aging.windows
+                                  ? static_cast<double>(m_jumps_done + 1) * m_sc.aging.window_s
+                                  : never;
+        const double t_next = std::min(t_event, t_jump);
+        if (t_next > t_s)
+            break;
+        advance_to(t_next);
+        if (t_jump <= t_event)
+            aging_jump();
+        else
+            apply(m_sc.events[m_next_event++]);
+    }
+    advance_to(t_s);
+}
+
+void simulation::aging_jump() {
+    models::stack& st = m_top->battery();
+    st.sync(); // the plant reaches the window's end
+    num::cell_array& cells = st.plant().cells();
+    cells.update_aging(); // close the stress window now, so the jump repeats this window's end
+    const double window_s = cells.last_window_s();
+    cells.age_repeat_last_window(m_sc.aging.jump_s);
+    ++m_jumps_done;
+    const num::stack_plant& plant = st.plant();
+    nlohmann::json caps = nlohmann::json::array();
+    for (std::size_t m = 0; m < plant.n_modules(); ++m)
+        caps.push_back(100.0 * module_mean(plant, cells.soh(), m));
+    event("aging", "aging_jump",
+          {{"window", m_jumps_done},
+           {"jump_days", m_sc.aging.jump_s / 86400.0},
+           {"stress_window_s", window_s},
+           {"age_days", cells.age_s() / 86400.0},
+           {"capacity_pct", caps}});
+    // A row after the jump shows the aged cells (a row at the same instant before it, when the
+    // window's end falls on a recording step, shows the window's end).
+    record_row();
 }
 
 bool simulation::run(const std::function<void(double, double)>& progress) {
@@ -375,6 +426,7 @@ nlohmann::json simulation::finish() {
     j["modules"] = plant.n_modules();
     j["cells"] = plant.cells().size();
     j["step_s"] = m_sc.run.step_s;
+    j["bus_logs"] = m_sc.run.bus_logs;
     j["rows"] = m_times.size();
     j["events"] = m_events;
     j["energy_wh"] = {{"port", e.port_j / 3600.0},
@@ -431,6 +483,29 @@ nlohmann::json simulation::finish() {
                       {"passed", r.passed},
                       {"t_s", std::isnan(r.t_s) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.t_s)},
                       {"message", r.message}});
+    if (m_sc.aging.enabled) {
+        const num::cell_array& cells = plant.cells();
+        nlohmann::ordered_json am = nlohmann::ordered_json::array();
+        for (std::size_t m = 0; m < plant.n_modules(); ++m) {
+            const auto n = static_cast<Eigen::Index>(plant.cells_per_module());
+            const auto seg = cells.soh().segment(static_cast<Eigen::Index>(m) * n, n);
+            double efc = 0.0;
+            for (Eigen::Index k = 0; k < n; ++k)
+                efc += cells.aging(static_cast<std::size_t>(static_cast<Eigen::Index>(m) * n + k)).efc;
+            am.push_back({{"name", "m" + std::to_string(m)},
+                          {"capacity_pct", 100.0 * seg.mean()},
+                          {"capacity_min_pct", 100.0 * seg.minCoeff()},
+                          {"resistance_pct", 100.0 * module_mean(plant, cells.resistance_factor(), m)},
+                          {"efc", efc / static_cast<double>(n)}});
+        }
+        j["aging"] = {{"span_days", m_sc.aging.span_s / 86400.0},
+                      {"windows", m_sc.aging.windows},
+                      {"windows_done", m_jumps_done},
+                      {"window_s", m_sc.aging.window_s},
+                      {"jump_days", m_sc.aging.jump_s / 86400.0},
+                      {"age_days", cells.age_s() / 86400.0},
+                      {"modules", am}};
+    }
     j["expectations"] = ex;
     j["expectations_passed"] = expectations_passed();
     m_summary = j;

@@ -62,8 +62,11 @@ public:
 private:
     void build_recorder();
     void open_vcd(const std::string& out_dir);
-    void record();
+    void record();      // every grid step: extremes; a row every record_every steps
+    void record_row();  // one row of every column, now
     void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
+    void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
+    void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;
@@ -85,6 +88,7 @@ private:
     nlohmann::json m_summary;
     std::vector<recorded_event> m_event_log;    // every event, in memory, for the expectations
     std::size_t m_next_event = 0;               // next of m_sc.events to apply
+    std::size_t m_jumps_done = 0;               // fast aging: windows closed so far
     std::vector<expectation_result> m_results;
 };
 
