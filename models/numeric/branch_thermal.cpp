@@ -10,14 +10,18 @@ void append(Eigen::ArrayXd& a, double v) {
     a.conservativeResize(a.size() + 1);
     a[a.size() - 1] = v;
 }
-} // namespace
 
-std::size_t branch_thermal::add(const std::string& name, double heat_capacity_j_per_k, double conductance_w_per_k,
-                                double rating_k, double initial_temp_k) {
+void check_constants(const std::string& name, double heat_capacity_j_per_k, double conductance_w_per_k) {
     if (!(heat_capacity_j_per_k > 0.0) || !std::isfinite(heat_capacity_j_per_k))
         throw std::invalid_argument("branch_thermal '" + name + "': heat capacity must be > 0 J/K");
     if (!(conductance_w_per_k > 0.0) || !std::isfinite(conductance_w_per_k))
         throw std::invalid_argument("branch_thermal '" + name + "': conductance to ambient must be > 0 W/K");
+}
+} // namespace
+
+std::size_t branch_thermal::add(const std::string& name, double heat_capacity_j_per_k, double conductance_w_per_k,
+                                double rating_k, double initial_temp_k) {
+    check_constants(name, heat_capacity_j_per_k, conductance_w_per_k);
     m_names.push_back(name);
     append(m_c, heat_capacity_j_per_k);
     append(m_g, conductance_w_per_k);
@@ -25,9 +29,20 @@ std::size_t branch_thermal::add(const std::string& name, double heat_capacity_j_
     append(m_t, initial_temp_k);
     append(m_t0, initial_temp_k);
     append(m_q_amb, 0.0);
+    append(m_q_replaced, 0.0);
     m_up.reserve(m_names.size());
     m_down.reserve(m_names.size());
     return m_names.size() - 1;
+}
+
+void branch_thermal::set_constants(std::size_t k, double heat_capacity_j_per_k, double conductance_w_per_k) {
+    if (k >= m_names.size())
+        throw std::out_of_range("branch_thermal::set_constants: no node " + std::to_string(k));
+    check_constants(m_names[k], heat_capacity_j_per_k, conductance_w_per_k);
+    const auto i = static_cast<Eigen::Index>(k);
+    m_q_replaced[i] += (m_c[i] - heat_capacity_j_per_k) * (m_t[i] - m_t0[i]);
+    m_c[i] = heat_capacity_j_per_k;
+    m_g[i] = conductance_w_per_k;
 }
 
 void branch_thermal::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& power_w, double ambient_k) {

@@ -6,6 +6,10 @@
 // reports the nodes whose temperature crossed their rating upwards or downwards (the update is
 // monotonic within a step, so the end value is the extreme of the step).
 // Bookkeeping per node, exact for the step: heat to ambient = P dt - C (T_end - T_start).
+// A node's constants can change (a cable replaced by one of another geometry, set_constants): its
+// temperature is kept, and the heat the old C held above the initial temperature that the new C
+// does not hold is booked as replaced heat, so per node, at any time,
+//   sum of P dt = heat_to_ambient + stored_heat + replaced_heat.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +35,9 @@ public:
     const Eigen::ArrayXd& conductance_w_per_k() const { return m_g; }
     void set_temp_k(std::size_t k, double t) { m_t[static_cast<Eigen::Index>(k)] = t; }
     void set_rating_k(std::size_t k, double t) { m_rating[static_cast<Eigen::Index>(k)] = t; }
+    // New heat capacity and conductance of node k (> 0, else std::invalid_argument and nothing
+    // changes); the temperature stays. Books (C_old - C_new) (T - T_initial) as replaced heat.
+    void set_constants(std::size_t k, double heat_capacity_j_per_k, double conductance_w_per_k);
 
     // Advance every node by dt_s (> 0) with power_w (size() values, W) and ambient_k.
     // No allocation once the network is built.
@@ -47,10 +54,13 @@ public:
     const Eigen::ArrayXd& heat_to_ambient_j() const { return m_q_amb; }
     // Heat stored relative to the initial temperatures, per node (J).
     Eigen::ArrayXd stored_heat_j() const { return m_c * (m_t - m_t0); }
+    // Heat (relative to the initial temperature) that left a node with its old constants, per
+    // node (J); 0 unless set_constants lowered C of a node above its initial temperature.
+    const Eigen::ArrayXd& replaced_heat_j() const { return m_q_replaced; }
 
 private:
     std::vector<std::string> m_names;
-    Eigen::ArrayXd m_c, m_g, m_rating, m_t, m_t0, m_q_amb;
+    Eigen::ArrayXd m_c, m_g, m_rating, m_t, m_t0, m_q_amb, m_q_replaced;
     std::vector<std::size_t> m_up, m_down;
 };
 

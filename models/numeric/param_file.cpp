@@ -263,7 +263,7 @@ void collect(const param_node& n, std::vector<std::string> prefix, std::vector<p
         }
         const bool leaf = !child.is_map() || child.has("value");
         if (leaf && child.yaml().Tag() == set_tag)
-            out.push_back({keys, child.yaml(), "--set " + child.path(), 0, child.path()});
+            out.push_back({keys, child.yaml(), n.file() + " (--set " + child.path() + ")", 0, child.path()});
         else if (leaf)
             out.push_back({keys, child.yaml(), n.file(), child.line(), child.path()});
         else

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 namespace stacksim::num {
 
@@ -437,6 +438,18 @@ void stack_network::set_contact_torque_nm(std::size_t k, double torque_nm) {
 
 void stack_network::set_contact_loosening_time_s(std::size_t k, double t_s) {
     m_contacts.at(k).set_loosening_time_s(loosening_or_none(t_s));
+}
+
+void stack_network::set_cable(std::size_t k, double length_m, double cross_section_mm2) {
+    const cable& old = m_cables.at(k);
+    cable_spec spec = old.spec();
+    spec.length_m = length_m;
+    spec.cross_section_mm2 = cross_section_mm2;
+    cable replacement(old.name(), spec, m_params.cables); // throws std::invalid_argument naming the cable
+    const cable_thermal_params& t = m_params.cable_thermal;
+    m_thermal.set_constants(k, t.heat_capacity_j_per_k(spec), t.conductance_w_per_k(spec)); // checks first
+    m_cables[k] = std::move(replacement);
+    m_net.set_resistance(m_index.cable_elements[k], m_cables[k].resistance_ohm(m_thermal.temp_k(k)));
 }
 
 void stack_network::update_resistances() {

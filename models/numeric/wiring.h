@@ -147,6 +147,13 @@ public:
     // Re-tighten a contact (restarts its loosening clock); updates R.
     void set_contact_torque_nm(std::size_t k, double torque_nm);
     void set_contact_loosening_time_s(std::size_t k, double t_s); // 0 = none
+    // Replace cable k by one of another geometry (same name, class and nodes) at the temperature
+    // of its thermal node: its R(T) = R20(length_m, cross_section_mm2) (1 + alpha (T - T_ref))
+    // from now on, and its node's heat capacity and conductance to ambient follow the new geometry
+    // (the heat the old cable held and the new one does not is branch_thermal::replaced_heat_j).
+    // A size not in the IEC table of its class or a length <= 0 throws std::invalid_argument
+    // naming the cable, and nothing changes. No re-analysis: the topology is the same.
+    void set_cable(std::size_t k, double length_m, double cross_section_mm2);
 
     // After a solve: book the step's energies with the solved currents, heat cables and contacts
     // (I^2 R over dt_s, exact exponential), age the contacts, then set every cable and contact

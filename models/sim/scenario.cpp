@@ -573,7 +573,8 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
                 const std::string what = e.what();
                 const std::string tag = "key '" + e.key() + "': ";
                 const auto at = what.find(tag);
-                throw input_error("--set " + p, 0, e.key(), at == std::string::npos ? what : what.substr(at + tag.size()));
+                throw input_error(root.file() + " (--set " + p + ")", 0, e.key(),
+                                  at == std::string::npos ? what : what.substr(at + tag.size()));
             }
         }
         throw;

@@ -29,6 +29,7 @@ const std::vector<action_spec>& specs() {
         {"inverter_power_w", event_action::inverter_power_w, {"value"}},
         {"cell_short", event_action::cell_short, {"module", "cell", "r_ohm", "on"}},
         {"run_button", event_action::run_button, {"module", "press_s"}},
+        {"cable_change", event_action::cable_change, {"cable", "length_m", "cross_section_mm2"}},
     };
     return s;
 }
@@ -116,6 +117,18 @@ std::vector<timed_event> read_events(const num::param_node& seq, std::size_t n_m
         case event_action::run_button:
             ev.module = index_in(e.at("module"), n_modules, "module index");
             ev.value = e.number("press_s", 0.01, 60.0);
+            break;
+        case event_action::cable_change:
+            // Ranges as in the scenario's wiring section (wiring_spec::from); the name and the
+            // size against the cable's IEC table are checked with the built network
+            // (simulation's constructor).
+            ev.name = e.at("cable").as_string();
+            if (e.has("length_m"))
+                ev.length_m = e.number("length_m", 1e-3, 1e3);
+            if (e.has("cross_section_mm2"))
+                ev.cross_section_mm2 = e.number("cross_section_mm2", 0.1, 1e3);
+            if (!ev.length_m && !ev.cross_section_mm2)
+                e.fail("at least one of length_m, cross_section_mm2 for action cable_change");
             break;
         case event_action::inverter_power_w: {
             const num::param_node v = e.at("value");

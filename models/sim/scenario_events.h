@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,18 +27,21 @@ enum class event_action {
     inverter_power_w,  // inverter DC power set-point override ('profile' = back to the profile)
     cell_short,        // an internal short of r_ohm across one cell (on: false removes it)
     run_button,        // the RUN button released after press_s: >= 5 s off, >= 2 s on, shorter ignored
+    cable_change,      // a cable replaced: new length_m and/or cross_section_mm2 (class and nodes kept)
 };
 
 struct timed_event {
     double t_s = 0.0;
     event_action action = event_action::rs485_noise;
     std::string action_name;
-    std::string name;         // contact name or CAN node
+    std::string name;         // contact name, cable name or CAN node
     std::size_t module = 0;   // module index
     std::size_t index = 0;    // hop, cell or NTC sensor
     unsigned frames = 0;
     bool on = true;           // cut / online / open / stuck / powered
     double value = 0.0;       // torque_nm, loosening_time_s, k_per_s, power_w (NaN = profile), r_ohm, press_s
+    std::optional<double> length_m;          // cable_change: new length (absent = unchanged)
+    std::optional<double> cross_section_mm2; // cable_change: new cross-section (absent = unchanged)
     std::string file;         // where it was written (for messages)
     int line = 0;
     std::string path;

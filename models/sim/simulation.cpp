@@ -33,6 +33,31 @@ double module_mean(const num::stack_plant& plant, const Eigen::ArrayXd& per_cell
     return per_cell.segment(static_cast<Eigen::Index>(m) * n, n).mean();
 }
 
+// A cable_change event against the built wiring: the cable exists, and the new geometry is one
+// its conductor class has (IEC table sizes), so the change cannot fail during the run.
+void check_cable_change(const timed_event& e, const num::stack_network& pn) {
+    std::size_t k = 0;
+    try {
+        k = pn.find_cable(e.name);
+    } catch (const std::exception&) {
+        std::string names;
+        for (const num::cable& c : pn.cables())
+            names += (names.empty() ? "" : ", ") + c.name();
+        throw num::input_error(e.file, e.line, e.path + ".cable",
+                               "a cable of the stack's wiring (docs/models/network.md), one of: " + names + "; got '" +
+                                   e.name + "'");
+    }
+    num::cable_spec spec = pn.cables()[k].spec();
+    spec.length_m = e.length_m.value_or(spec.length_m);
+    spec.cross_section_mm2 = e.cross_section_mm2.value_or(spec.cross_section_mm2);
+    try {
+        (void)num::cable(e.name, spec, pn.params().cables);
+    } catch (const std::invalid_argument& ex) {
+        throw num::input_error(e.file, e.line, e.path + (e.cross_section_mm2 ? ".cross_section_mm2" : ".length_m"),
+                               "a size of the cable's conductor class: " + std::string(ex.what()));
+    }
+}
+
 std::string two_digits(std::size_t i) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "%02zu", i);
@@ -49,6 +74,8 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     build_recorder();
     check_columns(m_sc.expectations, m_columns);
     for (const auto& e : m_sc.events) {
+        if (e.action == event_action::cable_change)
+            check_cable_change(e, m_top->battery().plant().power_network());
         if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
             continue;
         try {
@@ -315,6 +342,23 @@ void simulation::apply(const timed_event& e) {
         pn.set_contact_loosening_time_s(pn.find_contact(e.name), e.value);
         d["contact"] = e.name;
         d["loosening_time_s"] = e.value;
+        break;
+    }
+    case event_action::cable_change: {
+        auto& pn = st.plant().power_network();
+        const std::size_t k = pn.find_cable(e.name);
+        const num::cable before = pn.cables()[k];
+        const auto el = pn.index().cable_elements[k];
+        const double r_before = pn.net().resistance_ohm(el);
+        pn.set_cable(k, e.length_m.value_or(before.length_m()), e.cross_section_mm2.value_or(before.cross_section_mm2()));
+        d["cable"] = e.name;
+        d["length_m"] = pn.cables()[k].length_m();
+        d["cross_section_mm2"] = pn.cables()[k].cross_section_mm2();
+        d["r_ohm"] = pn.net().resistance_ohm(el);
+        d["old_length_m"] = before.length_m();
+        d["old_cross_section_mm2"] = before.cross_section_mm2();
+        d["old_r_ohm"] = r_before;
+        d["temp_c"] = pn.cable_temp_k(k) - kelvin_offset;
         break;
     }
     case event_action::rs485_hop_cut:

@@ -30,7 +30,8 @@ def test_set_reaches_the_module_file_and_says_so():
     over = describe(ROOT / "scenarios" / "default.yaml", "parameters.module.bms.limits.ccl_a=40")
     value, source = over["bms.limits.ccl_a"]
     assert value == "40"
-    assert source.startswith("override at --set parameters.module.bms.limits.ccl_a; file value 50.0: ")
+    assert source.startswith("override at " + str(ROOT / "scenarios" / "default.yaml") +
+                             " (--set parameters.module.bms.limits.ccl_a); file value 50.0: ")
     assert plain["bms.limits.ccl_a"][1] in source  # the file's own source is kept for the record
 
 
@@ -102,6 +103,6 @@ def test_bad_set_value_names_the_option(tmp_path):
     proc = run_cli("run", ROOT / "scenarios" / "default.yaml", "--out", tmp_path / "o", "--quiet",
                    "--set", "parameters.module.bms.limits.ccl_a=-4", check=False)
     assert proc.returncode == 2
-    assert ("--set parameters.module.bms.limits.ccl_a: key 'parameters.module.bms.limits.ccl_a': "
-            "expected a number in [0, 10000], got -4") in proc.stderr
+    assert (f"stacksim: {ROOT / 'scenarios' / 'default.yaml'} (--set parameters.module.bms.limits.ccl_a): "
+            "key 'parameters.module.bms.limits.ccl_a': expected a number in [0, 10000], got -4") in proc.stderr
     assert not (tmp_path / "o").exists()

@@ -135,6 +135,9 @@ int main(int argc, char** argv) {
         // name is refused here as well.
         try {
             stacksim::sim::simulation probe(sc, "");
+        } catch (const stacksim::num::input_error& e) {
+            std::cerr << "stacksim: " << e.what() << "\n"; // names the file and line itself
+            return exit_bad_input;
         } catch (const std::exception& e) {
             std::cerr << "stacksim: " << scenario_path << ": " << e.what() << "\n";
             return exit_bad_input;
