@@ -151,3 +151,24 @@ def test_request_charge_w_zero_ignores_the_request(tmp_path):
     late = ts["t_s"] >= 2
     assert np.all(np.abs(ts["inverter.battery_current_a"][late]) < 1e-9)  # held: no discharge, no charge
     assert np.all(ts["inverter.grid_power_w"][late] == pytest.approx(800.0))  # the load from the grid
+
+
+def test_python_state_shows_the_hold(tmp_path):
+    from stacksim import _core
+
+    text = """
+name: first_start_api
+run: {duration_s: 10, record_cells: false, vcd: false}
+stack: {modules: 2, initial_soc_pct: 50, first_start: true}
+inverter: {protocol: pylontech, battery_power_w: -1000}
+"""
+    s = _core.Simulation(yaml_text=text, out=str(tmp_path))
+    s.run_until(5.0)
+    m = _core.master_state(s)
+    assert m["first_start_hold"] is True and m["modules_uncalibrated"] == 2
+    assert m["dcl_a"] == 0.0 and m["ccl_a"] > 0
+    assert [_core.bms_state(s, k)["calibrated"] for k in range(2)] == [False, False]
+    # A 1 kW discharge request is refused while held (battery_power_w: the request is not honoured
+    # as a charge either, the DC power mode ignores 0x35C requests).
+    assert abs(s.series("inverter.battery_current_a")[-1]) < 1e-9
+    s.finish()
