@@ -172,3 +172,23 @@ inverter: {protocol: pylontech, battery_power_w: -1000}
     # as a charge either, the DC power mode ignores 0x35C requests).
     assert abs(s.series("inverter.battery_current_a")[-1]) < 1e-9
     s.finish()
+
+
+@pytest.mark.parametrize(
+    "old,new,key,expected",
+    [
+        ("first_start: true", "first_start: maybe", "stack.first_start", "expected"),
+        ("request_charge_w: 8000", "request_charge_w: -5", "inverter.request_charge_w", "expected a number in"),
+        ("load_w: 800\n  request_charge_w: 8000", "battery_power_w: 0\n  request_charge_w: 8000", "inverter",
+         "either battery_power_w"),
+    ],
+    ids=["first_start_not_bool", "request_negative", "request_with_dc_power"],
+)
+def test_bad_first_start_keys_are_refused(tmp_path, old, new, key, expected):
+    text = SCENARIO.read_text()
+    assert old in text
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new, 1))
+    proc = run_cli("validate", path, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert f"key '{key}'" in proc.stderr and expected in proc.stderr, proc.stderr
