@@ -11,7 +11,8 @@
 // Power request: either `battery_power_w` (DC power at the battery terminals, as in the default
 // scenario), or, when that profile is empty, a site model: PV production, household load,
 // time-of-use grid charging, grid charging on the battery's 0x35C charge requests and grid
-// import/export limits on the AC side, converted to DC with the efficiency curve. Protocol profiles (docs/models/inverter.md):
+// import/export limits on the AC side, converted to DC with the efficiency curve. Protocol
+// profiles (docs/models/inverter.md):
 //   pylontech: 0x305 of eight zero bytes every heartbeat period;
 //   sma:       0x305 with its measurements, 0x306 status, 0x307 relays; standby on no 0x355;
 //   victron:   0x305 / 0x306 zeros and 0x307 identification "12 34 56 78 56 49 43 00".
@@ -78,8 +79,6 @@ public:
     double grid_power_w() const { return m_grid_w; }     // site model: + = import
     bool standby() const { return m_standby; }
     bool in_cv() const { return m_in_cv; }
-    // Site model: charging from the grid because the battery asks (request_charge_w > 0).
-    bool charging_on_request() const { return m_on_request; }
     std::uint64_t can_rejected() const { return m_can_rejected; }
 
     // Python / event hooks: replace the power request from now on (NaN = back to the profile).
