@@ -94,6 +94,7 @@ void bind_bms(py::module_& m) {
               d["dcl_a"] = r.dcl_a;
               d["charge_enable"] = r.charge_enable;
               d["discharge_enable"] = r.discharge_enable;
+              d["calibrated"] = r.calibrated;
               d["time_s"] = r.time_s;
               return d;
           },
@@ -109,6 +110,8 @@ void bind_bms(py::module_& m) {
               d["ccl_a"] = a.ccl_a;
               d["dcl_a"] = a.dcl_a;
               d["cvl_v"] = a.cvl_v;
+              d["first_start_hold"] = a.first_start_hold;
+              d["modules_uncalibrated"] = a.modules_uncalibrated;
               py::list lost, joined;
               for (std::size_t k = 0; k < ms.n_subs(); ++k) {
                   lost.append(ms.sub_lost(k));

@@ -64,8 +64,10 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
       m_events(events) {
     m_report.address = cfg.address;
     m_report.capacity_ah = cfg.capacity_ah;
-    m_report.soc = cfg.initial_soc;
-    m_soc_ah = cfg.initial_soc * cfg.capacity_ah;
+    // An uncalibrated module (first start) never reports more than uncalibrated_max_soc.
+    m_report.calibrated = !cfg.first_start;
+    m_report.soc = std::min(cfg.initial_soc, soc_ceiling());
+    m_soc_ah = m_report.soc * cfg.capacity_ah;
     m_report.joined = is_master() || !cfg.wait_for_join;
     SC_HAS_PROCESS(bms);
     SC_THREAD(measure_loop);
@@ -190,7 +192,7 @@ void bms::measure() {
     const double dt_s = m_last_t_s < 0 ? 0.0 : now_s - m_last_t_s;
     m_last_t_s = now_s;
     const double dq_ah = m_report.current_a * dt_s / seconds_per_hour;
-    m_soc_ah = std::clamp(m_soc_ah + dq_ah, 0.0, m_cfg.capacity_ah);
+    m_soc_ah = std::clamp(m_soc_ah + dq_ah, 0.0, soc_ceiling() * m_cfg.capacity_ah);
     m_throughput_ah += std::abs(dq_ah);
     m_report.soc = m_soc_ah / m_cfg.capacity_ah;
     m_report.remaining_ah = m_soc_ah;
@@ -336,8 +338,11 @@ double interp(double x, const std::vector<double>& xs, const std::vector<double>
 }
 } // namespace
 
+double bms::soc_ceiling() const { return m_report.calibrated ? 1.0 : m_cfg.soc.uncalibrated_max_soc; }
+
 void bms::set_soc(double soc, const char* reason) {
     const double before = m_report.soc;
+    soc = std::min(soc, soc_ceiling());
     m_soc_ah = soc * m_cfg.capacity_ah;
     m_report.soc = soc;
     m_report.remaining_ah = m_soc_ah;
@@ -387,7 +392,12 @@ void bms::recalibrate(double dt_s, double dq_ah) {
         m_full_done = false;
     if (!m_full_done && m_full_s >= c.full_time_s - 1e-9) {
         m_full_done = true;
+        const bool first = !m_report.calibrated;
+        const double before = m_report.soc;
+        m_report.calibrated = true; // first start: 100 % seen, the module may now work normally
         set_soc(1.0, "full_charge");
+        if (first)
+            m_events.event(name(), "first_start_calibrated", {{"from", before}});
         m_ah_since_full = 0.0;
         m_have_full = true;
     }
@@ -487,6 +497,7 @@ proto::management_info bms::to_management() const {
     m.max_discharge_current_a = -m_report.dcl_a; // negative on the wire
     m.charge_enable = m_report.charge_enable;
     m.discharge_enable = m_report.discharge_enable;
+    m.full_charge_request = !m_report.calibrated; // b3: first start, not yet seen 100 %
     return m;
 }
 

@@ -113,6 +113,9 @@ struct soc_config {
     double full_tail_current_a = 2.0;
     double full_time_s = 30.0;
     double min_soh_depth = 0.5;
+    // First start (bms_config::first_start): until its first full-charge detection the BMS
+    // never reports more than this SoC (coulomb counting and rest-OCV calibrations are capped).
+    double uncalibrated_max_soc = 0.99;
 };
 
 struct bms_config {
@@ -127,6 +130,10 @@ struct bms_config {
     double master_timeout_s = 30.0;
     double precharge_time_s = 0.0;     // closing: precharge path this long, then the main switch
     bool wait_for_join = false;
+    // First start ([4K4-family] U18, weco-stack.md): the module leaves the factory uncalibrated
+    // and asks for a full charge (0x92 status b3) until its own full-charge detection has seen
+    // 100 %; the master holds the stack (no discharge) while any module present asks.
+    bool first_start = false;
     protection_config protection;
     limit_config limits;
     balancing_config balancing;
@@ -152,6 +159,8 @@ struct module_report {
     bool master_lost = false;    // sub: the master has been silent for master_timeout_s
     bool joined = true;          // sub: admitted by the master (start-up sequencing)
     bool powered = true;
+    bool calibrated = true;      // false from a first start until the first full-charge detection
+                                 // (the master: from the sub's 0x92 full-charge request, b3)
     std::uint32_t protection_bits = 0; // see bms::flag()
     std::uint32_t warning_bits = 0;    // same layout, warning level
     std::uint32_t sensor_faults = 0;   // faulty sensors counted at the last measurement
@@ -214,6 +223,7 @@ private:
     void balance();
     void recalibrate(double dt_s, double dq_ah);
     void set_soc(double soc, const char* reason);
+    double soc_ceiling() const; // highest SoC the BMS reports (0..1): 1, or capped while uncalibrated
     void answer_loop();
     proto::analog_info to_analog() const;
     proto::alarm_info to_alarm() const;

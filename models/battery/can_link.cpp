@@ -58,6 +58,7 @@ void can_link::cycle_loop() {
         st.installed_capacity_ah = m_cfg.capacity_ah;
         st.modules_ok = static_cast<std::uint16_t>(agg.modules_present);
         update_requests(agg.soc_pct, sc_core::sc_time_stamp().to_seconds());
+        st.full_charge_request = st.full_charge_request || agg.full_charge_request; // first start
         if (m_heartbeat_lost && m_cfg.on_heartbeat_lost == heartbeat_reaction::zero_limits) {
             st.ccl_a = 0.0;
             st.dcl_a = 0.0;

@@ -4,7 +4,8 @@
 // queued at once; the bus then sends them back to back in ID order).
 //
 // 0x35C request flags: force charge I / II with SoC hysteresis, and the full-charge request once
-// the SoC has stayed below `full_charge_soc_pct` for `full_charge_after_days` (protocols.md §1.3).
+// the SoC has stayed below `full_charge_soc_pct` for `full_charge_after_days` (protocols.md §1.3),
+// or while the stack master holds a first start (a module not yet charged to 100 %).
 //
 // Heartbeat supervision: every 0x305 re-arms a timer of `heartbeat_timeout_s`; when it expires the
 // link raises `heartbeat_lost` (event) and applies the configured reaction until 0x305 returns:

@@ -21,8 +21,11 @@ double cap_by_count(const std::vector<double>& table, unsigned count, double val
 stack_master::stack_master(const sc_core::sc_module_name& name, const stack_master_config& cfg, bms& own,
                            event_sink& events)
     : sc_core::sc_module(name), m_cfg(cfg), m_own(own), m_events(events) {
-    for (std::uint8_t a : cfg.sub_addresses)
-        m_subs.push_back({a, module_report{}, 0, false, false, false, false});
+    for (std::uint8_t a : cfg.sub_addresses) {
+        module_report r;
+        r.address = a;
+        m_subs.push_back({a, r, 0, false, false, false, false});
+    }
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
     SC_HAS_PROCESS(stack_master);
     SC_THREAD(poll_loop);
@@ -73,6 +76,8 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.dcl_a = -mi.max_discharge_current_a; // sent negative
                 s.report.charge_enable = mi.charge_enable;
                 s.report.discharge_enable = mi.discharge_enable;
+                // b3: the module asks for a full charge (first start: not yet seen 100 %).
+                s.report.calibrated = !mi.full_charge_request;
                 // A sub that refuses both directions is isolated (protection): 0x92 flags.
                 s.report.protection = !mi.charge_enable && !mi.discharge_enable;
                 parsed = true;
@@ -193,6 +198,7 @@ void add_conditions(std::uint32_t bits, proto::battery_conditions& c) {
 void stack_master::update_aggregate() {
     const module_report& own = m_own.report();
     std::vector<const module_report*> present;
+    std::vector<std::uint8_t> uncalibrated;
     stack_aggregate a;
     // Healthy modules count in the limits; protected ones are excluded and counted. The 0x359 /
     // 0x35A conditions are OR-ed over every module considered (the master knows its own bits;
@@ -200,6 +206,8 @@ void stack_master::update_aggregate() {
     auto consider = [&](const module_report& r) {
         add_conditions(r.protection_bits, a.protection);
         add_conditions(r.warning_bits, a.alarm);
+        if (!r.calibrated)
+            uncalibrated.push_back(r.address);
         if (r.protection)
             ++a.modules_protected;
         else
@@ -211,6 +219,7 @@ void stack_master::update_aggregate() {
         if (!s.lost && s.joined && s.report.time_s >= 0)
             consider(s.report);
     a.modules_present = static_cast<unsigned>(present.size());
+    update_first_start(a, uncalibrated);
     a.cluster_stop = a.modules_protected > m_own.config().protection.cluster_max_protected;
     if (a.cluster_stop != m_agg.cluster_stop)
         m_events.event(name(), "cluster_stop",
@@ -248,9 +257,44 @@ void stack_master::update_aggregate() {
     a.dcl_a = cap_by_count(m_cfg.max_dcl_a_by_count, a.modules_present, dcl);
     if (a.cluster_stop)
         a.ccl_a = a.dcl_a = 0.0;
+    if (a.first_start_hold)
+        a.dcl_a = 0.0; // first start: charge only, until every module has seen 100 %
     a.charge_enable = a.ccl_a > 0;
     a.discharge_enable = a.dcl_a > 0;
     m_agg = a;
+}
+
+// First start: the hold follows the modules' full-charge requests; events when it starts and ends.
+void stack_master::update_first_start(stack_aggregate& a, const std::vector<std::uint8_t>& uncalibrated) {
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    a.modules_uncalibrated = static_cast<unsigned>(uncalibrated.size());
+    a.first_start_hold = !uncalibrated.empty();
+    a.full_charge_request = a.first_start_hold;
+    if (a.first_start_hold && !m_agg.first_start_hold) {
+        m_hold_since_s = now_s;
+        m_events.event(name(), "first_start_hold",
+                       {{"uncalibrated", uncalibrated},
+                        {"reason", "first start: charging every module to 100 % before normal operation"}});
+    } else if (!a.first_start_hold && m_agg.first_start_hold) {
+        // Each module that asked has either reported calibrated or is no longer counted.
+        std::vector<std::uint8_t> gone;
+        for (std::uint8_t adr : m_uncalibrated) {
+            bool still = adr == m_own.report().address && m_own.report().time_s >= 0;
+            for (const auto& s : m_subs)
+                still = still || (s.address == adr && !s.lost && s.joined && s.report.time_s >= 0);
+            if (!still)
+                gone.push_back(adr);
+        }
+        nlohmann::json d = {{"held_s", now_s - m_hold_since_s}, {"modules", a.modules_present}};
+        if (gone.empty()) {
+            d["reason"] = "all modules reached 100 %, normal operation";
+        } else {
+            d["reason"] = "the uncalibrated modules are no longer counted in the stack";
+            d["not_counted"] = gone;
+        }
+        m_events.event(name(), "first_start_done", d);
+    }
+    m_uncalibrated = uncalibrated;
 }
 
 } // namespace stacksim::models

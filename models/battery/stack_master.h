@@ -42,6 +42,12 @@ struct stack_aggregate {
     double soc_pct = 0, soh_pct = 0;
     double voltage_v = 0, current_a = 0, temp_c = 0;
     bool charge_enable = false, discharge_enable = false;
+    // First start ([4K4-family] U18): while any module considered (the master's own, joined and
+    // not lost subs) has not yet been charged to 100 % (its 0x92 full-charge request, b3), the
+    // stack is held: DCL = 0, discharge disabled, full-charge request on 0x35C; charge allowed.
+    bool first_start_hold = false;
+    bool full_charge_request = false;
+    unsigned modules_uncalibrated = 0;
     // Conditions for 0x359 (Pylontech) / 0x35A (SMA): protection (alarm level) and alarm
     // (warning level), OR-ed over the modules present; sent as is by can_link (issue #6).
     proto::battery_conditions protection, alarm;
@@ -75,6 +81,7 @@ private:
     void poll_loop();
     bool transact(sub_state& s, std::uint8_t cid2, const std::vector<std::uint8_t>& info);
     void on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& decoded);
+    void update_first_start(stack_aggregate& a, const std::vector<std::uint8_t>& uncalibrated);
 
     stack_master_config m_cfg;
     bms& m_own;
@@ -87,6 +94,9 @@ private:
     bool m_got_answer = false;
     sc_core::sc_event m_answer_ev;
     std::uint64_t m_rejected = 0;
+    // First-start hold: when it started and which addresses were uncalibrated at the last update.
+    double m_hold_since_s = 0.0;
+    std::vector<std::uint8_t> m_uncalibrated;
 };
 
 } // namespace stacksim::models

@@ -138,10 +138,24 @@ double inverter::power_request_w(double now_s, double v) {
     if (!m_cfg.battery_power_w.t_s.empty())
         return m_cfg.battery_power_w.at(now_s);
     // Site model, AC side (+ = into the battery): PV surplus charges, a deficit discharges, plus
-    // time-of-use charging from the grid; the grid limits bound what the grid may carry.
+    // time-of-use charging from the grid, or at least request_charge_w while the battery asks
+    // for a charge (0x35C); the grid limits bound what the grid may carry.
     const double pv = m_cfg.pv_w.at(now_s);
     const double load = m_cfg.load_w.at(now_s);
-    double ac = pv - load + m_cfg.tou_charge_w.at(now_s);
+    double grid_charge_w = m_cfg.tou_charge_w.at(now_s);
+    const bool asked = m_view.limits_valid && !m_standby &&
+                       (m_view.full_charge_request || m_view.force_charge_1 || m_view.force_charge_2);
+    const bool on_request = m_cfg.request_charge_w > 0.0 && asked;
+    if (on_request != m_on_request) {
+        m_on_request = on_request;
+        m_events.event(name(), "charge_request",
+                       {{"active", on_request}, {"full_charge", m_view.full_charge_request},
+                        {"force_charge_1", m_view.force_charge_1}, {"force_charge_2", m_view.force_charge_2},
+                        {"grid_charge_w", m_cfg.request_charge_w}});
+    }
+    if (on_request)
+        grid_charge_w = std::max(grid_charge_w, m_cfg.request_charge_w);
+    double ac = pv - load + grid_charge_w;
     ac = std::min(ac, pv - load + m_cfg.grid_import_limit_w);
     ac = std::max(ac, pv - load - m_cfg.grid_export_limit_w);
     const double eta = efficiency_at(ac);

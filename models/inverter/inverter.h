@@ -10,8 +10,9 @@
 //
 // Power request: either `battery_power_w` (DC power at the battery terminals, as in the default
 // scenario), or, when that profile is empty, a site model: PV production, household load,
-// time-of-use grid charging and grid import/export limits on the AC side, converted to DC with
-// the efficiency curve. Protocol profiles (docs/models/inverter.md):
+// time-of-use grid charging, grid charging on the battery's 0x35C charge requests and grid
+// import/export limits on the AC side, converted to DC with the efficiency curve. Protocol
+// profiles (docs/models/inverter.md):
 //   pylontech: 0x305 of eight zero bytes every heartbeat period;
 //   sma:       0x305 with its measurements, 0x306 status, 0x307 relays; standby on no 0x355;
 //   victron:   0x305 / 0x306 zeros and 0x307 identification "12 34 56 78 56 49 43 00".
@@ -38,6 +39,9 @@ struct inverter_config {
     sim::profile pv_w = sim::profile::constant(0.0);          // PV production (>= 0)
     sim::profile load_w = sim::profile::constant(0.0);        // household load (>= 0)
     sim::profile tou_charge_w = sim::profile::constant(0.0);  // grid power to charge with (time of use)
+    // Grid power to charge with while the battery asks for it (0x35C full-charge request, force
+    // charge I / II): at least this much (AC W); 0 = the requests are ignored.
+    double request_charge_w = 0.0;
     double grid_import_limit_w = std::numeric_limits<double>::infinity();
     double grid_export_limit_w = std::numeric_limits<double>::infinity();
     // DC efficiency curve: efficiency vs |AC power| (linear, held at the ends); empty = lossless.
@@ -106,6 +110,7 @@ private:
     double m_override_w;
     bool m_standby = false;
     bool m_in_cv = false;
+    bool m_on_request = false;
     bool m_heartbeat_on = true;
     std::uint64_t m_can_rejected = 0;
 };

@@ -167,7 +167,7 @@ module_params read_module_params(const param_node& root) {
     if (auto sn = b.find("soc")) {
         auto& scf = mp.bms.soc;
         sn->allow_only({"rest_current_a", "rest_time_s", "ocv_low", "ocv_high", "full_margin_v", "full_tail_current_a",
-                        "full_time_s", "min_soh_depth"});
+                        "full_time_s", "min_soh_depth", "uncalibrated_max_soc"});
         scf.rest_current_a = sn->param("rest_current_a", 0, 100);
         scf.rest_time_s = sn->param("rest_time_s", 0, 86400);
         for (const char* key : {"ocv_low", "ocv_high"}) {
@@ -185,6 +185,7 @@ module_params read_module_params(const param_node& root) {
         scf.full_tail_current_a = sn->param("full_tail_current_a", 0, 1000);
         scf.full_time_s = sn->param("full_time_s", 0, 3600);
         scf.min_soh_depth = sn->param("min_soh_depth", 0.01, 1);
+        scf.uncalibrated_max_soc = sn->param("uncalibrated_max_soc", 0.5, 1);
     }
     auto& bc = mp.bms;
     bc.measure_period_s = b.param("measure_period_s", 1e-4, 60);
@@ -380,7 +381,8 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
 
     // --- stack ---
     const param_node st = root.at("stack");
-    st.allow_only({"modules", "cell_params", "module_params", "initial_soc_pct", "initial_temp_c", "module"});
+    st.allow_only({"modules", "cell_params", "module_params", "initial_soc_pct", "initial_temp_c", "module",
+                   "first_start"});
     const auto n_modules = static_cast<std::size_t>(st.at("modules").as_integer(1, 16));
     const std::string cell_file = st.has("cell_params") ? resolve_path(st.at("cell_params"), file)
                                                         : num::default_cell_params_path();
@@ -492,17 +494,20 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
             bm.master.sub_addresses.push_back(static_cast<std::uint8_t>(mp.bms.master_address + s));
         sc.stack.modules.push_back(bm);
     }
+    if (st.has("first_start") && st.at("first_start").as_bool()) // every module uncalibrated (bms.md)
+        for (auto& bm : sc.stack.modules)
+            bm.bms.first_start = true;
 
     // --- inverter ---
     const param_node inv = root.at("inverter");
-    inv.allow_only({"protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "grid_import_limit_w",
+    inv.allow_only({"protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "request_charge_w", "grid_import_limit_w",
                     "grid_export_limit_w", "efficiency", "control_period_s", "heartbeat_period_s",
                     "battery_timeout_s", "cv_gain_a_per_v", "battery_side"});
     auto& ic = sc.inverter;
     ic.protocol = inv.has("protocol") ? inv.at("protocol").as_choice({"pylontech", "sma", "victron"}) : "pylontech";
-    const bool site = inv.has("pv_w") || inv.has("load_w") || inv.has("tou_charge_w");
+    const bool site = inv.has("pv_w") || inv.has("load_w") || inv.has("tou_charge_w") || inv.has("request_charge_w");
     if (inv.has("battery_power_w") == site)
-        inv.fail("either battery_power_w (DC battery power) or the site profiles pv_w / load_w / tou_charge_w");
+        inv.fail("either battery_power_w (DC battery power) or the site profiles pv_w / load_w / tou_charge_w / request_charge_w");
     if (!site)
         ic.battery_power_w = read_profile(inv.at("battery_power_w"), -1e6, 1e6);
     if (inv.has("pv_w"))
@@ -511,6 +516,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         ic.load_w = read_profile(inv.at("load_w"), 0, 1e6);
     if (inv.has("tou_charge_w"))
         ic.tou_charge_w = read_profile(inv.at("tou_charge_w"), 0, 1e6);
+    ic.request_charge_w = inv.number_or("request_charge_w", 0.0, 0, 1e6);
     ic.grid_import_limit_w = inv.number_or("grid_import_limit_w", inf, 0, inf);
     ic.grid_export_limit_w = inv.number_or("grid_export_limit_w", inf, 0, inf);
     if (inv.has("efficiency")) {

@@ -156,6 +156,7 @@ void simulation::build_recorder() {
     add("inverter.ac_power_w", [&inv] { return inv.ac_power_w(); });
     add("inverter.grid_power_w", [&inv] { return inv.grid_power_w(); });
     add("stack.heartbeat_lost", [&st] { return st.module(0).can()->heartbeat_lost() ? 1.0 : 0.0; });
+    add("stack.first_start_hold", [&master] { return master.aggregate().first_start_hold ? 1.0 : 0.0; });
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);
         const models::bms& b = st.module(m).controller();
