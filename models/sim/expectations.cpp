@@ -35,12 +35,46 @@ std::vector<std::size_t> matching(const std::string& pattern, const std::vector<
     return out;
 }
 
+std::string describe(const column_condition& c) {
+    return fmt::format("{} {} {}", c.column, c.upper ? "<=" : ">=", c.limit);
+}
+
+// A row counts for an expectation when it is inside the time window and, with `while:`, some
+// column matching the condition satisfies it at that row.
+class row_filter {
+public:
+    row_filter(const expectation& e, const std::vector<std::string>& columns) : m_e(e) {
+        if (e.has_while)
+            m_cols = matching(e.only_while.column, columns);
+    }
+    bool operator()(const std::vector<double>& times, const std::vector<std::vector<double>>& data,
+                    std::size_t row) const {
+        if (times[row] < m_e.from_s || times[row] > m_e.until_s)
+            return false;
+        if (!m_e.has_while)
+            return true;
+        for (auto k : m_cols)
+            if (holds(m_e.only_while, data[k][row]))
+                return true;
+        return false;
+    }
+
+private:
+    const expectation& m_e;
+    std::vector<std::size_t> m_cols;
+};
+
+std::string while_text(const expectation& e) {
+    return e.has_while ? " while " + describe(e.only_while) : std::string();
+}
+
 // First row (within the window) at which any column matching c holds; NaN if never.
 double first_time(const column_condition& c, const expectation& e, const std::vector<std::string>& columns,
                   const std::vector<double>& times, const std::vector<std::vector<double>>& data, std::string& which) {
     const auto cols = matching(c.column, columns);
+    const row_filter counts(e, columns);
     for (std::size_t r = 0; r < times.size(); ++r) {
-        if (times[r] < e.from_s || times[r] > e.until_s)
+        if (!counts(times, data, r))
             continue;
         for (auto k : cols)
             if (holds(c, data[k][r])) {
@@ -49,10 +83,6 @@ double first_time(const column_condition& c, const expectation& e, const std::ve
             }
     }
     return nan;
-}
-
-std::string describe(const column_condition& c) {
-    return fmt::format("{} {} {}", c.column, c.upper ? "<=" : ">=", c.limit);
 }
 
 } // namespace
@@ -86,8 +116,8 @@ std::vector<expectation> read_expectations(const num::param_node& seq) {
         const num::param_node n = seq[i];
         if (!n.is_map())
             n.fail("an expectation {name: ..., max|min|reaches|share|event|no_event: ...}");
-        n.allow_only({"name", "from_s", "until_s", "max", "min", "at_most", "at_least", "reaches", "before", "share",
-                      "event", "no_event"});
+        n.allow_only({"name", "from_s", "until_s", "while", "max", "min", "at_most", "at_least", "reaches", "before",
+                      "share", "event", "no_event"});
         expectation e;
         e.file = n.file();
         e.line = n.line();
@@ -142,6 +172,12 @@ std::vector<expectation> read_expectations(const num::param_node& seq) {
             if (s.has("count"))
                 e.count = static_cast<std::size_t>(s.at("count").as_integer(1, 1000000000));
         }
+        if (auto w = n.find("while")) {
+            if (e.type == expectation::kind::event || e.type == expectation::kind::no_event)
+                w->fail("no 'while' with event / no_event (they look at events, not rows)");
+            e.only_while = read_condition(*w);
+            e.has_while = true;
+        }
         out.push_back(e);
     }
     return out;
@@ -152,6 +188,8 @@ void check_columns(const std::vector<expectation>& ex, const std::vector<std::st
         std::vector<std::string> pats;
         if (e.type == expectation::kind::max || e.type == expectation::kind::min)
             pats.push_back(e.column);
+        if (e.has_while)
+            pats.push_back(e.only_while.column);
         if (e.type == expectation::kind::before) {
             pats.push_back(e.first.column);
             if (e.has_then)
@@ -187,17 +225,20 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
             const auto cols = matching(e.column, columns);
             double worst = is_max ? -big : big;
             std::string worst_col;
+            const row_filter counts(e, columns);
+            std::size_t used = 0;
             for (std::size_t row = 0; row < times.size(); ++row) {
-                if (times[row] < e.from_s || times[row] > e.until_s)
+                if (!counts(times, data, row))
                     continue;
+                ++used;
                 for (auto k : cols) {
                     const double v = data[k][row];
                     const bool bad = std::isnan(v) || (is_max ? v > e.limit : v < e.limit);
                     if (bad && r.passed) {
                         r.passed = false;
                         r.t_s = times[row];
-                        r.message = fmt::format("{}: {} = {} {} {} at t = {} s", e.name, columns[k], v,
-                                                is_max ? ">" : "<", e.limit, fmt_t(times[row]));
+                        r.message = fmt::format("{}: {} = {} {} {} at t = {} s{}", e.name, columns[k], v,
+                                                is_max ? ">" : "<", e.limit, fmt_t(times[row]), while_text(e));
                     }
                     if (is_max ? v > worst : v < worst) {
                         worst = v;
@@ -205,9 +246,14 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
                     }
                 }
             }
-            if (r.passed)
-                r.message = fmt::format("{}: {} {} {} (extreme {} = {})", e.name, e.column, is_max ? "<=" : ">=",
-                                        e.limit, worst_col, worst);
+            if (r.passed && used == 0 && e.has_while) {
+                // A condition that never held checked nothing: say so instead of passing silently.
+                r.passed = false;
+                r.message = fmt::format("{}: no recorded row in the window{}", e.name, while_text(e));
+            } else if (r.passed) {
+                r.message = fmt::format("{}: {} {} {}{} (extreme {} = {}, {} rows)", e.name, e.column,
+                                        is_max ? "<=" : ">=", e.limit, while_text(e), worst_col, worst, used);
+            }
             break;
         }
         case expectation::kind::before: {
@@ -250,8 +296,9 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
             }
             double worst = 0.0;
             std::size_t used = 0;
+            const row_filter counts(e, columns);
             for (std::size_t row = 0; row < times.size(); ++row) {
-                if (times[row] < e.from_s || times[row] > e.until_s)
+                if (!counts(times, data, row))
                     continue;
                 double mean = 0.0;
                 for (auto k : mods)

@@ -28,6 +28,8 @@ struct expectation {
     double limit = 0.0;                     // max: every value <= limit; min: every value >= limit
     column_condition first, then;           // reaches: first holds at some row (strictly before `then`)
     bool has_then = false;                  // reaches ... before ...
+    column_condition only_while;            // row kinds: only rows where this holds (`while:`)
+    bool has_while = false;
     std::size_t module = 0;                 // share
     double within_pct = 0.0;                // share: |I_m - mean| <= within_pct % of |mean|
     double min_current_a = 1.0;             // share: rows with |mean| below are skipped

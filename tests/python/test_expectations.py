@@ -111,6 +111,48 @@ def test_reaches_before_order(tmp_path):
     assert "never happened" in r["never reaches 1000 A"]["message"]
 
 
+def test_while_restricts_the_rows_checked(tmp_path):
+    # Discharging at 2 kW from 5 s, then charging at 1.5 kW from 30 s (override): "no charge current
+    # while discharging is requested" holds only if `while` keeps the rows of the other phase out.
+    proc, out = run(tmp_path, """\
+        expectations:
+          - name: no charge while the command discharges
+            max: inverter.battery_current_a
+            at_most: 0.5
+            while: {column: inverter.command_a, at_most: -1}
+          - name: no charge at all (wrong)
+            max: inverter.battery_current_a
+            at_most: 0.5
+          - name: discharge while charging is commanded
+            reaches: {column: inverter.battery_current_a, at_most: -1}
+            while: {column: inverter.command_a, at_least: 1}
+          - name: a condition that never holds checks nothing and fails
+            min: inverter.battery_current_a
+            at_least: 0
+            while: {column: inverter.command_a, at_least: 1000}
+        events:
+          - {t_s: 30, action: inverter_power_w, value: 1500}
+        """)
+    assert proc.returncode == 3
+    ts = pd.read_csv(out / "timeseries.csv")
+    r = results(out)
+    rows = ts[ts["inverter.command_a"] <= -1]  # independent: the rows the condition selects
+    assert len(rows) > 100 and rows["inverter.battery_current_a"].max() <= 0.5
+    ok = r["no charge while the command discharges"]
+    assert ok["passed"] is True and f"{len(rows)} rows" in ok["message"]
+    assert "while inverter.command_a <= -1" in ok["message"]
+    assert r["no charge at all (wrong)"]["passed"] is False
+    # `reaches` with `while`: the first row where both hold, as pandas finds it. The row at the
+    # override's instant has the new command and the last step's (discharge) current.
+    both = ts[(ts["inverter.command_a"] >= 1) & (ts["inverter.battery_current_a"] <= -1)]
+    reach = r["discharge while charging is commanded"]
+    assert reach["passed"] is (len(both) > 0)
+    if len(both):
+        assert reach["t_s"] == pytest.approx(both.t_s.iloc[0], abs=1e-9)
+    never = r["a condition that never holds checks nothing and fails"]
+    assert never["passed"] is False and "no recorded row in the window while" in never["message"]
+
+
 def test_share_matches_a_hand_computation(tmp_path):
     base = BASE.replace("stack: {modules: 2, initial_soc_pct: 60, initial_temp_c: 25}",
                         "stack: {modules: 3, initial_soc_pct: 60, initial_temp_c: 25, module: {m2: {initial_soc_pct: 61}}}")
@@ -185,6 +227,14 @@ def summary_ok(out):
 
 
 BAD = [
+    ("""\
+     expectations:
+       - {name: x, event: {kind: switch}, while: {column: stack.dcl_a, at_most: 0}}
+     """, "expectations[0].while", "no 'while' with event / no_event"),
+    ("""\
+     expectations:
+       - {name: x, max: stack.dcl_a, at_most: 1, while: {column: stack.nothing, at_most: 0}}
+     """, "expectations[0]", "'stack.nothing' matches none"),
     ("events:\n  - {t_s: 10, action: explode}\n", "events[0].action", "one of"),
     ("events:\n  - {t_s: 100, action: can_errors, frames: 1}\n", "events[0].t_s", "[1e-09, 60]"),
     ("events:\n  - {t_s: 0, action: can_errors, frames: 1}\n", "events[0].t_s", "expected a number"),
