@@ -477,11 +477,15 @@ proto::alarm_info bms::to_alarm() const {
         a.temp_state.push_back(t_k - kelvin_offset >= ot.set   ? proto::alarm_state::above_upper_limit
                                : t_k - kelvin_offset <= ut.set ? proto::alarm_state::below_lower_limit
                                                                 : proto::alarm_state::normal);
+    // Status 1 from the active protections (the master maps them back, stack_master.cpp).
     const std::uint32_t b = m_report.protection_bits;
     a.cell_under_voltage = b & flag(prot_channel::cell_uv);
+    a.module_under_voltage = b & flag(prot_channel::module_uv);
     a.module_over_voltage = b & (flag(prot_channel::cell_ov) | flag(prot_channel::module_ov));
     a.charge_over_current = b & (flag(prot_channel::charge_oc) | prot_short_circuit);
     a.discharge_over_current = b & (flag(prot_channel::discharge_oc) | prot_short_circuit);
+    a.charge_over_temp = b & flag(prot_channel::charge_ot);
+    a.discharge_over_temp = b & flag(prot_channel::discharge_ot);
     a.charge_mosfet_on = a.discharge_mosfet_on = m_switch_state;
     a.effective_charge_current = m_report.current_a > 0.1;
     a.effective_discharge_current = m_report.current_a < -0.1;

@@ -10,6 +10,54 @@ namespace stacksim::models {
 namespace {
 constexpr double kelvin_offset = 273.15;
 
+// A sub's conditions as its 0x44 answer states them (bms::to_alarm is the other side).
+// Protection (latched, after its delay): the status 1 flags; a cell voltage error (status 4/5)
+// counts as a sensor fault; the short circuit shows as both over-current flags. Alarm (the
+// warning level): cells and sensors whose reading is beyond their limits right now. 0x44 has no
+// under-temperature flag: a cold sensor counts as under-temperature protection when the sub has
+// also stopped both directions (0x92), else as a warning. Imbalance is not in 0x44.
+void conditions_from_alarm(const proto::alarm_info& a, bool isolated, module_report& r) {
+    std::uint32_t prot = 0, warn = 0;
+    auto f = [](prot_channel c) { return bms::flag(c); };
+    bool cell_high = false, cell_low = false, temp_high = false, temp_low = false;
+    for (auto st : a.cell_state) {
+        cell_high |= st == proto::alarm_state::above_upper_limit;
+        cell_low |= st == proto::alarm_state::below_lower_limit;
+    }
+    for (auto st : a.temp_state) {
+        temp_high |= st == proto::alarm_state::above_upper_limit;
+        temp_low |= st == proto::alarm_state::below_lower_limit;
+    }
+    if (a.module_over_voltage)
+        prot |= cell_high ? f(prot_channel::cell_ov) : f(prot_channel::module_ov);
+    if (a.cell_under_voltage)
+        prot |= f(prot_channel::cell_uv);
+    if (a.module_under_voltage)
+        prot |= f(prot_channel::module_uv);
+    if (a.charge_over_current && a.discharge_over_current)
+        prot |= bms::prot_short_circuit;
+    else if (a.charge_over_current)
+        prot |= f(prot_channel::charge_oc);
+    else if (a.discharge_over_current)
+        prot |= f(prot_channel::discharge_oc);
+    if (a.charge_over_temp)
+        prot |= f(prot_channel::charge_ot);
+    if (a.discharge_over_temp)
+        prot |= f(prot_channel::discharge_ot);
+    if (a.cell_error_mask != 0)
+        prot |= f(prot_channel::sensor);
+    if (temp_low)
+        (isolated ? prot : warn) |= f(prot_channel::charge_ut) | f(prot_channel::discharge_ut);
+    if (cell_high)
+        warn |= f(prot_channel::cell_ov);
+    if (cell_low)
+        warn |= f(prot_channel::cell_uv);
+    if (temp_high)
+        warn |= f(prot_channel::discharge_ot);
+    r.protection_bits = prot;
+    r.warning_bits = warn;
+}
+
 double cap_by_count(const std::vector<double>& table, unsigned count, double value) {
     if (table.empty())
         return value;
@@ -82,6 +130,12 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.protection = !mi.charge_enable && !mi.discharge_enable;
                 parsed = true;
             }
+        } else if (m_wait_cid2 == 0x44) {
+            proto::alarm_info ai;
+            if (proto::decode_alarm_info(d.frame.info, ai)) {
+                conditions_from_alarm(ai, s.report.protection, s.report);
+                parsed = true;
+            }
         }
         if (!parsed) {
             ++m_rejected;
@@ -124,11 +178,14 @@ void stack_master::poll_loop() {
         for (auto& s : m_subs) {
             if (!m_own.powered())
                 break;
-            const bool ok = transact(s, 0x42, {s.address}) && transact(s, 0x92, {s.address});
+            // Analog values and limits first; a new sub joins right then (start-up sequencing is
+            // not delayed by the alarm poll); its alarm info last.
+            bool ok = transact(s, 0x42, {s.address}) && transact(s, 0x92, {s.address});
+            if (ok && !s.joined)
+                admit(s);
+            ok = ok && (!m_cfg.poll_alarms || transact(s, 0x44, {s.address}));
             if (ok) {
                 s.misses = 0;
-                if (!s.joined)
-                    admit(s);
                 if (s.lost) {
                     s.lost = false;
                     m_events.event(name(), "sub_back", {{"address", s.address}});
@@ -202,7 +259,7 @@ void stack_master::update_aggregate() {
     stack_aggregate a;
     // Healthy modules count in the limits; protected ones are excluded and counted. The 0x359 /
     // 0x35A conditions are OR-ed over every module considered (the master knows its own bits;
-    // the subs' answers to 0x42/0x92 carry none).
+    // the subs' come from their 0x44 answers when poll_alarms is on).
     auto consider = [&](const module_report& r) {
         add_conditions(r.protection_bits, a.protection);
         add_conditions(r.warning_bits, a.alarm);

@@ -1,8 +1,9 @@
 // The master's stack logic: polls every sub over the RS485 chain and aggregates the stack's
 // limits and state from the modules present (can_link sends them to the inverter).
 //
-// Poll cycle (every `poll_period_s`): for each sub in chain order, 0x42 (analog values) then 0x92
-// (charge/discharge management), each with a response timeout and retries. A sub that misses
+// Poll cycle (every `poll_period_s`): for each sub in chain order, 0x42 (analog values), 0x92
+// (charge/discharge management) and, with poll_alarms, 0x44 (alarm info), each with a response
+// timeout and retries. A sub that misses
 // `lost_after_misses` cycles in a row is marked lost (event) and excluded from the aggregate
 // until it answers again (event).
 #pragma once
@@ -31,6 +32,9 @@ struct stack_master_config {
     // Start-up: a sub joins (the master sends it bms::cid2_join) only when its module voltage is
     // within this difference of the master's own; otherwise it stays open (event says why).
     double join_window_v = 1.5;
+    // Also poll each sub's alarm info (0x44) every cycle: its protections (cell / module voltage,
+    // current, temperature) reach the 0x359 / 0x35A conditions the master sends.
+    bool poll_alarms = true;
 };
 
 // The stack as the master knows it, and what it sends.

@@ -268,13 +268,15 @@ module_params read_module_params(const param_node& root) {
                   "can_period_s", "can_spacing_s", "heartbeat_timeout_s", "max_ccl_a_by_count",
                   "max_dcl_a_by_count", "can_message_set", "can_manufacturer", "heartbeat_reaction",
                   "force_charge_1_on_soc_pct", "force_charge_1_off_soc_pct", "force_charge_2_on_soc_pct",
-                  "force_charge_2_off_soc_pct", "full_charge_soc_pct", "full_charge_after_days"});
+                  "force_charge_2_off_soc_pct", "full_charge_soc_pct", "full_charge_after_days", "poll_alarms"});
     auto& mc = mp.master;
     bc.master_address = static_cast<std::uint8_t>(m.param("master_address", 1, 254));
     mc.poll_period_s = m.param("poll_period_s", 1e-3, 3600);
     mc.response_timeout_s = m.param("response_timeout_s", 1e-4, 60);
     mc.retries = static_cast<unsigned>(m.param("retries", 0, 10));
     mc.lost_after_misses = static_cast<unsigned>(m.param("lost_after_misses", 1, 100));
+    if (m.has("poll_alarms"))
+        mc.poll_alarms = m.param("poll_alarms", 0, 1) != 0.0;
     mc.join_window_v = m.param("join_window_v", 0, 100);
     mp.can.period_s = m.param("can_period_s", 1e-3, 60);
     mp.can.spacing_s = m.param("can_spacing_s", 0, 1);
