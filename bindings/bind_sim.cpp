@@ -52,6 +52,8 @@ void bind_sim(py::module_& m) {
         .def_property_readonly("module_count",
                                [](sim::simulation& s) { return s.top().battery().plant().n_modules(); },
                                "Number of modules in the stack.")
+        .def("inject", &sim::simulation::inject, py::arg("event_yaml"), py::arg("origin") = "<injected event>",
+             "Inject one scenario event (YAML/JSON text {action: ..., ...}); without t_s it applies now.")
         .def("set_inverter_power_w",
              [](sim::simulation& s, double p_w) { s.top().inverter().set_power_override_w(p_w); }, py::arg("power_w"),
              "Replace the inverter's power profile from now on (+ = charging); NaN returns to the profile.")

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 #include <systemc>
@@ -73,18 +74,8 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     // Expectations' column patterns and events' contact names are checked here too (issue #7).
     build_recorder();
     check_columns(m_sc.expectations, m_columns);
-    for (const auto& e : m_sc.events) {
-        if (e.action == event_action::cable_change)
-            check_cable_change(e, m_top->battery().plant().power_network());
-        if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
-            continue;
-        try {
-            (void)m_top->battery().plant().power_network().find_contact(e.name);
-        } catch (const std::exception& ex) {
-            throw num::input_error(e.file, e.line, e.path + ".contact",
-                                   "a contact of the stack's wiring (docs/models/network.md): " + std::string(ex.what()));
-        }
-    }
+    for (const auto& e : m_sc.events)
+        check_against_wiring(e);
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_out->timeseries_header(m_columns);
@@ -121,6 +112,54 @@ simulation::~simulation() {
 }
 
 double simulation::time_s() const { return bus::to_s(sc_core::sc_time_stamp()); }
+
+void simulation::check_against_wiring(const timed_event& e) const {
+    const num::stack_network& pn = m_top->battery().plant().power_network();
+    if (e.action == event_action::cable_change)
+        check_cable_change(e, pn);
+    if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
+        return;
+    try {
+        (void)pn.find_contact(e.name);
+    } catch (const std::exception& ex) {
+        throw num::input_error(e.file, e.line, e.path + ".contact",
+                               "a contact of the stack's wiring (docs/models/network.md): " + std::string(ex.what()));
+    }
+}
+
+void simulation::inject(const std::string& event_yaml, const std::string& origin) {
+    if (m_finished)
+        throw std::logic_error("simulation already finished");
+    // The same format and checks as a scenario's events (docs/scenarios.md); t_s defaults to now.
+    const num::param_node ev = num::param_node::load_string(event_yaml, origin);
+    if (!ev.is_map())
+        ev.fail("an event {action: ..., ...} (t_s optional: now)");
+    const double now_s = time_s();
+    YAML::Node node = ev.yaml(); // shares the document
+    if (!ev.has("t_s"))
+        node["t_s"] = std::max(now_s, 1e-9);
+    YAML::Node seq(YAML::NodeType::Sequence);
+    seq.push_back(node);
+    const num::param_node list(seq, origin, "event", std::make_shared<std::vector<num::param_record>>());
+    const auto& afe0 = m_sc.stack.modules.front().afe;
+    const std::size_t ntc = (afe0.cells + afe0.cells_per_ntc - 1) / afe0.cells_per_ntc;
+    timed_event e = read_events(list, m_sc.stack.plant.n_modules, afe0.cells, ntc, m_sc.run.duration_s).front();
+    if (e.t_s < now_s - 1e-12)
+        throw num::input_error(origin, e.line, "event.t_s",
+                               "a time not before now (" + std::to_string(now_s) + " s), got " + std::to_string(e.t_s));
+    check_against_wiring(e);
+    if (e.t_s <= now_s) {
+        while (sc_core::sc_pending_activity_at_current_time())
+            sc_core::sc_start(sc_core::SC_ZERO_TIME);
+        apply(e);
+        return;
+    }
+    // Later: among the pending scenario events, after those at the same instant.
+    const auto first = m_sc.events.begin() + static_cast<std::ptrdiff_t>(m_next_event);
+    const auto at = std::upper_bound(first, m_sc.events.end(), e.t_s,
+                                     [](double t, const timed_event& x) { return t < x.t_s; });
+    m_sc.events.insert(at, e);
+}
 
 void simulation::build_recorder() {
     models::stack& st = m_top->battery();

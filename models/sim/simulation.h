@@ -40,6 +40,11 @@ public:
     bool run(const std::function<void(double, double)>& progress = {});
     void request_stop() { m_stop.store(true); }
 
+    // Inject an event while the run is paused (Python, between run_until calls): one scenario
+    // event as YAML/JSON text, `{action: ..., ...}`, validated like the scenario's own (messages
+    // name `origin`); without t_s it applies now, with a later t_s at that instant.
+    void inject(const std::string& event_yaml, const std::string& origin = "<injected event>");
+
     // Writes summary.json (if writing files) and returns the summary. Idempotent.
     nlohmann::json finish();
 
@@ -67,6 +72,7 @@ private:
     void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
+    void check_against_wiring(const timed_event& e) const; // contact / cable names and sizes
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;

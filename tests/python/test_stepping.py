@@ -112,3 +112,38 @@ def test_errors_are_python_exceptions_with_the_cli_message(path, value, tmp_path
     assert proc.stderr.strip() == f"stacksim: {e.value}"
     assert path.split(".")[-1] in str(e.value)
     assert str(MANUAL) in str(e.value)
+
+
+def test_events_injected_from_python_act_at_their_instant(tmp_path):
+    # A what-if from a Python controller: at 20 s, as the stack discharges at 3 kW, a lug is found
+    # loose (torque 1 Nm now) and the RS485 hop m1-m2 is cut 5 s later (injected ahead of time).
+    out = tmp_path / "out"
+    sim = stacksim.Simulation(stacksim.Scenario.from_yaml(DEFAULT).set("run.duration_s", 40), out=out)
+    sim.run_until(20.0)
+    contact = "contact.m1.pos.m0"
+    sim.inject({"action": "contact_torque", "contact": contact, "torque_nm": 1})
+    sim.inject("{t_s: 25, action: rs485_hop_cut, hop: 1}")
+    # Bad input is refused with the scenario format's message, and the run goes on.
+    with pytest.raises(stacksim.InputError) as e:
+        sim.inject({"action": "contact_torque", "contact": "contact.m9.pos.m0", "torque_nm": 1}, origin="my controller")
+    assert "my controller" in str(e.value) and "contact" in str(e.value)
+    with pytest.raises(stacksim.InputError) as e:
+        sim.inject({"t_s": 10, "action": "rs485_hop_cut", "hop": 1})
+    assert "not before now" in str(e.value)
+    with pytest.raises(stacksim.InputError):
+        sim.inject({"action": "explode"})
+    sim.run_until(40.0)
+    r = sim.result()
+    import json
+    applied = [json.loads(l) for l in (out / "events.jsonl").read_text().splitlines() if '"scenario_event"' in l]
+    assert [(a["t_s"], a["details"]["action"]) for a in applied] == [(20.0, "contact_torque"), (25.0, "rs485_hop_cut")]
+    assert applied[0]["details"]["torque_nm"] == 1 and applied[1]["details"]["hop"] == 1
+    # The contact's loss jumps right after 20 s (its resistance at 1 Nm, same current order).
+    t = r.t_s
+    loss = r.series(f"stack.{contact}.loss_w")
+    before, after = loss[(t > 15) & (t <= 20)].mean(), loss[(t > 20.05) & (t < 25)].mean()
+    assert after > 5 * before > 0
+    # The hop cut shows on the chain: nothing from m2 on hop 1 after 25 s.
+    tail = [l.split() for l in (out / "rs485.log").read_text().splitlines()]
+    assert any(float(f[0]) < 25 and f[2] == "hop1" for f in tail)
+    assert not any(float(f[0]) > 25 and f[2] == "hop1" for f in tail)

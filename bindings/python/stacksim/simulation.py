@@ -67,3 +67,14 @@ class Simulation(_core.Simulation):
     def set_inverter_power_w(self, power_w: Optional[float]) -> None:
         """Replace the inverter's power profile from now on (W, + = charging); None returns to it."""
         super().set_inverter_power_w(math.nan if power_w is None else float(power_w))
+
+    def inject(self, event: Union[Dict[str, Any], str], origin: str = "<injected event>") -> None:
+        """Inject a fault or action now (or at event['t_s'] if later), between run_for/run_until calls.
+
+        event: a scenario event as a dict, e.g. {"action": "contact_torque", "contact":
+        "contact.m2.pos.m1", "torque_nm": 2} or {"action": "rs485_hop_cut", "hop": 1}
+        (docs/scenarios.md, "Events"), or its YAML text. It is validated like a scenario's events
+        (stacksim.InputError with the same messages) and logged in events.jsonl like them.
+        """
+        text = event if isinstance(event, str) else json.dumps(event)
+        super().inject(text, origin)
