@@ -18,6 +18,10 @@ find_package(yaml-cpp REQUIRED CONFIG)
 find_package(fmt REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
 find_package(nlohmann_json 3.10 REQUIRED CONFIG)
+# timeseries.h5 (run.hdf5): Debian's serial HDF5, C API only; linked to the sim library alone.
+# FindHDF5 test-compiles a C program, so C must be enabled (the project itself is C++ only).
+enable_language(C)
+find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Threads REQUIRED)
 
 if(STACKSIM_BUILD_TESTS)

@@ -100,7 +100,15 @@ void output_files::timeseries_header(const std::vector<std::string>& columns) {
     std::fputc('\n', m_ts);
 }
 
+void output_files::timeseries_hdf5(const std::vector<std::string>& columns, const hdf5_writer::metadata& meta) {
+    std::vector<std::string> header{"t_s"};
+    header.insert(header.end(), columns.begin(), columns.end());
+    m_h5 = std::make_unique<hdf5_writer>(m_dir + "/timeseries.h5", header, meta);
+}
+
 void output_files::timeseries_row(double t_s, const std::vector<double>& values) {
+    if (m_h5)
+        m_h5->row(t_s, values);
     std::fputs(format_double(t_s).c_str(), m_ts);
     for (double v : values) {
         std::fputc(',', m_ts);
@@ -200,6 +208,14 @@ void output_files::normalise_vcd_date(const std::string& name) {
 void output_files::flush() {
     for (std::FILE* f : {m_ts, m_can, m_rs485, m_events})
         std::fflush(f);
+}
+
+void output_files::end_of_run() {
+    flush();
+    if (m_h5) {
+        m_h5->flush(); // throws if HDF5 cannot write; the destructor would swallow it
+        m_h5.reset();
+    }
 }
 
 } // namespace stacksim::sim

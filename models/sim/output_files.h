@@ -5,10 +5,13 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "sim/hdf5_writer.h"
 
 namespace stacksim::sim {
 
@@ -23,6 +26,9 @@ public:
     const std::string& dir() const { return m_dir; }
 
     void timeseries_header(const std::vector<std::string>& columns);
+    // run.hdf5: also write the rows to timeseries.h5 (hdf5_writer.h); `columns` without "t_s",
+    // as for timeseries_header(). Call before the first row.
+    void timeseries_hdf5(const std::vector<std::string>& columns, const hdf5_writer::metadata& meta);
     void timeseries_row(double t_s, const std::vector<double>& values);
     void can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data, unsigned dlc);
     void rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
@@ -32,7 +38,12 @@ public:
     // SystemC stamps a VCD file with the wall-clock date; replace it so the same scenario and
     // seed give the same bytes.
     void normalise_vcd_date(const std::string& name);
+    // Flushes the text files (after every recorded row). timeseries.h5 keeps up to one chunk of
+    // rows in memory and writes them a chunk at a time.
     void flush();
+    // The run is over (also when interrupted): flush(), and write timeseries.h5's buffered rows
+    // and close it, so it is complete and unlocked while the simulation object lives on.
+    void end_of_run();
 
 private:
     std::FILE* open(const std::string& name);
@@ -41,6 +52,7 @@ private:
     std::FILE* m_can = nullptr;
     std::FILE* m_rs485 = nullptr;
     std::FILE* m_events = nullptr;
+    std::unique_ptr<hdf5_writer> m_h5;
 };
 
 // Shortest decimal text that reads back as the same double ("%.17g" trimmed), deterministic.

@@ -352,7 +352,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         sc.seed = *seed_override;
 
     if (auto r = root.find("run")) {
-        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs"});
+        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5"});
         sc.run.duration_s = r->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
         sc.run.step_s = r->number_or("step_s", sc.run.step_s, 1e-3, 60);
         if (r->has("record_every"))
@@ -363,6 +363,8 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
             sc.run.vcd = r->at("vcd").as_bool();
         if (r->has("bus_logs"))
             sc.run.bus_logs = r->at("bus_logs").as_bool();
+        if (r->has("hdf5"))
+            sc.run.hdf5 = r->at("hdf5").as_bool();
     }
     if (auto a = root.find("aging")) {
         // Fast aging: electrical windows, each followed by an aging jump (scenario.h, aging_run).

@@ -24,6 +24,7 @@ struct run_config {
     bool record_cells = true;     // per-cell voltage, SoC and temperature columns
     bool vcd = true;              // waveforms.vcd of the stack-, module- and inverter-level signals
     bool bus_logs = true;         // write every CAN and RS485 frame to can.log / rs485.log
+    bool hdf5 = false;            // also write the time series to timeseries.h5 (docs/outputs.md)
 };
 
 // Fast aging (docs/scenarios.md, "aging"): the run is cut into electrical windows of window_s; at the

@@ -79,6 +79,8 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_out->timeseries_header(m_columns);
+        if (m_sc.run.hdf5)
+            m_out->timeseries_hdf5(m_columns, {m_sc.name, m_sc.seed, version(), m_sc.run.step_s, m_sc.run.record_every});
         if (m_sc.run.vcd)
             open_vcd(out_dir);
     }
@@ -604,7 +606,7 @@ nlohmann::json simulation::finish() {
             m_out->normalise_vcd_date("waveforms.vcd");
     }
     if (m_out) {
-        m_out->flush();
+        m_out->end_of_run();
         m_out->summary(m_summary);
     }
     return m_summary;

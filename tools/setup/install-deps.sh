@@ -11,9 +11,11 @@ PACKAGES=(
   libsystemc-dev libeigen3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   # chosen libraries: YAML parser (scenarios, parameter sets), CLI parser, formatting, JSON output
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  # optional HDF5 time series (run.hdf5: timeseries.h5): HDF5 C library; h5py reads it in the tests
+  libhdf5-dev
   # Python bindings and tests: Debian's /usr/bin/python3 only (PyPI is unreachable)
   pybind11-dev python3-dev python3-numpy python3-pytest python3-yaml
-  python3-can python3-pandas python3-matplotlib python3-distributed
+  python3-can python3-pandas python3-matplotlib python3-distributed python3-h5py
   # independent circuit solver used by the network tests
   ngspice
 )

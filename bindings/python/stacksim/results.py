@@ -37,6 +37,22 @@ class Result:
         r._data = {k: np.asarray(v, dtype=float) for k, v in data.items()}
         return r
 
+    @classmethod
+    def from_hdf5(cls, path) -> "Result":
+        """The time series of a run's `timeseries.h5` (written with `run.hdf5: true`), with the
+        `summary.json` beside it when there is one (requires h5py; docs/outputs.md)."""
+        import pathlib
+
+        import h5py
+
+        path = pathlib.Path(path)
+        with h5py.File(path, "r") as f:
+            names = list(f["columns"].asstr()[:])
+            values = f["timeseries"][:]
+        summary_path = path.with_name("summary.json")
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+        return cls.from_arrays(values[:, 0], {c: values[:, k] for k, c in enumerate(names) if k > 0}, summary)
+
     @property
     def columns(self) -> List[str]:
         """Names of the recorded signals, `<instance path>.<quantity>_<unit>`."""
