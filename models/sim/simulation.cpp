@@ -513,6 +513,7 @@ nlohmann::json simulation::finish() {
     j["cells"] = plant.cells().size();
     j["step_s"] = m_sc.run.step_s;
     j["bus_logs"] = m_sc.run.bus_logs;
+    j["hdf5"] = m_sc.run.hdf5;
     j["rows"] = m_times.size();
     j["events"] = m_events;
     j["energy_wh"] = {{"port", e.port_j / 3600.0},

@@ -63,8 +63,14 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
                s["can"]["frames"].get<std::uint64_t>(), 100.0 * s["can"]["bus_load"].get<double>(),
                s["rs485"]["frames"].get<std::uint64_t>(), s["rs485"]["collisions"].get<std::uint64_t>(),
                s["events"].get<std::uint64_t>());
-    if (!out.empty())
-        fmt::print("results    {}/ (timeseries.csv, can.log, rs485.log, events.jsonl, summary.json)\n", out);
+    if (!out.empty()) {
+        std::string files;
+        for (const char* f : {"timeseries.csv", "timeseries.h5", "can.log", "rs485.log", "events.jsonl", "waveforms.vcd",
+                              "summary.json"})
+            if (std::filesystem::exists(std::filesystem::path(out) / f))
+                files += (files.empty() ? "" : ", ") + std::string(f);
+        fmt::print("results    {}/ ({})\n", out, files);
+    }
 }
 
 } // namespace
