@@ -32,6 +32,7 @@ struct afe_config {
     double current_offset_a = 0.0;
     double current_noise_a = 0.0;
     std::size_t cells_per_ntc = 4;  // sensor i sees cells [i*n, (i+1)*n)
+    std::size_t ntc_sensors() const { return (cells + cells_per_ntc - 1) / cells_per_ntc; }
     double ntc_r25_ohm = 10e3;
     double ntc_beta_k = 3435.0;
     double ntc_pullup_ohm = 10e3;
@@ -69,7 +70,7 @@ public:
 
     afe(const sc_core::sc_module_name& name, const afe_config& cfg);
 
-    std::size_t n_ntc() const { return (m_cfg.cells + m_cfg.cells_per_ntc - 1) / m_cfg.cells_per_ntc; }
+    std::size_t n_ntc() const { return m_cfg.ntc_sensors(); }
     const afe_config& config() const { return m_cfg; }
 
     // The shunt current may have changed now (a load step): evaluate the short-circuit

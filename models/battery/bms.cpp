@@ -179,7 +179,7 @@ void bms::measure() {
     m_report.cell_v.resize(n);
     for (std::size_t k = 0; k < n; ++k)
         m_report.cell_v[k] = afe_read(afe::REG_CELL0 + 4 * static_cast<std::uint32_t>(k)) * m_afe_cfg.cell_lsb_v;
-    const std::size_t n_ntc = (n + m_afe_cfg.cells_per_ntc - 1) / m_afe_cfg.cells_per_ntc;
+    const std::size_t n_ntc = m_afe_cfg.ntc_sensors();
     m_report.temp_k.resize(n_ntc);
     for (std::size_t s = 0; s < n_ntc; ++s)
         m_report.temp_k[s] = afe::ntc_counts_to_temp_k(afe_read(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s)),

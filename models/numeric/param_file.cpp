@@ -47,7 +47,8 @@ input_error::input_error(std::string file, int line, std::string key, const std:
                          ": " + message),
       m_file(std::move(file)),
       m_line(line),
-      m_key(std::move(key)) {}
+      m_key(std::move(key)),
+      m_message(message) {}
 
 param_node param_node::load_file(const std::string& path) {
     std::ifstream in(path);

@@ -27,11 +27,13 @@ public:
     const std::string& file() const { return m_file; }
     int line() const { return m_line; }
     const std::string& key() const { return m_key; }
+    const std::string& message() const { return m_message; } // what was expected, without the location
 
 private:
     std::string m_file;
     int m_line;
     std::string m_key;
+    std::string m_message;
 };
 
 // One parameter as read: for documentation (`describe`) and summaries.
@@ -106,6 +108,11 @@ private:
     std::shared_ptr<std::vector<param_record>> m_records;
 };
 
+// True if `key` is `path` or lies below it ("a.b" is within "a", "a[2]" too; "ab" is not).
+inline bool key_within(const std::string& key, const std::string& path) {
+    return key == path || key.rfind(path + ".", 0) == 0 || key.rfind(path + "[", 0) == 0;
+}
+
 // The YAML tag put on values given on the command line (--set): they have no line in a file.
 inline constexpr const char* set_tag = "!stacksim-set";
 
@@ -142,14 +149,9 @@ auto read_with_overrides(const std::vector<param_override>& overrides, Read read
     } catch (const input_error& e) {
         for (const auto& o : overrides) {
             const std::string t = o.target();
-            if (e.key() == t || e.key().rfind(t + ".", 0) == 0 || e.key().rfind(t + "[", 0) == 0) {
-                const std::string what = e.what();
-                const std::string tag = "key '" + e.key() + "': ";
-                const auto at = what.find(tag);
+            if (key_within(e.key(), t))
                 throw input_error(o.file, o.line, o.key_path,
-                                  (at == std::string::npos ? what : what.substr(at + tag.size())) + " (overrides '" +
-                                      t + "' of " + e.file() + ")");
-            }
+                                  e.message() + " (overrides '" + t + "' of " + e.file() + ")");
         }
         throw;
     }

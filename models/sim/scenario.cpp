@@ -558,8 +558,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     // --- events and expectations (issue #7, scenario_events.h / expectations.h) ---
     if (auto ev = root.find("events")) {
         const auto& afe0 = sc.stack.modules.front().afe;
-        const std::size_t ntc = (afe0.cells + afe0.cells_per_ntc - 1) / afe0.cells_per_ntc;
-        sc.events = read_events(*ev, n_modules, mp.cells, ntc, sc.run.duration_s);
+        sc.events = read_events(*ev, n_modules, mp.cells, afe0.ntc_sensors(), sc.run.duration_s);
     }
     if (auto ex = root.find("expectations"))
         sc.expectations = read_expectations(*ex);
@@ -579,13 +578,8 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
     } catch (const input_error& e) {
         // A value that came from --set has no line in the file: say so instead of a line number.
         for (const auto& p : set_paths) {
-            if (e.file() == root.file() && (e.key() == p || e.key().rfind(p + ".", 0) == 0 || e.key().rfind(p + "[", 0) == 0)) {
-                const std::string what = e.what();
-                const std::string tag = "key '" + e.key() + "': ";
-                const auto at = what.find(tag);
-                throw input_error(root.file() + " (--set " + p + ")", 0, e.key(),
-                                  at == std::string::npos ? what : what.substr(at + tag.size()));
-            }
+            if (e.file() == root.file() && num::key_within(e.key(), p))
+                throw input_error(root.file() + " (--set " + p + ")", 0, e.key(), e.message());
         }
         throw;
     }

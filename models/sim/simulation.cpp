@@ -144,8 +144,8 @@ void simulation::inject(const std::string& event_yaml, const std::string& origin
     seq.push_back(node);
     const num::param_node list(seq, origin, "event", std::make_shared<std::vector<num::param_record>>());
     const auto& afe0 = m_sc.stack.modules.front().afe;
-    const std::size_t ntc = (afe0.cells + afe0.cells_per_ntc - 1) / afe0.cells_per_ntc;
-    timed_event e = read_events(list, m_sc.stack.plant.n_modules, afe0.cells, ntc, m_sc.run.duration_s).front();
+    timed_event e =
+        read_events(list, m_sc.stack.plant.n_modules, afe0.cells, afe0.ntc_sensors(), m_sc.run.duration_s).front();
     if (e.t_s < now_s - 1e-12)
         throw num::input_error(origin, e.line, "event.t_s",
                                "a time not before now (" + std::to_string(now_s) + " s), got " + std::to_string(e.t_s));
