@@ -1,5 +1,7 @@
 #include "numeric/spice_export.h"
 
+#include "numeric/number_text.h"
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -31,15 +33,7 @@ std::string unique(std::string s, std::set<std::string>& used) {
 }
 
 // Shortest of %.15g .. %.17g that reads back as the same double.
-std::string num(double v) {
-    char buf[40];
-    for (int prec = 15; prec <= 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (std::strtod(buf, nullptr) == v)
-            break;
-    }
-    return buf;
-}
+std::string num(double v) { return shortest_text(v, 15); }
 
 } // namespace
 

@@ -1,70 +1,16 @@
 #include "sim/output_files.h"
 
-#include <algorithm>
-#include <charconv>
+#include "numeric/number_text.h"
 
 #include <cinttypes>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
-#include <string_view>
 
 namespace stacksim::sim {
 
-std::string format_double(double v) {
-    if (std::isnan(v))
-        return "nan";
-    if (std::isinf(v))
-        return v > 0 ? "inf" : "-inf";
-    // The text of the first of %.9g ... %.17g that reads back as v (what earlier versions wrote by
-    // trying them with snprintf + strtod, half of a default run's time). The shortest digits come
-    // from std::to_chars (Ryu); with P of them and decimal exponent X, %.Qg (Q = max(9, P)) is
-    // fixed notation when -4 <= X < Q, else scientific, trailing zeros trimmed.
-    if (std::fpclassify(v) == FP_SUBNORMAL) {
-        // Few significant bits: %.9g shows more digits than the shortest ones. The direct way.
-        char buf[40];
-        for (int prec = 9; prec <= 17; ++prec) {
-            std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-            if (std::strtod(buf, nullptr) == v)
-                break;
-        }
-        return buf;
-    }
-    char sci[40];
-    const auto r = std::to_chars(sci, sci + sizeof sci - 1, v, std::chars_format::scientific);
-    *r.ptr = '\0';
-    const std::string_view text(sci, static_cast<std::size_t>(r.ptr - sci));
-    const std::size_t e_pos = text.find('e');
-    const bool negative = text.front() == '-';
-    std::string digits;
-    for (std::size_t i = negative ? 1 : 0; i < e_pos; ++i)
-        if (text[i] != '.')
-            digits += text[i];
-    const int exp10 = std::atoi(text.data() + e_pos + 1);
-    const int p = static_cast<int>(digits.size());
-    const int q = std::max(9, p);
-    std::string out = negative ? "-" : "";
-    if (exp10 >= -4 && exp10 < q) {
-        if (exp10 >= 0) {
-            if (p > exp10 + 1)
-                out += digits.substr(0, static_cast<std::size_t>(exp10) + 1) + "." +
-                       digits.substr(static_cast<std::size_t>(exp10) + 1);
-            else
-                out += digits + std::string(static_cast<std::size_t>(exp10 + 1 - p), '0');
-        } else {
-            out += "0." + std::string(static_cast<std::size_t>(-exp10 - 1), '0') + digits;
-        }
-    } else {
-        out += digits.substr(0, 1);
-        if (p > 1)
-            out += "." + digits.substr(1);
-        char e[16];
-        std::snprintf(e, sizeof e, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        out += e;
-    }
-    return out;
-}
+std::string format_double(double v) { return num::shortest_text(v, 9); }
 
 output_files::output_files(const std::string& dir) : m_dir(dir) {
     std::error_code ec;

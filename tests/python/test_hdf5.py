@@ -6,7 +6,6 @@ against the scenario file read with PyYAML."""
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import numpy as np
 import yaml
 
 import stacksim
-from conftest import CLI, ROOT, run_cli
+from conftest import ROOT, interrupt_run, run_cli
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 
@@ -102,26 +101,13 @@ def test_same_scenario_and_seed_give_identical_bytes(tmp_path):
 
 def test_sigint_leaves_a_valid_file_with_every_row(tmp_path):
     out = tmp_path / "out"
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    # Ten simulated hours: far longer than the test waits (as tests/python/test_sigint.py).
-    proc = subprocess.Popen([str(CLI), "run", str(DEFAULT), "--out", str(out), "--quiet",
-                             "--set", "run.duration_s=36000", "--set", "run.hdf5=true"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    ts = out / "timeseries.csv"
     # About 4 kB a row: wait for several hundred rows, so at least one whole chunk of 256 rows
     # has been written before the stop and a partial one is pending.
-    while proc.poll() is None:
-        if ts.exists() and ts.stat().st_size > 1_600_000:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, f"the run ended before it was interrupted:\n{proc.stderr.read()}"
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 130, stderr
-
+    returncode, stderr = interrupt_run(out, ["--set", "run.hdf5=true"], once_csv_bytes=1_600_000)
+    assert returncode == 130, stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["completed"] is False
-    _, values, _ = assert_same_rows(ts, out / "timeseries.h5")
+    _, values, _ = assert_same_rows(out / "timeseries.csv", out / "timeseries.h5")
     assert values.shape[0] == summary["rows"] > 256
 
 

@@ -2,34 +2,18 @@
 130 and leaves complete, parseable output files (docs/outputs.md)."""
 
 import json
-import os
 import re
-import signal
-import subprocess
-import time
 
-from conftest import CLI, ROOT
+from conftest import interrupt_run
 
 CAN_LINE = re.compile(r"^\(\d{10}\.\d{6}\) can0 ([0-9A-F]{3}|[0-9A-F]{8})#(R|([0-9A-F]{2}){0,8})$")
 
 
 def test_sigint_leaves_complete_parseable_outputs(tmp_path):
     out = tmp_path / "out"
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    # Ten simulated hours: far longer than the test waits.
-    proc = subprocess.Popen([str(CLI), "run", str(ROOT / "scenarios" / "default.yaml"), "--out", str(out),
-                             "--quiet", "--set", "run.duration_s=36000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    returncode, stderr = interrupt_run(out, [], once_csv_bytes=200_000)
+    assert returncode == 130, stderr
     ts = out / "timeseries.csv"
-    # Wait until the run has recorded a few hundred rows (progress, not time, decides).
-    while proc.poll() is None:
-        if ts.exists() and ts.stat().st_size > 200_000:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, f"the run ended before it was interrupted:\n{proc.stderr.read()}"
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 130, stderr
     assert "interrupted" in stderr
 
     summary = json.loads((out / "summary.json").read_text())
