@@ -203,7 +203,28 @@ def build_report(results: pathlib.Path, out: pathlib.Path = None) -> dict:
     ax.legend(fontsize=7, ncol=2)
     p.save(fig, "temperatures", "Temperatures")
 
-    # 5. Bus load: CAN (nominal frame bits, no stuffing) and RS485 per segment.
+    # 5. Aging (fast-aging runs, docs/scenarios.md#fast-aging): the cells' capacity and resistance
+    # against their age, which jumps at each window's end while simulated time stands still.
+    if summary.get("aging") and "stack.age_days" in cols:
+        fig, ax = plt.subplots(figsize=(9, 4))
+        ax2 = ax.twinx()
+        age = cols["stack.age_days"]
+        for m in range(n):
+            c, r = f"stack.m{m}.capacity_pct", f"stack.m{m}.resistance_pct"
+            if c in cols:
+                p.line(ax, age, cols[c], c, marker=".", ms=3, lw=0.9, label=f"m{m} capacity")
+            if r in cols:
+                p.line(ax2, age, cols[r], r, ls="--", lw=0.8, label=f"m{m} resistance (right axis)")
+        ax.set_xlabel("age of the cells (days; simulated windows and aging jumps)")
+        ax.set_ylabel("capacity, % of new")
+        ax2.set_ylabel("resistance, % of new")
+        ax.grid(True, alpha=0.3)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=2)
+        p.save(fig, "aging", "Aging: capacity and resistance of the cells (module means)")
+
+    # 6. Bus load: CAN (nominal frame bits, no stuffing) and RS485 per segment.
     t_end = float(summary.get("simulated_s", t[-1] if t.size else 0.0))
     bitrate = float(summary.get("can", {}).get("bitrate_bps", 500000))
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -225,6 +246,9 @@ def build_report(results: pathlib.Path, out: pathlib.Path = None) -> dict:
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=7)
+    if summary.get("bus_logs") is False:
+        ax.text(0.5, 0.5, "bus logs off (run.bus_logs: false): no frames to plot", ha="center",
+                transform=ax.transAxes)
     p.save(fig, "bus_load", "Bus load")
 
     # --- report.md ---
@@ -250,6 +274,15 @@ def build_report(results: pathlib.Path, out: pathlib.Path = None) -> dict:
                      f" (exact, with stuff bits); RS485: {summary.get('rs485', {}).get('frames', 0)} frames,"
                      f" {summary.get('rs485', {}).get('collisions', 0)} collisions")
     lines.append(f"- {len(events)} events")
+    ag = summary.get("aging")
+    if ag:
+        lines.append(f"- fast aging: {ag.get('windows_done')} of {ag.get('windows')} windows of"
+                     f" {ag.get('window_s', 0) / 86400:.3g} days, each followed by {ag.get('jump_days', 0):.1f} days of"
+                     f" aging; the cells are {ag.get('age_days', 0):.1f} days old at the end")
+        for mod in ag.get("modules", []):
+            lines.append(f"  - {mod['name']}: capacity {mod['capacity_pct']:.3f} % (weakest cell"
+                         f" {mod['capacity_min_pct']:.3f} %), resistance {mod['resistance_pct']:.2f} %,"
+                         f" {mod['efc']:.1f} equivalent full cycles")
     lines.append("")
     lines += expectations_section(summary)
     for title, fname in p.figures:
@@ -290,7 +323,8 @@ def expectations_section(summary: dict) -> List[str]:
         entries = list(exp)
     if not entries:
         return ["## Expectations", "", "The scenario states no expectations.", ""]
-    keys: List[str] = []
+    keys: List[str] = [k for k in ("name", "passed", "t_s", "message")
+                       if any(isinstance(en, dict) and k in en for en in entries)]
     for en in entries:
         for k in (en if isinstance(en, dict) else {"result": en}):
             if k not in keys:

@@ -88,3 +88,28 @@ def test_expectations_in_the_report(short_run, tmp_path):
     assert "2 expectations, 1 failed." in md
     assert "| no cell above 3.65 V | pass |" in md
     assert "module 2 share 7.1 % at t = 42 s" in md and "**FAIL**" in md
+
+
+def test_fast_aging_run_gets_an_aging_section(tmp_path):
+    # A year at rest in two 1-hour windows (tests/python/test_fast_aging.py): the report plots the
+    # cells' capacity against their age and lists each module's fade from summary.json.
+    scenario = tmp_path / "rest.yaml"
+    scenario.write_text("""\
+name: rest_year
+run: {duration_s: 7200, step_s: 1, record_every: 60, record_cells: false, vcd: false, bus_logs: false}
+aging: {window_s: 3600, span_days: 365}
+stack: {modules: 2, initial_soc_pct: 50, initial_temp_c: 25}
+inverter: {battery_power_w: 0}
+""")
+    out = tmp_path / "out"
+    run_cli("run", scenario, "--out", out, "--quiet")
+    r = load_report_module().build_report(out)
+    text = r["report"].read_text()
+    assert "report_aging.png" in text and (out / "report_aging.png").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    cap = summary["aging"]["modules"][0]["capacity_pct"]
+    assert f"m0: capacity {cap:.3f} %" in text
+    assert "the cells are 365.0 days old at the end" in text
+    # The plotted capacity ends at the summary's value, the age at a year.
+    np.testing.assert_allclose(r["plotted"]["stack.m0.capacity_pct"][-1], cap, rtol=1e-12)
+    assert "bus logs off" not in text  # said on the plot, not in the text
