@@ -580,7 +580,7 @@ nlohmann::json simulation::finish() {
             for (Eigen::Index k = 0; k < n; ++k)
                 efc += cells.aging(static_cast<std::size_t>(static_cast<Eigen::Index>(m) * n + k)).efc;
             am.push_back({{"name", "m" + std::to_string(m)},
-                          {"capacity_pct", 100.0 * seg.mean()},
+                          {"capacity_pct", 100.0 * module_mean(plant, cells.soh(), m)},
                           {"capacity_min_pct", 100.0 * seg.minCoeff()},
                           {"resistance_pct", 100.0 * module_mean(plant, cells.resistance_factor(), m)},
                           {"efc", efc / static_cast<double>(n)}});
