@@ -144,5 +144,6 @@ def test_year_of_aging_matches_blast_lite_on_its_own_history(tmp_path):
         expected_loss = 1.0 - sum(caps) / len(caps)
         simulated_loss = 1.0 - mod["capacity_pct"] / 100.0
         # The hand evaluation samples the history every 300 s; the simulation integrates every step.
-        assert simulated_loss == pytest.approx(expected_loss, rel=0.03), (m, simulated_loss, expected_loss)
+        # (measured: within 0.4 %; the margin covers the 300 s sampling of the history).
+        assert simulated_loss == pytest.approx(expected_loss, rel=0.01), (m, simulated_loss, expected_loss)
         assert 0.011 < simulated_loss < 0.03
