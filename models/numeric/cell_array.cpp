@@ -255,6 +255,36 @@ void cell_array::sync_temps_from_nodes() {
         m_case_temp = m_tnode.row(nc).transpose().array();
 }
 
+// Heat between the cases of neighbouring modules, split from the per-module exact step (Lie
+// splitting, first order in dt) and solved implicitly (backward Euler on the chain of cases):
+//   (C I + dt G L_chain) T_new = C T_old,  L_chain the path-graph Laplacian m0-m1-...
+// Unconditionally stable, and it conserves the cases' heat exactly (L_chain's columns sum to 0),
+// so the energy books are untouched. Thomas algorithm, O(modules).
+void cell_array::exchange_between_cases(double dt_s) {
+    const double g = m_p.case_to_neighbour_w_per_k;
+    if (m_layout != thermal_layout::module || !(g > 0.0) || m_nm < 2)
+        return;
+    const auto row = static_cast<Eigen::Index>(m_nc);
+    const auto n = static_cast<Eigen::Index>(m_nm);
+    const double c = m_p.case_heat_capacity_j_per_k, k = dt_s * g;
+    // Tridiagonal: sub = super = -k; diag = c + k (ends) or c + 2k (inner); rhs = c T.
+    Eigen::VectorXd diag(n), rhs(n), cp(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+        diag(i) = c + k * ((i > 0) + (i + 1 < n));
+        rhs(i) = c * m_tnode(row, i);
+    }
+    cp(0) = -k / diag(0);
+    rhs(0) /= diag(0);
+    for (Eigen::Index i = 1; i < n; ++i) {
+        const double den = diag(i) + k * cp(i - 1);
+        cp(i) = -k / den;
+        rhs(i) = (rhs(i) + k * rhs(i - 1)) / den;
+    }
+    for (Eigen::Index i = n - 2; i >= 0; --i)
+        rhs(i) -= cp(i) * rhs(i + 1);
+    m_tnode.row(row) = rhs.transpose();
+}
+
 // ---------------------------------------------------------------- parameters at the present state
 
 const cell_array::dt_consts& cell_array::consts(double dt_s) const {
@@ -429,6 +459,7 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
     else
         p_cells.rowwise() += module_extra_heat_w.matrix().transpose() / static_cast<double>(m_nc);
     m_thermal.step(dt, m_tnode, m_pnode, ambient_k, Eigen::Map<Eigen::VectorXd>(m_e_amb.data(), nm), m_tscratch);
+    exchange_between_cases(dt);
     sync_temps_from_nodes();
 
     // New parameters for the next step. R1 and R2 share their SoC, temperature and aging factors;

@@ -153,6 +153,7 @@ private:
     void refresh_capacity();        // capacity and resistance factor from the aging state
     void reset_window();
     void sync_temps_from_nodes();
+    void exchange_between_cases(double dt_s); // neighbouring module cases (case_to_neighbour_w_per_k)
     void check_cell(std::size_t cell) const;
     void check_module(std::size_t module) const;
 

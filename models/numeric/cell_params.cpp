@@ -105,11 +105,13 @@ cell_params read_cell_params(const param_node& root) {
 
     const param_node m = root.at("module_thermal");
     m.allow_only({"cell_to_cell_w_per_k", "cell_to_case_w_per_k", "case_to_ambient_w_per_k",
-                  "case_heat_capacity_j_per_k"});
+                  "case_heat_capacity_j_per_k", "case_to_neighbour_w_per_k"});
     p.cell_to_cell_w_per_k = m.param("cell_to_cell_w_per_k", 0.0, 1e6);
     p.cell_to_case_w_per_k = m.param("cell_to_case_w_per_k", 0.0, 1e6);
     p.case_to_ambient_w_per_k = m.param("case_to_ambient_w_per_k", 1e-6, 1e6);
     p.case_heat_capacity_j_per_k = m.param("case_heat_capacity_j_per_k", 1e-3, 1e9);
+    if (m.has("case_to_neighbour_w_per_k"))
+        p.case_to_neighbour_w_per_k = m.param("case_to_neighbour_w_per_k", 0.0, 1e6);
 
     const param_node s = root.at("standalone_thermal");
     s.allow_only({"cell_to_ambient_w_per_k"});

@@ -94,6 +94,8 @@ struct cell_params {
     double cell_to_case_w_per_k = 0.0;
     double case_to_ambient_w_per_k = 0.0;
     double case_heat_capacity_j_per_k = 0.0;
+    // Between the cases of neighbouring modules (chain order m0-m1-m2...): 0 = mounted apart.
+    double case_to_neighbour_w_per_k = 0.0;
     // --- a free-standing single cell (standalone simulation) ---
     double standalone_cell_to_ambient_w_per_k = 0.0;
 

@@ -1,5 +1,6 @@
 // The lumped thermal network against analytic solutions.
 #include <cmath>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -111,4 +112,56 @@ TEST(CellThermal, TemperatureFeedsBackIntoResistance) {
     const double expected = cell_test::arrhenius(p.ea_r0_j_per_mol, c.temp_k()(0), c.temp_k()(1));
     EXPECT_LT(ratio, 0.99);
     EXPECT_NEAR(ratio, expected, 1e-12);
+}
+
+// Neighbouring module cases exchange heat (case_to_neighbour_w_per_k = G). For two modules the
+// difference d = T(m0) - T(m1) evolves exactly as one module whose case has 2 G more to an ambient
+// at 0 (the common mode does not see G): d(t) = Phi d(0), Phi from that network's own exact step.
+// The cell array splits the exchange from the module step (first order in dt), so it must converge
+// to that solution as dt shrinks, and it must conserve the heat it moves.
+TEST(CellThermal, NeighbouringCasesExchangeHeatAsTheDifferenceModePredicts) {
+    cell_params p = cell_test::nominal_params();
+    p.case_to_neighbour_w_per_k = 3.0;
+    p.self_discharge_pct_per_month = 0.0; // no heat at all: only the initial 10 K moves
+    const std::size_t nc = 16;
+    const double t_amb = 298.15, hours = 3600.0;
+    module_thermal diff = module_thermal::cells_in_case(nc, p.heat_capacity_j_per_k, p.case_heat_capacity_j_per_k,
+                                                        p.cell_to_cell_w_per_k, p.cell_to_case_w_per_k,
+                                                        p.case_to_ambient_w_per_k + 2.0 * p.case_to_neighbour_w_per_k);
+    Eigen::MatrixXd d = Eigen::MatrixXd::Constant(nc + 1, 1, 0.0);
+    d(nc, 0) = 10.0; // m0's case 10 K warmer than m1's; the cells start equal
+    Eigen::MatrixXd scratch, zero = Eigen::MatrixXd::Zero(nc + 1, 1);
+    Eigen::VectorXd amb = Eigen::VectorXd::Zero(1);
+    diff.step(hours, d, zero, 0.0, amb, scratch);
+
+    double previous_error = 0.0;
+    for (double dt : {4.0, 2.0, 1.0}) {
+        cell_array a(p, 2, nc, 0, thermal_layout::module);
+        a.set_all_temperature_k(t_amb);
+        a.set_case_temperature_k(0, t_amb + 10.0);
+        const Eigen::ArrayXd i = Eigen::ArrayXd::Zero(2 * static_cast<Eigen::Index>(nc));
+        for (int k = 0; k < static_cast<int>(hours / dt); ++k)
+            a.step(dt, i, t_amb);
+        double err = std::abs((a.case_temp_k()(0) - a.case_temp_k()(1)) - d(nc, 0));
+        for (std::size_t c = 0; c < nc; ++c)
+            err = std::max(err, std::abs((a.temp_k()(static_cast<Eigen::Index>(c)) -
+                                          a.temp_k()(static_cast<Eigen::Index>(nc + c))) - d(c, 0)));
+        EXPECT_LT(err, 2e-3 * dt) << dt; // split error, first order in dt (10 K initial difference)
+        std::printf("dt %g s: split error %.3e K\n", dt, err);
+        if (previous_error > 0.0) {
+            EXPECT_NEAR(previous_error / err, 2.0, 0.2) << dt; // halves with dt
+        }
+        previous_error = err;
+        // No current, no heat generated: what went to ambient is what the nodes no longer store.
+        const cell_energy_totals e = a.energy();
+        EXPECT_EQ(e.heat_generated_j, 0.0);
+        EXPECT_NEAR(e.thermal_stored_j + e.heat_to_ambient_j, 0.0, 1e-9 * 10.0 * p.case_heat_capacity_j_per_k);
+    }
+    // And with G = 0 the modules do not see each other at all.
+    p.case_to_neighbour_w_per_k = 0.0;
+    cell_array apart(p, 2, nc, 0, thermal_layout::module);
+    apart.set_all_temperature_k(t_amb);
+    apart.set_case_temperature_k(0, t_amb + 10.0);
+    apart.step(hours, Eigen::ArrayXd::Zero(2 * static_cast<Eigen::Index>(nc)), t_amb);
+    EXPECT_EQ(apart.case_temp_k()(1), t_amb);
 }
