@@ -254,10 +254,10 @@ NAME_KEYED = [("stack", "module"), ("wiring", "cables"), ("wiring", "contacts")]
 def maps(node, path=()):
     """(path, map) for every map of a scenario that the parser guards with a fixed key list."""
     if isinstance(node, dict):
-        if path not in NAME_KEYED and not (len(path) >= 2 and path[0] == "parameters"):
+        if path not in NAME_KEYED:
             yield path, node
-        if path[:1] == ("parameters",) and len(path) >= 1:
-            return
+        if path == ("parameters",):
+            return  # below: parameter paths and values, checked against the parameter files
         for k, v in node.items():
             yield from maps(v, path + (k,))
     elif isinstance(node, list):
