@@ -12,6 +12,8 @@ namespace {
 // Damage within this of 1 counts as 1: the crossing of a constant current's exact melt time is
 // not lost to the rounding of dt / t_melt sums (relative 1e-12 of a melt time).
 constexpr double damage_tolerance = 1e-12;
+// Damage below this counts as a fresh start of an overload (overload_s).
+constexpr double start_damage = 1e-9;
 } // namespace
 
 void fuse_curve::check() const {
@@ -69,14 +71,19 @@ fuse::fuse(fuse_curve curve) : m_curve(std::move(curve)) { m_curve.check(); }
 bool fuse::update(double dt_s, double current_a) {
     if (!(dt_s >= 0.0))
         throw std::invalid_argument("fuse::update: dt_s must be >= 0");
-    m_time_s += dt_s;
-    if (m_blown)
+    if (m_blown) {
+        m_time_s += dt_s;
         return false;
+    }
     const double t_melt = m_curve.melt_time_s_at(current_a);
-    if (std::isfinite(t_melt))
+    if (std::isfinite(t_melt)) {
+        if (m_damage < start_damage || std::isnan(m_overload_start_s))
+            m_overload_start_s = m_time_s;
         m_damage += dt_s / t_melt;
-    else
+    } else {
         m_damage *= std::exp(-dt_s / m_curve.cooling_time_s);
+    }
+    m_time_s += dt_s;
     if (m_damage >= 1.0 - damage_tolerance) {
         m_damage = 1.0;
         m_blown = true;
@@ -98,6 +105,7 @@ double fuse::time_to_blow_s(double current_a) const {
 void fuse::reset() {
     m_damage = 0.0;
     m_blown = false;
+    m_overload_start_s = std::numeric_limits<double>::quiet_NaN();
     m_blow_time_s = std::numeric_limits<double>::quiet_NaN();
 }
 

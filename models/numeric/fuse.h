@@ -13,6 +13,7 @@
 // t_melt(I) (the step in which damage crosses 1 is the step of the blow).
 #pragma once
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -48,6 +49,9 @@ public:
     double damage() const { return m_damage; } // 0..1 (1 once blown)
     double blow_time_s() const { return m_blow_time_s; } // time of update() at the blow (NaN before)
     double time_s() const { return m_time_s; }           // sum of the dt of every update
+    // Time above the curve's first current since the damage last started from 0 (at the blow:
+    // how long the overload that blew it lasted).
+    double overload_s() const { return std::isnan(m_overload_start_s) ? 0.0 : (m_blown ? m_blow_time_s : m_time_s) - m_overload_start_s; }
     // Time until the blow if |current_a| is held from now (infinity below the curve or blown).
     double time_to_blow_s(double current_a) const;
     const fuse_curve& curve() const { return m_curve; }
@@ -59,6 +63,7 @@ private:
     double m_damage = 0.0;
     double m_time_s = 0.0;
     double m_blow_time_s = std::numeric_limits<double>::quiet_NaN();
+    double m_overload_start_s = std::numeric_limits<double>::quiet_NaN();
     bool m_blown = false;
 };
 

@@ -69,6 +69,7 @@ void stack_plant::set_switch(std::size_t module, bool closed) {
     m_net.set_switch(module, m_switch_actual[module]);
     if (stuck && m_on_stuck)
         m_on_stuck(module);
+    input_changed();
 }
 
 void stack_plant::set_switch_welded(std::size_t module, bool welded) {
@@ -77,11 +78,13 @@ void stack_plant::set_switch_welded(std::size_t module, bool welded) {
         m_switch_actual[module] = m_switch[module];
         m_net.set_switch(module, m_switch[module]);
     }
+    input_changed();
 }
 
 void stack_plant::set_bus_short(double r_ohm) {
     m_net.set_bus_short(r_ohm);
     m_bus_short_ohm = r_ohm;
+    input_changed();
 }
 
 double stack_plant::fuse_current_a(std::size_t m) const {
@@ -91,6 +94,7 @@ double stack_plant::fuse_current_a(std::size_t m) const {
 void stack_plant::set_precharge(std::size_t module, bool closed) {
     m_precharge.at(module) = closed;
     m_net.set_precharge(module, closed);
+    input_changed();
 }
 
 void stack_plant::set_balancing(std::size_t module, std::uint32_t cell_mask) { m_balance.at(module) = cell_mask; }

@@ -84,6 +84,9 @@ public:
     void set_switch_welded(std::size_t module, bool welded);
     bool switch_welded(std::size_t m) const { return m_welded.at(m); }
     void on_switch_stuck(std::function<void(std::size_t module)> f) { m_on_stuck = std::move(f); }
+    // Called after every change of a switch, precharge path, weld or bus short (the stack uses it
+    // to re-predict a fuse's blow when the currents change between grid steps).
+    void on_input_change(std::function<void()> f) { m_on_input = std::move(f); }
     // A short of r_ohm across the inverter's DC terminals (stack_network::set_bus_short); 0 = none.
     void set_bus_short(double r_ohm);
     double bus_short_ohm() const { return m_bus_short_ohm; }
@@ -139,6 +142,11 @@ private:
     std::vector<bool> m_switch_actual; // in the network (differs when welded)
     std::vector<bool> m_welded;
     std::function<void(std::size_t)> m_on_stuck;
+    std::function<void()> m_on_input;
+    void input_changed() const {
+        if (m_on_input)
+            m_on_input();
+    }
     double m_bus_short_ohm = 0.0;
     std::vector<fuse> m_fuses;
     std::vector<std::size_t> m_blown_last;
