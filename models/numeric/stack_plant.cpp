@@ -22,6 +22,10 @@ stack_plant::stack_plant(const stack_plant_config& cfg)
       m_cells(cfg.cells, cfg.n_modules, cfg.cells_per_module, cfg.seed),
       m_net(cfg.wiring, cfg.wiring_parameters, cfg.ambient_k),
       m_switch(cfg.n_modules, false),
+      m_switch_actual(cfg.n_modules, false),
+      m_welded(cfg.n_modules, false),
+      m_fuses(cfg.n_modules, fuse(cfg.wiring_parameters.module.fuse)),
+      m_blow_current_a(cfg.n_modules, 0.0),
       m_precharge(cfg.n_modules, false),
       m_balance(cfg.n_modules, 0u),
       m_ambient_k(cfg.ambient_k) {
@@ -60,12 +64,37 @@ void stack_plant::set_port_power(double power_w) { m_net.set_port_power_w(power_
 
 void stack_plant::set_switch(std::size_t module, bool closed) {
     m_switch.at(module) = closed;
-    m_net.set_switch(module, closed);
+    const bool stuck = !closed && m_welded[module] && m_switch_actual[module];
+    m_switch_actual[module] = closed || stuck;
+    m_net.set_switch(module, m_switch_actual[module]);
+    if (stuck && m_on_stuck)
+        m_on_stuck(module);
+    input_changed();
+}
+
+void stack_plant::set_switch_welded(std::size_t module, bool welded) {
+    m_welded.at(module) = welded;
+    if (!welded) { // free again: it follows its command
+        m_switch_actual[module] = m_switch[module];
+        m_net.set_switch(module, m_switch[module]);
+    }
+    input_changed();
+}
+
+void stack_plant::set_bus_short(double r_ohm) {
+    m_net.set_bus_short(r_ohm);
+    m_bus_short_ohm = r_ohm;
+    input_changed();
+}
+
+double stack_plant::fuse_current_a(std::size_t m) const {
+    return m_net.net().current_a(m_net.index().fuse.at(m));
 }
 
 void stack_plant::set_precharge(std::size_t module, bool closed) {
     m_precharge.at(module) = closed;
     m_net.set_precharge(module, closed);
+    input_changed();
 }
 
 void stack_plant::set_balancing(std::size_t module, std::uint32_t cell_mask) { m_balance.at(module) = cell_mask; }
@@ -149,6 +178,16 @@ void stack_plant::step(double dt_s) {
     m_cell_in_j += ((m_e + m_r * m_i_cell) * m_i_cell).sum() * dt_s;
     m_bleed_j += m_cell_heat.sum() * dt_s;
     m_time_s += dt_s;
+    // Fuses see the step's (held) current; one that blows opens from the end of the step on.
+    m_blown_last.clear();
+    for (std::size_t m = 0; m < m_cfg.n_modules; ++m) {
+        const double i_a = fuse_current_a(m);
+        if (m_fuses[m].update(dt_s, i_a)) {
+            m_blown_last.push_back(m);
+            m_blow_current_a[m] = i_a;
+            m_net.set_fuse_closed(m, false);
+        }
+    }
 }
 
 plant_energy stack_plant::energy() const {

@@ -10,17 +10,21 @@
 //      the step is re-linearised with the solved directions (piecewise-linear, so this ends in
 //      at most a few passes);
 //   5. the cells advance with i_k = i_m - b_k, so module and cell currents agree exactly;
-//   6. cables and contacts heat up; energies are booked.
+//   6. cables and contacts heat up; energies are booked;
+//   7. every module's fuse takes the step's current through its element (Miner's rule, fuse.h);
+//      one that blows opens its element for the rest of the run.
 // No SystemC here: the same plant runs in Python and in the plain GoogleTest suites.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include "numeric/cell_array.h"
+#include "numeric/fuse.h"
 #include "numeric/wiring.h"
 
 namespace stacksim::num {
@@ -74,6 +78,18 @@ public:
     // cell like a bleed resistor; its heat stays in the cell.
     void set_cell_short(std::size_t module, std::size_t cell, double r_ohm);
     void set_ambient_k(double ambient_k);
+    // A welded main switch (MOSFETs / contactor welded): once closed it can no longer open;
+    // set_switch(m, false) is recorded as the command but the switch stays closed (the
+    // on_switch_stuck callback is told). Released (welded = false): it follows its command again.
+    void set_switch_welded(std::size_t module, bool welded);
+    bool switch_welded(std::size_t m) const { return m_welded.at(m); }
+    void on_switch_stuck(std::function<void(std::size_t module)> f) { m_on_stuck = std::move(f); }
+    // Called after every change of a switch, precharge path, weld or bus short (the stack uses it
+    // to re-predict a fuse's blow when the currents change between grid steps).
+    void on_input_change(std::function<void()> f) { m_on_input = std::move(f); }
+    // A short of r_ohm across the inverter's DC terminals (stack_network::set_bus_short); 0 = none.
+    void set_bus_short(double r_ohm);
+    double bus_short_ohm() const { return m_bus_short_ohm; }
 
     // Advance by dt_s (> 0) with the inputs held.
     void step(double dt_s);
@@ -88,7 +104,8 @@ public:
     double port_current_a() const;               // + = charging
     double module_current_a(std::size_t m) const;// + = charging
     double module_voltage_v(std::size_t m) const;// at the module's + / - terminals
-    bool switch_closed(std::size_t m) const { return m_switch[m]; }
+    bool switch_closed(std::size_t m) const { return m_switch_actual[m]; } // the real state
+    bool switch_commanded(std::size_t m) const { return m_switch[m]; }     // what its AFE drives
     bool precharge_closed(std::size_t m) const { return m_precharge[m]; }
     double cell_voltage_v(std::size_t m, std::size_t k) const;
     double cell_soc(std::size_t m, std::size_t k) const;
@@ -97,6 +114,15 @@ public:
     double stack_soc() const;
     double kcl_residual_a() const;               // max |sum of currents| over all nodes
     double network_loss_w() const;               // cables, contacts, busbars, switches, fuses now
+
+    // Module fuses (fuse.h): state, and the fuses that blew in the last step (their elements
+    // are open from the end of that step on; a blown fuse stays open for the run).
+    const fuse& module_fuse(std::size_t m) const { return m_fuses.at(m); }
+    bool fuse_blown(std::size_t m) const { return m_fuses.at(m).blown(); }
+    double fuse_damage(std::size_t m) const { return m_fuses.at(m).damage(); }
+    double fuse_current_a(std::size_t m) const; // through the fuse element, last solve; + = discharging
+    const std::vector<std::size_t>& fuses_blown_last_step() const { return m_blown_last; }
+    double fuse_blow_current_a(std::size_t m) const { return m_blow_current_a.at(m); } // the step's current
 
     const cell_array& cells() const { return m_cells; }
     cell_array& cells() { return m_cells; }
@@ -112,7 +138,19 @@ private:
     cell_array m_cells;
     stack_network m_net;
     double m_time_s = 0.0;
-    std::vector<bool> m_switch;
+    std::vector<bool> m_switch;        // commanded
+    std::vector<bool> m_switch_actual; // in the network (differs when welded)
+    std::vector<bool> m_welded;
+    std::function<void(std::size_t)> m_on_stuck;
+    std::function<void()> m_on_input;
+    void input_changed() const {
+        if (m_on_input)
+            m_on_input();
+    }
+    double m_bus_short_ohm = 0.0;
+    std::vector<fuse> m_fuses;
+    std::vector<std::size_t> m_blown_last;
+    std::vector<double> m_blow_current_a;
     std::vector<bool> m_precharge;
     std::vector<std::uint32_t> m_balance;
     double m_ambient_k;

@@ -247,7 +247,8 @@ void stack_network::build_module(const std::string& inst, network::node_id pos, 
     // Placeholder values until the stack calls set_module_source (enforced in solve()).
     m_index.cells.push_back(m_net.add_source(inst + ".cells", c, neg, 0.0, 1.0));
     m_index.busbar.push_back(m_net.add_resistor(inst + ".busbar", c, b, mi.busbar_ohm));
-    m_index.fuse.push_back(m_net.add_resistor(inst + ".fuse", b, f, mi.fuse_ohm));
+    // A switch (closed, r_on = fuse_ohm) so a blown fuse opens its branch (stack_plant).
+    m_index.fuse.push_back(m_net.add_switch(inst + ".fuse", b, f, mi.fuse_ohm, true));
     m_index.main_switch.push_back(m_net.add_switch(inst + ".switch", f, pos, mi.switch_on_ohm, true));
     m_index.precharge_r.push_back(m_net.add_resistor(inst + ".precharge_r", f, pre, mi.precharge_ohm));
     m_index.precharge.push_back(m_net.add_switch(inst + ".precharge", pre, pos, mi.precharge_switch_on_ohm, false));
@@ -359,6 +360,29 @@ void stack_network::set_switch(std::size_t m, bool closed) {
 
 void stack_network::set_precharge(std::size_t m, bool closed) {
     m_net.set_closed(m_index.precharge.at(m), closed);
+}
+
+void stack_network::set_fuse_closed(std::size_t m, bool closed) {
+    m_net.set_closed(m_index.fuse.at(m), closed);
+}
+
+void stack_network::set_bus_short(double r_ohm) {
+    if (!(r_ohm >= 0.0) || !std::isfinite(r_ohm))
+        throw network_error("wiring: bus short needs r_ohm >= 0 (0 = removed)");
+    if (!m_bus_short) {
+        if (r_ohm == 0.0)
+            return;
+        // Created on first use, so networks without a short are unchanged (netlists, element ids).
+        m_bus_short = m_net.add_switch("bus.short", m_index.inverter_pos, m_index.inverter_neg, r_ohm, false);
+        const auto ne = static_cast<Eigen::Index>(m_net.n_elements());
+        m_loss_j.conservativeResize(ne);
+        m_emf_j.conservativeResize(ne);
+        m_loss_j[ne - 1] = 0.0;
+        m_emf_j[ne - 1] = 0.0;
+    }
+    if (r_ohm > 0.0)
+        m_net.set_resistance(*m_bus_short, r_ohm);
+    m_net.set_closed(*m_bus_short, r_ohm > 0.0);
 }
 
 void stack_network::set_port_current_a(double current_a) {

@@ -5,7 +5,7 @@
 // Module k (instance name mk; nodes mk.c, mk.b, mk.f, mk.pre, terminals mk.pos / mk.neg):
 //   mk.cells        source   mk.c  -> mk.neg   e, r of its 16 cells (set by the stack each step)
 //   mk.busbar       resistor mk.c  -> mk.b
-//   mk.fuse         resistor mk.b  -> mk.f
+//   mk.fuse         switch   mk.b  -> mk.f    r_on = fuse_ohm; opened when the fuse blows
 //   mk.switch       switch   mk.f  -> mk.pos   main contactor / MOSFET (open = no branch)
 //   mk.precharge_r  resistor mk.f  -> mk.pre
 //   mk.precharge    switch   mk.pre-> mk.pos
@@ -17,6 +17,8 @@
 // Topologies: same_side (inverter + and - at m0), loop (+ at m0, - at m(N-1): the manual's
 // diagonal), busbar (every module to bus.pos / bus.neg, inverter to the bus bars; contacts on the
 // bus bar use the 40 Nm law), explicit (a user's list of elements). Naming: docs/models/network.md.
+// A short across the inverter's DC terminals (scenario event bus_short) is the switch `bus.short`
+// inv.pos -> inv.neg, added to the network the first time set_bus_short() is called.
 #pragma once
 
 #include <map>
@@ -114,6 +116,10 @@ public:
     void set_module_source(std::size_t m, double e_v, double r_ohm);
     void set_switch(std::size_t m, bool closed);
     void set_precharge(std::size_t m, bool closed);
+    void set_fuse_closed(std::size_t m, bool closed); // false = blown (the fuse element opens)
+    // A short of r_ohm across the inverter's DC terminals (inv.pos -> inv.neg); 0 removes it.
+    void set_bus_short(double r_ohm);
+    std::optional<network::element_id> bus_short_element() const { return m_bus_short; }
     void set_port_current_a(double current_a); // + = charging; makes the port a current port
     void set_port_power_w(double power_w);     // + = charging; makes the port a power port
     bool port_is_power() const { return m_net.kind(m_index.port) == element_kind::power_port; }
@@ -190,6 +196,7 @@ private:
     branch_thermal m_thermal;
     std::vector<char> m_source_set;
     double m_initial_temp_k = 293.15;
+    std::optional<network::element_id> m_bus_short;
     // construction only
     struct pending_contact {
         std::string name;

@@ -88,13 +88,19 @@ wiring_params wiring_params::from(const param_node& root) {
     p.defaults.loosening_time_s = ct.param("loosening_time_s", 0.0, 1e12);
 
     const param_node m = root.at("module");
-    m.allow_only({"busbar_ohm", "switch_on_ohm", "precharge_ohm", "precharge_switch_on_ohm", "fuse_ohm", "fuse_rating_a"});
+    m.allow_only({"busbar_ohm", "switch_on_ohm", "precharge_ohm", "precharge_switch_on_ohm", "fuse_ohm", "fuse_rating_a",
+                "fuse_curve", "fuse_cooling_time_s"});
     p.module.busbar_ohm = m.param("busbar_ohm", 1e-9, 1.0);
     p.module.switch_on_ohm = m.param("switch_on_ohm", 1e-9, 1.0);
     p.module.precharge_ohm = m.param("precharge_ohm", 1e-3, 1e6);
     p.module.precharge_switch_on_ohm = m.param("precharge_switch_on_ohm", 1e-9, 100.0);
     p.module.fuse_ohm = m.param("fuse_ohm", 1e-9, 1.0);
     p.module.fuse_rating_a = m.param("fuse_rating_a", 0.1, 1e5);
+    p.module.fuse = fuse_curve::from(m);
+    // A fuse carries its rated current indefinitely: the curve starts above it.
+    if (!(p.module.fuse.min_current_a() > p.module.fuse_rating_a))
+        m.at("fuse_curve").at("current_a").fail("a first current above fuse_rating_a (" +
+                                                std::to_string(p.module.fuse_rating_a) + " A): a fuse never melts at its rating");
 
     const param_node d = root.at("defaults");
     d.allow_only({"inter_module_length_m", "inter_module_cross_section_mm2", "inverter_length_m",

@@ -7,6 +7,7 @@
 
 #include "numeric/cable.h"
 #include "numeric/contact.h"
+#include "numeric/fuse.h"
 #include "numeric/param_file.h"
 
 namespace stacksim::num {
@@ -18,6 +19,7 @@ struct module_internals {
     double precharge_switch_on_ohm = 0.0;
     double fuse_ohm = 0.0;
     double fuse_rating_a = 0.0;
+    fuse_curve fuse;              // pre-arcing time-current characteristic (fuse.h)
 };
 
 struct wiring_defaults {

@@ -30,6 +30,8 @@ const std::vector<action_spec>& specs() {
         {"cell_short", event_action::cell_short, {"module", "cell", "r_ohm", "on"}},
         {"run_button", event_action::run_button, {"module", "press_s"}},
         {"cable_change", event_action::cable_change, {"cable", "length_m", "cross_section_mm2"}},
+        {"switch_welded", event_action::switch_welded, {"module", "on"}},
+        {"bus_short", event_action::bus_short, {"r_ohm", "on"}},
     };
     return s;
 }
@@ -113,6 +115,14 @@ std::vector<timed_event> read_events(const num::param_node& seq, std::size_t n_m
             ev.index = index_in(e.at("cell"), cells_per_module, "cell index");
             ev.on = e.has("on") ? e.at("on").as_bool() : true;
             ev.value = ev.on ? e.number("r_ohm", 1e-4, 1e6) : 0.0;
+            break;
+        case event_action::switch_welded:
+            ev.module = index_in(e.at("module"), n_modules, "module index");
+            ev.on = e.has("on") ? e.at("on").as_bool() : true;
+            break;
+        case event_action::bus_short:
+            ev.on = e.has("on") ? e.at("on").as_bool() : true;
+            ev.value = ev.on ? e.number("r_ohm", 1e-5, 1e6) : 0.0;
             break;
         case event_action::run_button:
             ev.module = index_in(e.at("module"), n_modules, "module index");

@@ -28,6 +28,8 @@ enum class event_action {
     cell_short,        // an internal short of r_ohm across one cell (on: false removes it)
     run_button,        // the RUN button released after press_s: >= 5 s off, >= 2 s on, shorter ignored
     cable_change,      // a cable replaced: new length_m and/or cross_section_mm2 (class and nodes kept)
+    switch_welded,     // a module's main switch welded closed (on: false releases it)
+    bus_short,         // a short of r_ohm across the inverter's DC terminals (on: false removes it)
 };
 
 struct timed_event {

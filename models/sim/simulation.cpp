@@ -205,6 +205,8 @@ void simulation::build_recorder() {
         add(p + ".soc_pct", [&b] { return 100.0 * b.report().soc; });
         add(p + ".true_soc_pct", [&plant, m] { return 100.0 * plant.module_soc(m); });
         add(p + ".switch_closed", [&plant, m] { return plant.switch_closed(m) ? 1.0 : 0.0; });
+        add(p + ".fuse_blown", [&plant, m] { return plant.fuse_blown(m) ? 1.0 : 0.0; });
+        add(p + ".fuse_damage", [&plant, m] { return plant.fuse_damage(m); });
         add(p + ".ccl_a", [&b] { return b.report().ccl_a; });
         add(p + ".dcl_a", [&b] { return b.report().dcl_a; });
         // BMS state (issue #5): protection/warning bits (bit k = channel k of docs/models/bms.md,
@@ -457,6 +459,17 @@ void simulation::apply(const timed_event& e) {
         d["cell"] = e.index;
         d["r_ohm"] = e.value;
         break;
+    case event_action::switch_welded:
+        st.plant().set_switch_welded(e.module, e.on);
+        d["module"] = e.module;
+        d["on"] = e.on;
+        break;
+    case event_action::bus_short:
+        st.plant().set_bus_short(e.value);
+        st.fault_changed();
+        d["r_ohm"] = e.value;
+        d["on"] = e.on;
+        break;
     case event_action::run_button: {
         // WeCo's RUN button (5K3 manual, weco-stack.md §4.5): a 2 s press switches the module on,
         // a 5 s press off; a short press (forced charge from under-voltage) is not modelled.
@@ -531,7 +544,8 @@ nlohmann::json simulation::finish() {
     for (std::size_t m = 0; m < plant.n_modules(); ++m)
         mods.push_back({{"name", "m" + std::to_string(m)},
                         {"true_soc_pct", 100.0 * plant.module_soc(m)},
-                        {"switch_closed", plant.switch_closed(m)}});
+                        {"switch_closed", plant.switch_closed(m)},
+                        {"fuse_blown", plant.fuse_blown(m)}});
     j["stack"] = {{"true_soc_pct", 100.0 * plant.stack_soc()}, {"modules", mods}};
     const num::stack_network& pn = plant.power_network();
     if (m_max_branch_temp_k.empty()) { // no step yet (e.g. `stacksim validate`): the initial temperatures

@@ -1,6 +1,9 @@
 #include "stack/stack.h"
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace stacksim::models {
 
@@ -25,8 +28,17 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
         m_modules.back()->controller().rs485.bind(m_chain.rs485_rx);
     }
     m_plant.solve_now();
+    m_plant.on_switch_stuck([this](std::size_t m) {
+        // The BMS / AFE commanded the switch open; it is welded and stays closed.
+        m_events.event(std::string(this->name()) + ".m" + std::to_string(m) + ".switch", "switch_stuck",
+                       {{"commanded_closed", false}, {"closed", true}, {"current_a", m_plant.module_current_a(m)}});
+    });
+    m_plant.on_input_change([this] { input_changed(); });
     SC_HAS_PROCESS(stack);
     SC_THREAD(grid);
+    SC_METHOD(fuse_wake);
+    sensitive << m_fuse_ev;
+    dont_initialize();
 }
 
 stack::~stack() = default;
@@ -37,7 +49,58 @@ void stack::sync() {
         m_plant.step((now - m_plant_time).to_seconds());
         m_plant_time = now;
         report_ratings();
+        report_fuses();
+        schedule_fuse_wake();
     }
+}
+
+void stack::report_fuses() {
+    const auto& blown = m_plant.fuses_blown_last_step();
+    for (std::size_t m : blown) {
+        const num::fuse& f = m_plant.module_fuse(m);
+        const double i_a = m_plant.fuse_blow_current_a(m);
+        m_events.event(std::string(name()) + ".m" + std::to_string(m) + ".fuse", "fuse_blown",
+                       {{"current_a", i_a},
+                        {"overload_s", f.overload_s()},
+                        {"melt_time_s", f.curve().melt_time_s_at(i_a)},
+                        {"rating_a", m_plant.config().wiring_parameters.module.fuse_rating_a}});
+    }
+    if (!blown.empty())
+        port_changed(); // module currents change: the AFE comparators re-check
+}
+
+bool stack::fuse_active() const {
+    for (std::size_t m = 0; m < m_plant.n_modules(); ++m) {
+        const num::fuse& f = m_plant.module_fuse(m);
+        if (!f.blown() && (f.damage() > 0.0 || std::abs(m_plant.fuse_current_a(m)) >= f.curve().min_current_a()))
+            return true;
+    }
+    return false;
+}
+
+void stack::schedule_fuse_wake() {
+    double t_s = std::numeric_limits<double>::infinity();
+    for (std::size_t m = 0; m < m_plant.n_modules(); ++m)
+        t_s = std::min(t_s, m_plant.module_fuse(m).time_to_blow_s(m_plant.fuse_current_a(m)));
+    m_fuse_ev.cancel();
+    if (std::isfinite(t_s) && t_s < 1e6)
+        // one resolution unit late rather than early: the step then reaches damage 1
+        m_fuse_ev.notify(sc_core::sc_time(t_s, sc_core::SC_SEC) + sc_core::sc_get_time_resolution());
+}
+
+void stack::input_changed() {
+    // Only while a fuse is loaded: other runs keep the "state at the end of the interval" view.
+    if (sc_core::sc_get_status() != sc_core::SC_RUNNING || !fuse_active())
+        return;
+    m_plant.solve_now();
+    schedule_fuse_wake();
+}
+
+void stack::fault_changed() {
+    sync();
+    m_plant.solve_now();
+    schedule_fuse_wake();
+    port_changed();
 }
 
 void stack::report_ratings() {

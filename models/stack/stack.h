@@ -8,6 +8,12 @@
 // So every observer at time t (the recorder, an AFE sample, the inverter's voltage reading) sees
 // the same values -- the state at the end of the interval that ended at t -- whatever the order
 // of the processes within that instant. After each grid step the `on_step` hook runs.
+//
+// Fuses: after every step the stack predicts the instant at which a fuse carrying a current above
+// its curve's first point would blow with that current held, and steps the plant to exactly that
+// instant (so a blow lands at the curve's time, not at the next grid point). While a fuse is
+// loaded (damage > 0 or current above the curve), an input change (a switch, the port, a fault)
+// re-solves the plant at once so the prediction follows the new currents.
 #pragma once
 
 #include <functional>
@@ -48,6 +54,9 @@ public:
 
     // Bring the plant to the present simulated time (idempotent within one instant).
     void sync();
+    // After a fault that changes the currents at this instant (a bus short): re-solve the plant
+    // now, so the AFE comparators and the fuses see the new currents from this instant on.
+    void fault_changed();
     // Runs after every grid step, with the plant at the grid time.
     void on_step(std::function<void()> f) { m_on_step = std::move(f); }
 
@@ -60,6 +69,11 @@ public:
 private:
     void grid();
     void report_ratings();
+    void report_fuses();
+    void schedule_fuse_wake();
+    void input_changed();
+    void fuse_wake() { sync(); }
+    bool fuse_active() const;
     void port_changed();
 
     stack_config m_cfg;
@@ -69,6 +83,7 @@ private:
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
     std::function<void()> m_on_step;
+    sc_core::sc_event m_fuse_ev; // the predicted instant of the next fuse blow
 };
 
 } // namespace stacksim::models

@@ -57,8 +57,9 @@ TEST(CellParams, DefaultSetLoadsWithASourceOnEveryValue) {
     EXPECT_DOUBLE_EQ(p.r0_discharge_ohm, 0.35e-3);
     EXPECT_EQ(p.capacity_spread.distribution, spread_distribution::normal);
     EXPECT_EQ(p.self_discharge_spread.distribution, spread_distribution::lognormal);
-    // 23 cell values + 4 module + 1 standalone + 3 spread + 21 aging values.
-    EXPECT_EQ(p.records.size(), 52u);
+    // 23 cell values + 5 module (with case_to_neighbour) + 1 standalone + 3 spread + 21 aging values.
+    EXPECT_EQ(p.records.size(), 53u);
+    EXPECT_EQ(p.case_to_neighbour_w_per_k, 0.0);
     for (const auto& r : p.records)
         EXPECT_FALSE(r.source.empty()) << r.path;
     EXPECT_NO_THROW(validate_cell_params(p));

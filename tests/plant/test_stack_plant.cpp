@@ -1,6 +1,7 @@
 // The stack plant: cells and network solved consistently in every step (no one-step lag),
 // Kirchhoff's current law, and the energy books closing over a charge/discharge cycle.
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -163,4 +164,100 @@ TEST(StackPlant, an_internal_short_drains_its_cell_and_the_books_still_close) {
     const double soc_after = p.cell_soc(1, 5);
     p.step(10.0);
     EXPECT_NEAR(soc_after - p.cell_soc(1, 5), sd_per_s * 10.0, 1e-9);
+}
+
+// A welded main switch on m1 and a 5 mOhm short across the inverter's terminals: m0 and m2 open
+// (as their AFEs would), m1 cannot, so its fuse carries the fault alone and blows at the curve's
+// time (Miner's sum of the steps' dt / t_melt crosses 1 in the blow's step). Afterwards no
+// current flows anywhere, Kirchhoff holds, and the energy books close with the short's heat in
+// the network losses.
+TEST(StackPlant, a_welded_switch_cannot_open_and_its_fuse_blows_on_a_bus_short) {
+    stack_plant p = closed_plant(3, wiring_topology::loop);
+    std::vector<std::size_t> stuck;
+    p.on_switch_stuck([&](std::size_t m) { stuck.push_back(m); });
+    p.set_port_current(0.0);
+    p.step(1.0);
+    p.set_switch_welded(1, true);
+    p.set_bus_short(5e-3);
+    ASSERT_TRUE(p.power_network().bus_short_element().has_value());
+    const auto short_el = *p.power_network().bus_short_element();
+    const double dt = 1e-4;
+    p.step(dt);
+    double i_short = p.power_network().net().current_a(short_el);
+    EXPECT_GT(std::abs(i_short), 3000.0); // ~53 V over the short and the stack's ~10 mOhm
+    for (std::size_t m : {0u, 1u, 2u})
+        p.set_switch(m, false);
+    EXPECT_EQ(stuck, std::vector<std::size_t>{1});
+    EXPECT_FALSE(p.switch_closed(0));
+    EXPECT_TRUE(p.switch_closed(1)); // welded
+    EXPECT_FALSE(p.switch_commanded(1));
+    const fuse_curve& curve = p.config().wiring_parameters.module.fuse;
+    double miner = p.fuse_damage(1); // from the first step
+    double blow_t = NAN;
+    for (int n = 0; n < 100000 && std::isnan(blow_t); ++n) {
+        p.step(dt);
+        const auto& blown = p.fuses_blown_last_step();
+        if (!blown.empty()) {
+            ASSERT_EQ(blown, std::vector<std::size_t>{1}) << "only m1's fuse";
+            blow_t = p.time_s();
+            miner += dt / curve.melt_time_s_at(p.fuse_blow_current_a(1));
+            EXPECT_GE(miner, 1.0 - 1e-9);
+            EXPECT_LT(miner - dt / curve.melt_time_s_at(p.fuse_blow_current_a(1)), 1.0);
+            break;
+        }
+        EXPECT_NEAR(p.module_current_a(0), 0.0, 1e-9);
+        EXPECT_NEAR(p.module_current_a(2), 0.0, 1e-9);
+        EXPECT_NEAR(p.fuse_current_a(1), -p.module_current_a(1), 1e-9); // + from the cells to the terminal
+        miner += dt / curve.melt_time_s_at(p.fuse_current_a(1));
+    }
+    ASSERT_FALSE(std::isnan(blow_t)) << "m1's fuse never blew";
+    EXPECT_TRUE(p.fuse_blown(1));
+    EXPECT_FALSE(p.fuse_blown(0));
+    EXPECT_FALSE(p.fuse_blown(2));
+    EXPECT_DOUBLE_EQ(p.module_fuse(1).blow_time_s(), blow_t);
+    // The blow's current: m1 alone on the short (thousands of A) -> milliseconds on the curve.
+    const double i_blow = std::abs(p.fuse_blow_current_a(1));
+    EXPECT_GT(i_blow, 2000.0);
+    EXPECT_LT(blow_t - (1.0 + dt), 0.1);
+    // The fuse's element is open: the next step carries nothing, after one re-analysis of the
+    // network's topology (an opened switch).
+    const std::size_t analyses = p.power_network().net().symbolic_analyses();
+    p.step(dt);
+    EXPECT_EQ(p.power_network().net().symbolic_analyses(), analyses + 1);
+    EXPECT_FALSE(p.power_network().net().closed(p.power_network().index().fuse[1]));
+    for (std::size_t m : {0u, 1u, 2u})
+        EXPECT_NEAR(p.module_current_a(m), 0.0, 1e-9);
+    EXPECT_NEAR(p.power_network().net().current_a(short_el), 0.0, 1e-9);
+    EXPECT_LT(p.kcl_residual_a(), 1e-9);
+    const auto& e = p.energy();
+    EXPECT_GT(p.power_network().loss_energy_j()[static_cast<Eigen::Index>(short_el)], 0.0);
+    EXPECT_NEAR(e.port_j, e.cell_in_j + e.network_loss_j + e.bleed_j, 1e-9 * std::abs(e.cell_in_j));
+    // Stays blown for the run, whatever the switches do.
+    p.set_switch_welded(1, false);
+    p.set_switch(1, true);
+    p.step(1.0);
+    EXPECT_TRUE(p.fuse_blown(1));
+    EXPECT_NEAR(p.module_current_a(1), 0.0, 1e-9);
+}
+
+TEST(StackPlant, a_released_weld_follows_its_command_and_a_removed_short_carries_nothing) {
+    stack_plant p = closed_plant(2, wiring_topology::loop);
+    p.set_switch_welded(0, true);
+    p.set_switch(0, false);
+    EXPECT_TRUE(p.switch_closed(0));
+    p.set_switch_welded(0, false);
+    EXPECT_FALSE(p.switch_closed(0));
+    // An open switch that gets welded can still close; then it stays closed.
+    p.set_switch_welded(0, true);
+    p.set_switch(0, true);
+    p.set_switch(0, false);
+    EXPECT_TRUE(p.switch_closed(0));
+    p.set_bus_short(0.01);
+    p.step(0.001);
+    EXPECT_GT(std::abs(p.module_current_a(0)), 100.0);
+    p.set_bus_short(0.0);
+    p.step(0.001);
+    EXPECT_NEAR(p.module_current_a(0) + p.module_current_a(1), 0.0, 1e-9); // only a circulating current
+    EXPECT_FALSE(p.fuse_blown(0));
+    EXPECT_GT(p.fuse_damage(0), 0.0);
 }
