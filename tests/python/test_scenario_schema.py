@@ -201,6 +201,8 @@ FULL = [textwrap.dedent("""\
       - {t_s: 22, action: cell_short, module: 0, cell: 3, r_ohm: 100, on: true}
       - {t_s: 23, action: run_button, module: 2, press_s: 1}
       - {t_s: 24, action: cable_change, cable: cable.pos.m0_m1, length_m: 2, cross_section_mm2: 35}
+      - {t_s: 25, action: switch_welded, module: 1, on: true}
+      - {t_s: 26, action: bus_short, r_ohm: 10, on: true}
     expectations:
       - {name: max, max: stack.voltage_v, at_most: 100, from_s: 0, until_s: 120, while: {column: stack.dcl_a, at_least: 0}}
       - {name: min, min: stack.voltage_v, at_least: 0}
@@ -243,6 +245,7 @@ FULL = [textwrap.dedent("""\
       - {t_s: 5, action: inverter_power_w, value: profile}
       - {t_s: 6, action: cell_short, module: 1, cell: 0, on: false}
       - {t_s: 7, action: can_node, node: inverter, online: false}
+      - {t_s: 8, action: bus_short, on: false}
     """)]
 
 # Maps whose keys are names, not a fixed list: stack.module (m0, m1, ...: the parser refuses a
