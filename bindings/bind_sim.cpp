@@ -65,6 +65,14 @@ void bind_sim(py::module_& m) {
             s.top().battery().sync();
             return s.top().battery().plant().module_voltage_v(0);
         })
+        .def("fuse_damage", [](sim::simulation& s, std::size_t module) {
+            s.top().battery().sync();
+            return s.top().battery().plant().fuse_damage(module);
+        }, py::arg("module"), "Melting damage of module's fuse, 0..1 (1 = blown; docs/models/network.md).")
+        .def("fuse_blown", [](sim::simulation& s, std::size_t module) {
+            s.top().battery().sync();
+            return s.top().battery().plant().fuse_blown(module);
+        }, py::arg("module"))
         .def("inverter_current_a", [](sim::simulation& s) {
             s.top().battery().sync();
             return s.top().battery().plant().port_current_a();

@@ -163,3 +163,25 @@ def test_a_removed_short_and_a_released_weld(tmp_path):
     trips = [e for e in events if e["kind"] == "switch" and e["details"].get("by") == "afe_short_circuit"]
     assert {e["source"] for e in trips} == {"top.stack.m0.bms", "top.stack.m1.bms", "top.stack.m2.bms"}
     assert all(e["t_s"] > 4.0 for e in trips)
+
+
+def test_python_reads_the_fuse_state_between_steps():
+    # The same scenario stepped from Python: before the short no fuse is loaded; just after it
+    # m1's fuse damage grows; after the blow m1 reads blown (damage 1) and the others did not.
+    import stacksim
+
+    sim = stacksim.Simulation(ROOT / "scenarios" / "library" / "welded_switch_short.yaml")
+    sim.run_until(3.9)
+    st = sim.state()
+    assert st["fuse_damage"] == [0.0, 0.0, 0.0] and st["fuse_blown"] == [False, False, False]
+    sim.run_until(4.004)
+    mid = sim.state()
+    assert 0.0 < mid["fuse_damage"][1] < 1.0 and not mid["fuse_blown"][1]
+    sim.run_until(4.1)
+    end = sim.state()
+    assert end["fuse_blown"] == [False, True, False]
+    assert end["fuse_damage"][1] >= 1.0
+    assert all(d < 0.01 for m, d in enumerate(end["fuse_damage"]) if m != 1)
+    assert abs(end["inverter_current_a"]) < 1e-6
+    with pytest.raises(IndexError):
+        sim.fuse_damage(3)

@@ -36,13 +36,16 @@ class Simulation(_core.Simulation):
         self._summary: Optional[dict] = None
 
     def state(self) -> Dict[str, Any]:
-        """The present state as plain Python values: time, stack voltage, currents (+ = charging)."""
+        """The present state as plain Python values: time, stack voltage, currents (+ = charging),
+        each module's fuse (melting damage 0..1, blown)."""
         n = self.module_count
         return {
             "time_s": self.time_s,
             "stack_voltage_v": self.stack_voltage_v(),
             "inverter_current_a": self.inverter_current_a(),
             "module_current_a": [self.module_current_a(m) for m in range(n)],
+            "fuse_damage": [self.fuse_damage(m) for m in range(n)],
+            "fuse_blown": [self.fuse_blown(m) for m in range(n)],
         }
 
     def finish(self) -> str:
