@@ -5,8 +5,9 @@ Usage: /usr/bin/python3 tools/report.py RESULTS_DIR [--out REPORT_DIR]
 
 Reads the output contract (docs/outputs.md): timeseries.csv, summary.json, events.jsonl,
 can.log, rs485.log. Writes REPORT_DIR/report.md (default RESULTS_DIR) and report_*.png next to
-it: stack voltage against CVL, currents per module against CCL/DCL, SoC, temperatures, bus
-load (CAN and RS485), and the scenario's expectations when summary.json has them.
+it: stack voltage against CVL, currents (per module on their own scale, their deviation from an
+equal share, the stack current against CCL/DCL), SoC, temperatures, bus load (CAN and RS485),
+and the scenario's expectations when summary.json has them (docs/python.md, "Reports").
 Sign convention: + current charges the battery.
 """
 
@@ -35,9 +36,13 @@ CAN_FIXED_BITS = {False: 1 + 12 + 6 + 16 + 2 + 7 + 3, True: 1 + 32 + 6 + 16 + 2 
 
 
 def read_timeseries(path: pathlib.Path) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
+    """Columns of timeseries.csv; an empty field (a value that does not exist yet) is NaN."""
     with open(path, encoding="utf-8") as f:
         header = f.readline().strip().split(",")
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    try:
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    except ValueError:
+        data = np.genfromtxt(path, delimiter=",", skip_header=1, filling_values=np.nan, ndmin=2)
     cols = {name: data[:, k] for k, name in enumerate(header)}
     return cols["t_s"], cols
 
@@ -92,6 +97,51 @@ def module_count(cols: Dict[str, np.ndarray]) -> int:
     return n
 
 
+# One style per module, used in every figure: colour and line style both change from one module
+# to the next (and a sparse marker), so equal traces stay distinguishable and a module keeps its
+# look across figures. Red and green are left to the limits (CVL, -DCL, +CCL), black to stack sums.
+MODULE_COLORS = ["tab:blue", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
+                 "tab:gray"]
+MODULE_LINESTYLES = ["-", "--", "-.", ":"]
+MODULE_MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*"]
+
+
+def module_style(m: int, n: int, points: int) -> dict:
+    """Matplotlib keywords for module m of n (points: samples in the trace, for marker spacing)."""
+    every = max(1, points // 10)
+    return {"color": MODULE_COLORS[m % len(MODULE_COLORS)],
+            "ls": MODULE_LINESTYLES[(m + m // len(MODULE_COLORS)) % len(MODULE_LINESTYLES)],
+            "marker": MODULE_MARKERS[(m + 3 * (m // len(MODULE_COLORS))) % len(MODULE_MARKERS)], "ms": 4,
+            "markevery": (min(points - 1, (m * every) // max(1, n)) if points else 0, every)}
+
+
+def time_axis(t: np.ndarray) -> Tuple[np.ndarray, str]:
+    """Time in the unit that suits the run's length: s up to 3 min, min up to 3 h, then h."""
+    span = float(t[-1] - t[0]) if t.size else 0.0
+    if span <= 180.0:
+        return t, "time (s)"
+    if span <= 3 * 3600.0:
+        return t / 60.0, "time (min)"
+    return t / 3600.0, "time (h)"
+
+
+def legend_outside(ax, ncol: int = 1):
+    """The legend right of the axes, where it can hide no trace."""
+    if ax.get_lines():
+        ax.legend(fontsize=7, ncol=ncol, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+def finite_range(arrays, pad_frac: float = 0.05, min_pad: float = 0.5) -> Tuple[float, float]:
+    """(low, high) around every finite value of the arrays, padded; None if there is none."""
+    vals = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays]) if arrays else np.zeros(0)
+    vals = vals[np.isfinite(vals)]
+    if not vals.size:
+        return None
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = max(min_pad, pad_frac * (hi - lo))
+    return lo - pad, hi + pad
+
+
 class Plotter:
     def __init__(self, out: pathlib.Path):
         self.out = out
@@ -118,137 +168,173 @@ def build_report(results: pathlib.Path, out: pathlib.Path = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     summary = json.loads((results / "summary.json").read_text())
     t, cols = read_timeseries(results / "timeseries.csv")
-    tm = t / 60.0
+    tm, t_label = time_axis(t)
     n = module_count(cols)
     p = Plotter(out)
+    pts = int(t.size)
+    # Rows once the stack runs (t >= 2 s): the first row (switches still open, no limits sent yet)
+    # would stretch the axes to 0 V.
+    run = t >= min(2.0, t[-1]) if t.size else np.zeros(0, bool)
 
     # 1. Stack voltage and the charge voltage limit.
-    fig, ax = plt.subplots(figsize=(9, 4))
-    p.line(ax, tm, cols["stack.voltage_v"], "stack.voltage_v", label="stack voltage (m0 terminals)")
+    fig, ax = plt.subplots(figsize=(11, 4))
+    # The stack's own traces are wide and pale, drawn under the modules', so both stay visible.
+    p.line(ax, tm, cols["stack.voltage_v"], "stack.voltage_v", color="k", lw=4, alpha=0.3,
+           label="stack voltage\n(m0 terminals)")
     for m in range(n):
         c = f"stack.m{m}.voltage_v"
         if c in cols:
-            p.line(ax, tm, cols[c], c, lw=0.7, alpha=0.7, label=f"m{m} terminal voltage")
+            p.line(ax, tm, cols[c], c, lw=0.9, label=f"m{m} terminal voltage", **module_style(m, n, pts))
     if "stack.cvl_v" in cols:
         p.line(ax, tm, cols["stack.cvl_v"], "stack.cvl_v", color="r", ls="--", label="CVL (0x351)")
-    # Scale to the running stack: the first row (t = 0, switches still open, no limits sent yet)
-    # would squash the curves against 0 V.
-    run = t >= min(2.0, t[-1]) if t.size else np.zeros(0, bool)
-    vals = [y[run] for k, y in p.plotted.items() if k.endswith("voltage_v") or k == "stack.cvl_v"]
-    vals = np.concatenate(vals) if vals else np.zeros(0)
-    if vals.size and np.all(np.isfinite(vals)) and np.ptp(vals) >= 0:
-        ax.set_ylim(float(vals.min()) - 1.0, float(vals.max()) + 1.0)
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel("V")
+    rng = finite_range([y[run] for k, y in p.plotted.items() if k.endswith("voltage_v") or k == "stack.cvl_v"],
+                       pad_frac=0.0, min_pad=1.0)
+    if rng:
+        ax.set_ylim(*rng)
+    ax.set_xlabel(t_label)
+    ax.set_ylabel("voltage (V)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
+    legend_outside(ax)
     p.save(fig, "voltage", "Stack voltage and charge voltage limit")
 
-    # 2. Currents per module, against CCL / DCL.
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    p.line(ax, tm, cols["inverter.battery_current_a"], "inverter.battery_current_a", color="k", lw=1.2,
-           label="inverter port (sum)")
+    # 2. Currents: each module on an axis scaled to the module currents; their deviation from the
+    # modules' mean (equal sharing shows as 0, so nearly equal traces are told apart); the stack
+    # current against the stack's CCL / DCL, which are several times larger.
+    fig, (ax_m, ax_d, ax_s) = plt.subplots(3, 1, figsize=(11, 8.5), sharex=True,
+                                           gridspec_kw={"height_ratios": [3, 2, 3]})
+    mod_currents = [cols[f"stack.m{m}.current_a"] for m in range(n)]
     for m in range(n):
         c = f"stack.m{m}.current_a"
-        p.line(ax, tm, cols[c], c, lw=0.9, label=f"m{m}")
+        p.line(ax_m, tm, cols[c], c, lw=1.0, label=f"m{m}", **module_style(m, n, pts))
+    rng = finite_range(mod_currents)
+    if rng:
+        ax_m.set_ylim(*rng)
+    ax_m.axhline(0, color="grey", lw=0.5)
+    ax_m.set_ylabel("module current (A)\n+ = charging")
+    ax_m.set_title("module currents", fontsize=9)
+    if n:
+        mean = np.mean(np.vstack(mod_currents), axis=0)
+        for m in range(n):
+            p.line(ax_d, tm, mod_currents[m] - mean, f"stack.m{m}.current_dev_a", lw=0.9, label=f"m{m}",
+                   **module_style(m, n, pts))
+    ax_d.axhline(0, color="grey", lw=0.5)
+    ax_d.set_ylabel("module − mean\nof modules (A)")
+    ax_d.set_title("deviation from an equal share", fontsize=9)
+    p.line(ax_s, tm, cols["inverter.battery_current_a"], "inverter.battery_current_a", color="k", lw=1.2,
+           label="inverter port\n(stack sum)")
     if "stack.ccl_a" in cols:
-        p.line(ax, tm, cols["stack.ccl_a"], "stack.ccl_a", color="g", ls="--", label="+CCL (stack)")
+        p.line(ax_s, tm, cols["stack.ccl_a"], "stack.ccl_a", color="g", ls="--", label="+CCL (0x351)")
     if "stack.dcl_a" in cols:
-        p.line(ax, tm, -cols["stack.dcl_a"], "-stack.dcl_a", color="r", ls="--", label="-DCL (stack)")
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel("A (+ = charging)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    p.save(fig, "currents", "Currents per module against the stack's CCL / DCL")
+        p.line(ax_s, tm, -cols["stack.dcl_a"], "-stack.dcl_a", color="r", ls="--", label="−DCL (0x351)")
+    ax_s.axhline(0, color="grey", lw=0.5)
+    ax_s.set_ylabel("stack current (A)\n+ = charging")
+    ax_s.set_title("stack current against the stack's limits", fontsize=9)
+    ax_s.set_xlabel(t_label)
+    for a in (ax_m, ax_d, ax_s):
+        a.grid(True, alpha=0.3)
+        legend_outside(a, ncol=1 + (n > 8 and a is not ax_s))
+    p.save(fig, "currents", "Currents: per module, their deviation from an equal share, and the stack against CCL / DCL")
 
     # 3. SoC.
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = plt.subplots(figsize=(11, 4))
     if "stack.soc_pct" in cols:
-        p.line(ax, tm, cols["stack.soc_pct"], "stack.soc_pct", color="k", label="stack SoC (0x355)")
+        p.line(ax, tm, cols["stack.soc_pct"], "stack.soc_pct", color="k", lw=4, alpha=0.3, label="stack SoC (0x355)")
     if "stack.true_soc_pct" in cols:
-        p.line(ax, tm, cols["stack.true_soc_pct"], "stack.true_soc_pct", color="k", ls=":", label="stack true SoC")
+        p.line(ax, tm, cols["stack.true_soc_pct"], "stack.true_soc_pct", color="r", ls=":", lw=1.4,
+               label="stack true SoC\n(simulator)")
     for m in range(n):
         c = f"stack.m{m}.soc_pct"
         if c in cols:
-            p.line(ax, tm, cols[c], c, lw=0.8, label=f"m{m} BMS SoC")
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel("%")
+            p.line(ax, tm, cols[c], c, lw=0.9, label=f"m{m} BMS SoC", **module_style(m, n, pts))
+    soc_keys = [k for k in p.plotted if k.endswith("soc_pct")]
+    rng = finite_range([p.plotted[k][run] for k in soc_keys], pad_frac=0.05, min_pad=1.0)
+    if rng:
+        ax.set_ylim(max(-1.0, rng[0]), min(101.0, rng[1]))
+    ax.set_xlabel(t_label)
+    ax.set_ylabel("state of charge (%)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    legend_outside(ax)
     p.save(fig, "soc", "State of charge")
 
     # 4. Temperatures: cells (hottest / coolest per module) and the hottest cable / contact.
-    fig, ax = plt.subplots(figsize=(9, 4))
-    drew = False
+    fig, ax = plt.subplots(figsize=(11, 4))
+    drew_cells = False
     for m in range(n):
         cells = [cols[c] for c in cols if c.startswith(f"stack.m{m}.cell") and c.endswith(".temp_c")]
         if cells:
             a = np.vstack(cells)
-            p.line(ax, tm, a.max(axis=0), f"stack.m{m}.cell_max_temp_c", lw=0.9, label=f"m{m} hottest cell")
-            p.line(ax, tm, a.min(axis=0), f"stack.m{m}.cell_min_temp_c", lw=0.6, ls=":", label=f"m{m} coolest cell")
-            drew = True
+            st = module_style(m, n, pts)
+            p.line(ax, tm, a.max(axis=0), f"stack.m{m}.cell_max_temp_c", lw=1.0, label=f"m{m} hottest cell", **st)
+            st.update(ls=":", marker="None")
+            p.line(ax, tm, a.min(axis=0), f"stack.m{m}.cell_min_temp_c", lw=0.9, label=f"m{m} coolest cell", **st)
+            drew_cells = True
     branches = [c for c in cols if (c.startswith("stack.cable.") or c.startswith("stack.contact."))
                 and c.endswith(".temp_c")]
     if branches:
         a = np.vstack([cols[c] for c in branches])
-        hottest = branches[int(np.argmax(a.max(axis=1)))]
-        p.line(ax, tm, cols[hottest], hottest, color="r", lw=1.2, label=f"hottest branch: {hottest[6:-7]}")
-        drew = True
-    if not drew:
-        ax.text(0.5, 0.5, "no temperatures recorded", ha="center", transform=ax.transAxes)
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel("°C")
+        hottest = branches[int(np.nanargmax(np.nanmax(a, axis=1)))] if np.isfinite(a).any() else branches[0]
+        p.line(ax, tm, cols[hottest], hottest, color="k", lw=1.3, label=f"hottest cable/contact:\n{hottest[6:-7]}")
+    if not drew_cells:
+        ax.text(0.5, 0.5, "cell temperatures not recorded (run.record_cells: false)", ha="center",
+                transform=ax.transAxes, fontsize=9, color="0.3")
+    ax.set_xlabel(t_label)
+    ax.set_ylabel("temperature (°C)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    legend_outside(ax, ncol=1 + (n > 8))
     p.save(fig, "temperatures", "Temperatures")
 
     # 5. Aging (fast-aging runs, docs/scenarios.md#fast-aging): the cells' capacity and resistance
     # against their age, which jumps at each window's end while simulated time stands still.
     if summary.get("aging") and "stack.age_days" in cols:
-        fig, ax = plt.subplots(figsize=(9, 4))
-        ax2 = ax.twinx()
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
         age = cols["stack.age_days"]
         for m in range(n):
             c, r = f"stack.m{m}.capacity_pct", f"stack.m{m}.resistance_pct"
+            st = module_style(m, n, int(age.size))
             if c in cols:
-                p.line(ax, age, cols[c], c, marker=".", ms=3, lw=0.9, label=f"m{m} capacity")
+                p.line(ax, age, cols[c], c, lw=0.9, label=f"m{m}", **st)
             if r in cols:
-                p.line(ax2, age, cols[r], r, ls="--", lw=0.8, label=f"m{m} resistance (right axis)")
-        ax.set_xlabel("age of the cells (days; simulated windows and aging jumps)")
-        ax.set_ylabel("capacity, % of new")
-        ax2.set_ylabel("resistance, % of new")
-        ax.grid(True, alpha=0.3)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=2)
+                p.line(ax2, age, cols[r], r, lw=0.9, label=f"m{m}", **st)
+        ax2.set_xlabel("age of the cells (days; simulated windows and aging jumps)")
+        ax.set_ylabel("capacity (% of new)")
+        ax2.set_ylabel("resistance (% of new)")
+        for a in (ax, ax2):
+            a.grid(True, alpha=0.3)
+            legend_outside(a, ncol=1 + (n > 8))
         p.save(fig, "aging", "Aging: capacity and resistance of the cells (module means)")
 
-    # 6. Bus load: CAN (nominal frame bits, no stuffing) and RS485 per segment.
+    # 6. Bus load: CAN (nominal frame bits, no stuffing) and RS485 per segment, each on its own
+    # panel (their loads differ by orders of magnitude).
     t_end = float(summary.get("simulated_s", t[-1] if t.size else 0.0))
+    t_scale = float(tm[-1] / t[-1]) if t.size and t[-1] > 0 else 1.0
     bitrate = float(summary.get("can", {}).get("bitrate_bps", 500000))
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, (ax_c, ax_r) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    logs_off = summary.get("bus_logs") is False  # empty logs: no load to show, not a load of 0
     ct, cb = can_bits(results / "can.log")
     spans = [(te - b / bitrate, te) for te, b in zip(ct, cb)]
     x, load = windowed_load(t_end, spans)
-    ax2 = ax.twinx()
-    p.line(ax2, x / 60.0, 100.0 * load, "can.load_pct", color="b", label="CAN (no stuff bits, right axis)")
-    ax2.set_ylabel("CAN % busy", color="b")
-    ax2.set_ylim(0, 1.3 * max(1e-3, float(np.max(100.0 * load)) if load.size else 1e-3))
+    if not logs_off:
+        p.line(ax_c, x * t_scale, 100.0 * load, "can.load_pct", color="b",
+               label=f"CAN {bitrate / 1000:g} kbit/s\n(nominal frame bits,\nno stuff bits)")
+    ax_c.set_ylabel(f"CAN busy (%, {BUS_WINDOW_S:.0f} s windows)")
+    ax_c.set_ylim(0, 1.3 * max(1e-3, float(np.max(100.0 * load)) if load.size else 1e-3))
     rs = rs485_busy(results / "rs485.log")
-    for seg in sorted({s for _, _, s in rs}):
+    segs = sorted({s for _, _, s in rs})
+    for k, seg in enumerate(segs):
         x, load = windowed_load(t_end, [(a, b) for a, b, s in rs if s == seg])
-        p.line(ax, x / 60.0, 100.0 * load, f"rs485.{seg}.load_pct", lw=0.8, label=f"RS485 {seg}")
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel(f"RS485 % busy ({BUS_WINDOW_S:.0f} s windows)")
-    ax.set_ylim(0, 100)
-    ax.grid(True, alpha=0.3)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7)
-    if summary.get("bus_logs") is False:
-        ax.text(0.5, 0.5, "bus logs off (run.bus_logs: false): no frames to plot", ha="center",
-                transform=ax.transAxes)
+        p.line(ax_r, x * t_scale, 100.0 * load, f"rs485.{seg}.load_pct", lw=0.9, label=f"RS485 {seg}",
+               **module_style(k, len(segs), int(x.size)))
+    ax_r.set_xlabel(t_label)
+    ax_r.set_ylabel(f"RS485 busy (%, {BUS_WINDOW_S:.0f} s windows)")
+    ax_r.set_ylim(0, 100)
+    for a in (ax_c, ax_r):
+        a.grid(True, alpha=0.3)
+        legend_outside(a)
+    if logs_off:
+        ax_r.set_xlim(float(tm[0]), float(tm[-1]))
+        for a in (ax_c, ax_r):
+            a.text(0.5, 0.5, "bus logs off (run.bus_logs: false): no frames to plot", ha="center",
+                   transform=a.transAxes)
     p.save(fig, "bus_load", "Bus load")
 
     # --- report.md ---

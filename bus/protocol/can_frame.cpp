@@ -42,6 +42,14 @@ bool operator==(const can_frame& a, const can_frame& b) {
     return true;
 }
 
+std::string can_id_text(std::uint32_t id, bool extended) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string s = "0x";
+    for (unsigned i = extended ? 8u : 3u; i-- > 0;)
+        s.push_back(digits[(id >> (4 * i)) & 0xFu]);
+    return s;
+}
+
 std::ostream& operator<<(std::ostream& os, const can_frame& f) { return os << format_can_frame(f); }
 
 } // namespace stacksim::proto

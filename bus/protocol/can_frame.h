@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <ostream>
+#include <string>
 
 namespace stacksim::proto {
 
@@ -34,6 +35,11 @@ bool is_valid(const can_frame& f);
 // Equality of what is on the wire: id, format, rtr, dlc and the first payload_bytes() bytes.
 bool operator==(const can_frame& a, const can_frame& b);
 inline bool operator!=(const can_frame& a, const can_frame& b) { return !(a == b); }
+
+// An identifier as text for messages and events: "0x" and upper-case hex, 3 digits for an 11-bit
+// identifier ("0x351", "0x035"), 8 for a 29-bit one ("0x18FF50E5"), as candump writes them.
+// Every CAN identifier in stacksim's human-readable text goes through this.
+std::string can_id_text(std::uint32_t id, bool extended = false);
 
 // cansend/candump notation: "351#0E02E803", "12345678#R", "123#R5".
 std::ostream& operator<<(std::ostream& os, const can_frame& f);

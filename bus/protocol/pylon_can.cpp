@@ -66,7 +66,7 @@ can_frame blank(std::uint32_t id, std::uint8_t dlc) {
 void require_dlc(std::uint32_t id, std::uint8_t dlc) {
     const std::vector<std::uint8_t> ok = can_allowed_dlcs(id);
     if (std::find(ok.begin(), ok.end(), dlc) == ok.end())
-        throw std::invalid_argument("CAN message 0x" + std::to_string(id) + ": DLC " + std::to_string(dlc) +
+        throw std::invalid_argument("CAN message " + can_id_text(id) + ": DLC " + std::to_string(dlc) +
                                     " not allowed");
 }
 
@@ -206,10 +206,10 @@ std::string validate(const can_message_set& set) {
     for (const can_message_spec& m : set.messages) {
         const std::vector<std::uint8_t> ok = can_allowed_dlcs(m.id);
         if (ok.empty())
-            return "message set '" + set.name + "': no encoder for ID " + std::to_string(m.id);
+            return "message set '" + set.name + "': no encoder for ID " + can_id_text(m.id);
         if (std::find(ok.begin(), ok.end(), m.dlc) == ok.end())
             return "message set '" + set.name + "': DLC " + std::to_string(m.dlc) + " not allowed for ID " +
-                   std::to_string(m.id);
+                   can_id_text(m.id);
         if (m.id == can_id::manufacturer && set.manufacturer.size() > m.dlc)
             return "message set '" + set.name + "': manufacturer '" + set.manufacturer + "' longer than DLC " +
                    std::to_string(m.dlc);

@@ -180,7 +180,7 @@ void can_bus::run() {
             --m_corrupt;
             const unsigned to_error = frame_bits - (ack_slot_to_eof_end_bits - 1);
             sc_core::wait(bit * to_error);
-            transmit_error(tx.node, "bit error in frame 0x" + std::to_string(tx.frame.id));
+            transmit_error(tx.node, "bit error in frame " + proto::can_id_text(tx.frame.id, tx.frame.extended));
             for (std::size_t i = 0; i < m_nodes.size(); ++i) {
                 if (i == tx.node || !m_nodes[i].online || m_nodes[i].state == can_error_state::bus_off)
                     continue;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "protocol/pylon_rs485.h"
 
@@ -58,11 +60,16 @@ void conditions_from_alarm(const proto::alarm_info& a, bool isolated, module_rep
     r.warning_bits = warn;
 }
 
+// The cap for `count` modules present (table index = count). Scenario loading guarantees the
+// table covers the whole stack, so an uncovered count is a programming error, never a silent
+// reuse of the last entry.
 double cap_by_count(const std::vector<double>& table, unsigned count, double value) {
     if (table.empty())
         return value;
-    const double cap = table[std::min<std::size_t>(count, table.size() - 1)];
-    return std::min(value, cap);
+    if (count >= table.size())
+        throw std::out_of_range("stack_master: no current cap for " + std::to_string(count) + " modules (table covers 0.." +
+                                std::to_string(table.size() - 1) + ")");
+    return std::min(value, table[count]);
 }
 } // namespace
 

@@ -27,7 +27,10 @@ struct stack_master_config {
     double response_timeout_s = 0.5;
     unsigned retries = 1;
     unsigned lost_after_misses = 3;
-    std::vector<double> max_ccl_a_by_count;    // stack cap by number of modules present (index = count)
+    // Stack caps by number of modules present (index = count, 0..number of modules; empty = no
+    // cap). A count the table does not reach throws std::out_of_range: scenario loading refuses
+    // such a stack (docs/models/bms.md, "Stack limits").
+    std::vector<double> max_ccl_a_by_count;
     std::vector<double> max_dcl_a_by_count;
     // Start-up: a sub joins (the master sends it bms::cid2_join) only when its module voltage is
     // within this difference of the master's own; otherwise it stays open (event says why).

@@ -398,6 +398,23 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     const module_params mp = num::read_with_overrides(ov_module, [&] { return read_module_params(mroot); });
     for (const auto& r : mroot.records())
         sc.parameters.push_back(r);
+    // The master's stack current caps are indexed by the number of modules present; a stack larger
+    // than a table covers has no cap of its own, so it is refused here rather than given the last one.
+    for (const char* key : {"max_ccl_a_by_count", "max_dcl_a_by_count"}) {
+        const auto& table = std::string(key) == "max_ccl_a_by_count" ? mp.master.max_ccl_a_by_count
+                                                                     : mp.master.max_dcl_a_by_count;
+        const std::size_t covered = table.size() - 1; // index 0 = no module
+        if (n_modules <= covered)
+            continue;
+        const std::string target = std::string("master.") + key;
+        std::string where = module_file + ":" + std::to_string(mroot.at("master").at(key).line());
+        for (const auto& o : ov_module)
+            if (o.target() == target)
+                where = o.file + ":" + std::to_string(o.line);
+        st.at("modules").fail("an integer in [1, " + std::to_string(covered) + "] (the stack current caps " +
+                              target + " at " + where + " cover 1.." + std::to_string(covered) +
+                              " modules), got " + std::to_string(n_modules));
+    }
 
     auto& plant = sc.stack.plant;
     plant.n_modules = n_modules;

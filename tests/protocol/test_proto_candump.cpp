@@ -138,5 +138,15 @@ TEST(proto_can_frame, equality_looks_at_what_is_on_the_wire) {
     EXPECT_TRUE(is_valid(make_can_frame(0x800, {}, true)));
 }
 
+// Identifiers in text: the candump digits with a 0x prefix (0x351 = 849 decimal).
+TEST(proto_candump, can_id_text_is_hex_like_candump) {
+    EXPECT_EQ(can_id_text(0x351), "0x351");
+    EXPECT_EQ(can_id_text(849), "0x351");
+    EXPECT_EQ(can_id_text(0x35), "0x035");
+    EXPECT_EQ(can_id_text(0x7FF), "0x7FF");
+    EXPECT_EQ(can_id_text(0x18FF50E5, true), "0x18FF50E5");
+    EXPECT_EQ(can_id_text(0x123, true), "0x00000123");
+}
+
 } // namespace
 } // namespace stacksim::proto

@@ -363,6 +363,24 @@ TEST(proto_pylon_can, decoders_reject_wrong_frames_without_touching_out) {
     EXPECT_FALSE(decode_battery_frame(make_can_frame(0x373, {1, 2}), st));
 }
 
+// Error texts name CAN identifiers in hex, as candump and the protocol tables do
+// (0x351 is 849 decimal; "0x849" or "ID 849" would send a reader to the wrong message).
+TEST(proto_pylon_can, error_texts_name_identifiers_in_hex) {
+    try {
+        encode_351({}, 7);
+        ADD_FAILURE() << "DLC 7 accepted for 0x351";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("CAN message 0x351: DLC 7"), std::string::npos) << e.what();
+    }
+    can_message_set unknown = pylon_v12_set();
+    unknown.messages.push_back({0x123, 8});
+    EXPECT_NE(validate(unknown).find("no encoder for ID 0x123"), std::string::npos) << validate(unknown);
+    can_message_set bad_dlc = pylon_v12_set();
+    ASSERT_EQ(bad_dlc.messages[1].id, 0x355u);
+    bad_dlc.messages[1].dlc = 3;
+    EXPECT_NE(validate(bad_dlc).find("not allowed for ID 0x355"), std::string::npos) << validate(bad_dlc);
+}
+
 TEST(proto_pylon_can, encoders_reject_dlcs_the_message_does_not_have) {
     EXPECT_THROW(encode_351({}, 7), std::invalid_argument);
     EXPECT_THROW(encode_355({}, 5), std::invalid_argument);

@@ -113,3 +113,77 @@ inverter: {battery_power_w: 0}
     # The plotted capacity ends at the summary's value, the age at a year.
     np.testing.assert_allclose(r["plotted"]["stack.m0.capacity_pct"][-1], cap, rtol=1e-12)
     assert "bus logs off" not in text  # said on the plot, not in the text
+
+
+def build_and_keep_figures(mod, results, out, monkeypatch):
+    """build_report with every figure kept (name -> matplotlib Figure) instead of closed."""
+    figures = {}
+    real_save = mod.Plotter.save
+
+    def keep(self, fig, name, title):
+        figures[name] = fig
+        monkeypatch.setattr(mod.plt, "close", lambda f=None: None)
+        real_save(self, fig, name, title)
+
+    monkeypatch.setattr(mod.Plotter, "save", keep)
+    r = mod.build_report(results, out)
+    return r, figures
+
+
+def style(line):
+    return (matplotlib_colors_to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
+
+
+def matplotlib_colors_to_hex(c):
+    import matplotlib.colors
+    return matplotlib.colors.to_hex(c)
+
+
+def test_module_currents_are_scaled_by_the_currents_and_distinguishable(short_run, tmp_path, monkeypatch):
+    # The module currents (~20 A here) get a panel scaled to them; the stack's CCL/DCL (150 / 250 A)
+    # are drawn against the stack current on another axes, and each module has its own colour and
+    # line style, so three nearly equal traces can still be told apart.
+    mod = load_report_module()
+    r, figs = build_and_keep_figures(mod, short_run, tmp_path, monkeypatch)
+    ts = np.genfromtxt(short_run / "timeseries.csv", delimiter=",", names=True, deletechars="")
+    fig = figs["currents"]
+    def draws(line, column):
+        y = np.asarray(line.get_ydata(), dtype=float)
+        return y.shape == ts[column].shape and np.array_equal(y, ts[column])
+
+    # The axes that draw the recorded module currents themselves.
+    module_axes = [ax for ax in fig.axes if any(draws(ln, "stack.m0.current_a") for ln in ax.get_lines())]
+    assert len(module_axes) == 1
+    ax = module_axes[0]
+    mlines = [next(ln for ln in ax.get_lines() if draws(ln, f"stack.m{m}.current_a")) for m in range(3)]
+    assert not any("CCL" in ln.get_label() or "DCL" in ln.get_label() for ln in ax.get_lines())
+    currents = np.concatenate([ts[f"stack.m{m}.current_a"] for m in range(3)])
+    lo, hi = ax.get_ylim()
+    assert lo <= currents.min() and hi >= currents.max()
+    assert hi - lo <= 1.3 * (currents.max() - currents.min()) + 2.0, (lo, hi)
+    # Colour and line style both differ between modules.
+    assert len({matplotlib_colors_to_hex(ln.get_color()) for ln in mlines}) == 3
+    assert len({ln.get_linestyle() for ln in mlines}) == 3
+    # The limits are still drawn, against the stack (inverter port) current, in the same figure.
+    lim_axes = [a for a in fig.axes if any("CCL" in ln.get_label() for ln in a.get_lines())]
+    assert len(lim_axes) == 1 and lim_axes[0] is not ax
+    labels = [ln.get_label() for ln in lim_axes[0].get_lines()]
+    assert any("DCL" in lab for lab in labels) and any("inverter port" in lab for lab in labels)
+    # In every figure, no two labelled traces of one axes look alike.
+    for name, f in figs.items():
+        for a in f.axes:
+            styles = [style(ln) for ln in a.get_lines() if not ln.get_label().startswith("_")]
+            assert len(styles) == len(set(styles)), (name, [ln.get_label() for ln in a.get_lines()])
+            assert a.get_ylabel(), (name, "every panel says what it shows and in which unit")
+
+
+def test_temperature_plot_says_when_cell_temperatures_were_not_recorded(tmp_path, monkeypatch):
+    # Without run.record_cells the results hold no cell temperature; a plot of the cables alone
+    # titled "Temperatures" would read as the battery's temperature.
+    out = tmp_path / "run"
+    run_cli("run", ROOT / "scenarios" / "default.yaml", "--out", out, "--quiet", "--set", "run.duration_s=30",
+            "--set", "run.record_cells=false")
+    mod = load_report_module()
+    _, figs = build_and_keep_figures(mod, out, tmp_path / "rep", monkeypatch)
+    texts = [t.get_text() for a in figs["temperatures"].axes for t in a.texts]
+    assert any("cell temperatures not recorded" in t and "record_cells" in t for t in texts), texts
