@@ -37,7 +37,8 @@ CAN_FIXED_BITS = {False: 1 + 12 + 6 + 16 + 2 + 7 + 3, True: 1 + 32 + 6 + 16 + 2 
 def read_timeseries(path: pathlib.Path) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
     with open(path, encoding="utf-8") as f:
         header = f.readline().strip().split(",")
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    # An empty field is a value that does not exist yet (docs/outputs.md): NaN, a gap in a plot.
+    data = np.genfromtxt(path, delimiter=",", skip_header=1, ndmin=2)
     cols = {name: data[:, k] for k, name in enumerate(header)}
     return cols["t_s"], cols
 
@@ -136,7 +137,8 @@ def build_report(results: pathlib.Path, out: pathlib.Path = None) -> dict:
     run = t >= min(2.0, t[-1]) if t.size else np.zeros(0, bool)
     vals = [y[run] for k, y in p.plotted.items() if k.endswith("voltage_v") or k == "stack.cvl_v"]
     vals = np.concatenate(vals) if vals else np.zeros(0)
-    if vals.size and np.all(np.isfinite(vals)) and np.ptp(vals) >= 0:
+    vals = vals[np.isfinite(vals)]  # missing values (e.g. before the first CAN frame) are gaps
+    if vals.size:
         ax.set_ylim(float(vals.min()) - 1.0, float(vals.max()) + 1.0)
     ax.set_xlabel("time (min)")
     ax.set_ylabel("V")

@@ -26,7 +26,8 @@ def runs(tmp_path_factory):
         summary = json.loads((d / "summary.json").read_text())
         with open(d / "timeseries.csv", newline="") as f:
             rows = list(csv.reader(f))
-        cols = {name: np.array([float(r[i]) for r in rows[1:]]) for i, name in enumerate(rows[0])}
+        cols = {name: np.array([float(r[i]) if r[i] else np.nan for r in rows[1:]])  # empty: missing
+                for i, name in enumerate(rows[0])}
         out[name] = (summary, cols)
     return out
 
