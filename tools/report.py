@@ -13,6 +13,7 @@ Sign convention: + current charges the battery.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import pathlib
@@ -37,8 +38,11 @@ CAN_FIXED_BITS = {False: 1 + 12 + 6 + 16 + 2 + 7 + 3, True: 1 + 32 + 6 + 16 + 2 
 def read_timeseries(path: pathlib.Path) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
     with open(path, encoding="utf-8") as f:
         header = f.readline().strip().split(",")
+        body = f.read()
     # An empty field is a value that does not exist yet (docs/outputs.md): NaN, a gap in a plot.
-    data = np.genfromtxt(path, delimiter=",", skip_header=1, ndmin=2)
+    # (loadtxt refuses empty fields; spelling them "nan" keeps its speed, 2x genfromtxt's.)
+    body = body.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
+    data = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2)
     cols = {name: data[:, k] for k, name in enumerate(header)}
     return cols["t_s"], cols
 
