@@ -102,3 +102,7 @@ def test_missing_is_an_empty_field_in_csv_and_nan_in_hdf5_and_python(short_run):
     assert result.to_dataframe()["inverter.dcl_a"].isna().iloc[0]
     h5 = stacksim.Result.from_hdf5(short_run / "timeseries.h5")
     assert math.isnan(h5.series("stack.cvl_v")[0])
+    from_csv = stacksim.Result.from_csv(short_run / "timeseries.csv")
+    assert from_csv.columns == h5.columns
+    for c in h5.columns:
+        np.testing.assert_array_equal(from_csv.series(c), h5.series(c))
