@@ -137,6 +137,13 @@ def test_sixteen_module_netlist_solves_to_its_own_currents_in_ngspice(at, tmp_pa
     check_netlist(ROOT / "scenarios" / "default.yaml", at, tmp_path, sets=["stack.modules=16"])
 
 
+@pytest.mark.parametrize("name", ["busbar", "same_side"])
+def test_other_topologies_solve_to_their_own_currents_in_ngspice(name, tmp_path):
+    # The library is wired in loops; the bus bar (star) and same-side wirings of the cable-loss
+    # study, under load.
+    check_netlist(ROOT / "scenarios" / "cable_loss" / f"{name}.yaml", 600.05, tmp_path)
+
+
 def test_name_map_pairs_stacksim_names_with_devices(tmp_path):
     rows = check_netlist(ROOT / "scenarios" / "default.yaml", 10, tmp_path)
     by_name = {}
