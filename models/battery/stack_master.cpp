@@ -264,6 +264,7 @@ void stack_master::update_aggregate() {
     std::vector<const module_report*> present;
     std::vector<std::uint8_t> uncalibrated;
     stack_aggregate a;
+    a.time_s = sc_core::sc_time_stamp().to_seconds();
     // Healthy modules count in the limits; protected ones are excluded and counted. The 0x359 /
     // 0x35A conditions are OR-ed over every module considered (the master knows its own bits;
     // the subs' come from their 0x44 answers when poll_alarms is on).

@@ -42,6 +42,7 @@ struct stack_master_config {
 
 // The stack as the master knows it, and what it sends.
 struct stack_aggregate {
+    double time_s = -1.0;           // when the master computed it (each CAN cycle); < 0: never yet
     unsigned modules_present = 0;   // present, joined and healthy: counted in the limits
     unsigned modules_protected = 0; // present but in protection
     bool cluster_stop = false;      // more than cluster_max_protected in protection: CCL = DCL = 0

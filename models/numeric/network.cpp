@@ -711,6 +711,12 @@ void network::solve() {
     }
     for (element_id e : m_ports)
         m_i[idx(e)] = port_current(e);
+    // The inputs of this solve, kept with its results (same sizes after the first: no allocation).
+    m_solved_values.kind = m_kind;
+    m_solved_values.r_ohm = m_r;
+    m_solved_values.e_v = m_e;
+    m_solved_values.set_value = m_value;
+    m_solved_values.closed = m_closed;
     m_solved = true;
 }
 

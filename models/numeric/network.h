@@ -139,6 +139,16 @@ public:
     double port_open_voltage_v() const { return m_port_voc; }
     double port_thevenin_ohm() const { return m_port_rth; }
     bool solved() const { return m_solved; }
+    // The inputs the last solve used. The live values above may change after a solve (a cable's
+    // R(T) for the next step, a switch, a port's setpoint) while the results stay those of the
+    // solve; a snapshot of the solve (the SPICE export) reads these with the results, so its
+    // values and currents belong to the same instant.
+    struct values {
+        std::vector<element_kind> kind;
+        std::vector<double> r_ohm, e_v, set_value; // resistance_ohm(), emf_v(), set_value()
+        std::vector<char> closed;
+    };
+    const values& solved_values() const { return m_solved_values; }
 
     // Sum of the element currents leaving each node (incl. ground); ~0 after a solve.
     Eigen::VectorXd kcl_residual_a() const;
@@ -244,6 +254,7 @@ private:
     double m_port_current = 0.0;
     double m_port_voc = 0.0;
     double m_port_rth = 0.0;
+    values m_solved_values;
 };
 
 } // namespace stacksim::num

@@ -226,14 +226,18 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
             double worst = is_max ? -big : big;
             std::string worst_col;
             const row_filter counts(e, columns);
-            std::size_t used = 0;
+            std::size_t used = 0, judged = 0;
             for (std::size_t row = 0; row < times.size(); ++row) {
                 if (!counts(times, data, row))
                     continue;
                 ++used;
+                bool has_value = false;
                 for (auto k : cols) {
                     const double v = data[k][row];
-                    const bool bad = std::isnan(v) || (is_max ? v > e.limit : v < e.limit);
+                    if (std::isnan(v))
+                        continue; // missing (does not exist yet): nothing to judge
+                    has_value = true;
+                    const bool bad = is_max ? v > e.limit : v < e.limit;
                     if (bad && r.passed) {
                         r.passed = false;
                         r.t_s = times[row];
@@ -245,14 +249,20 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
                         worst_col = columns[k];
                     }
                 }
+                judged += has_value ? 1 : 0;
             }
             if (r.passed && used == 0 && e.has_while) {
                 // A condition that never held checked nothing: say so instead of passing silently.
                 r.passed = false;
                 r.message = fmt::format("{}: no recorded row in the window{}", e.name, while_text(e));
+            } else if (r.passed && judged == 0) {
+                // Every value in the window is missing: nothing was checked, so it cannot pass.
+                r.passed = false;
+                r.message = fmt::format("{}: no value of {} in the window{} ({} rows, every value missing)", e.name,
+                                        e.column, while_text(e), used);
             } else if (r.passed) {
                 r.message = fmt::format("{}: {} {} {}{} (extreme {} = {}, {} rows)", e.name, e.column,
-                                        is_max ? "<=" : ">=", e.limit, while_text(e), worst_col, worst, used);
+                                        is_max ? "<=" : ">=", e.limit, while_text(e), worst_col, worst, judged);
             }
             break;
         }

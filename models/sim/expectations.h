@@ -1,6 +1,10 @@
 // Expectations of a scenario (docs/scenarios.md, "expectations"): assertions evaluated after the
 // run on the recorded time series and events. A failed one makes the run fail (CLI exit code 3)
 // with a message naming the expectation and the time.
+// Missing values (NaN: a value that does not exist yet, docs/outputs.md) neither pass nor fail
+// anything: max / min judge only the values that exist (a window where every value of the
+// matching columns is missing fails with "no value", since nothing was checked); a missing value
+// never reaches a limit (`reaches`, `before`) and never satisfies a `while:` condition.
 #pragma once
 
 #include <cstddef>

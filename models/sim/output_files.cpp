@@ -58,7 +58,8 @@ void output_files::timeseries_row(double t_s, const std::vector<double>& values)
     std::fputs(format_double(t_s).c_str(), m_ts);
     for (double v : values) {
         std::fputc(',', m_ts);
-        std::fputs(format_double(v).c_str(), m_ts);
+        if (!std::isnan(v)) // NaN: the value does not exist yet, an empty field
+            std::fputs(format_double(v).c_str(), m_ts);
     }
     std::fputc('\n', m_ts);
 }

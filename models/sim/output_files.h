@@ -29,6 +29,8 @@ public:
     // run.hdf5: also write the rows to timeseries.h5 (hdf5_writer.h); `columns` without "t_s",
     // as for timeseries_header(). Call before the first row.
     void timeseries_hdf5(const std::vector<std::string>& columns, const hdf5_writer::metadata& meta);
+    // A NaN value (one that does not exist yet) is an empty field in timeseries.csv and NaN in
+    // timeseries.h5.
     void timeseries_row(double t_s, const std::vector<double>& values);
     void can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data, unsigned dlc);
     void rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,

@@ -18,6 +18,7 @@ namespace stacksim::sim {
 namespace {
 
 constexpr double kelvin_offset = 273.15;
+constexpr double missing = std::numeric_limits<double>::quiet_NaN(); // a value that does not exist yet
 
 // A new kernel for every simulation: SystemC allows one elaboration per kernel, and Python runs
 // several simulations in one process (systemc-style.md §8). The previous context is leaked on
@@ -172,49 +173,68 @@ void simulation::build_recorder() {
         m_columns.push_back(std::move(name));
         m_getters.push_back(std::move(f));
     };
+    // A value that comes from a message or a measurement is missing (NaN: an empty CSV field)
+    // until that message or measurement exists (docs/outputs.md, "Missing values"): the
+    // master's stack view until its first CAN cycle, what the inverter decoded from 0x351 until
+    // the first 0x351, a BMS's report until its first measurement. Truth (plant) and state
+    // columns have a value from t = 0.
+    auto from_master = [&master](auto get) {
+        return [&master, get] {
+            const models::stack_aggregate& a = master.aggregate();
+            return a.time_s >= 0 ? static_cast<double>(get(a)) : missing;
+        };
+    };
+    auto from_0x351 = [&inv](auto get) {
+        return [&inv, get] { return inv.view().limits_valid ? get(inv.view()) : missing; };
+    };
     // Always present (docs/outputs.md).
     add("stack.voltage_v", [&plant] { return plant.module_voltage_v(0); });
-    add("stack.soc_pct", [&master] { return master.aggregate().soc_pct; });
+    add("stack.soc_pct", from_master([](const models::stack_aggregate& a) { return a.soc_pct; }));
     for (std::size_t m = 0; m < plant.n_modules(); ++m)
         add("stack.m" + std::to_string(m) + ".current_a", [&plant, m] { return plant.module_current_a(m); });
     add("inverter.battery_current_a", [&plant] { return plant.port_current_a(); });
     // Stack as reported by the master, and the truth.
-    add("stack.current_a", [&master] { return master.aggregate().current_a; });
-    add("stack.cvl_v", [&master] { return master.aggregate().cvl_v; });
-    add("stack.ccl_a", [&master] { return master.aggregate().ccl_a; });
-    add("stack.dcl_a", [&master] { return master.aggregate().dcl_a; });
-    add("stack.modules_present", [&master] { return static_cast<double>(master.aggregate().modules_present); });
+    add("stack.current_a", from_master([](const models::stack_aggregate& a) { return a.current_a; }));
+    add("stack.cvl_v", from_master([](const models::stack_aggregate& a) { return a.cvl_v; }));
+    add("stack.ccl_a", from_master([](const models::stack_aggregate& a) { return a.ccl_a; }));
+    add("stack.dcl_a", from_master([](const models::stack_aggregate& a) { return a.dcl_a; }));
+    add("stack.modules_present", from_master([](const models::stack_aggregate& a) { return a.modules_present; }));
     add("stack.true_soc_pct", [&plant] { return 100.0 * plant.stack_soc(); });
     add("inverter.dc_voltage_v", [&plant] { return plant.port_voltage_v(); });
     add("inverter.dc_power_w", [&plant] { return plant.port_voltage_v() * plant.port_current_a(); });
     add("inverter.command_a", [&inv] { return inv.command_a(); });
-    add("inverter.ccl_a", [&inv] { return inv.view().ccl_a; });
-    add("inverter.dcl_a", [&inv] { return inv.view().dcl_a; });
-    add("inverter.cvl_v", [&inv] { return inv.view().cvl_v; });
+    add("inverter.ccl_a", from_0x351([](const models::inverter_view& v) { return v.ccl_a; }));
+    add("inverter.dcl_a", from_0x351([](const models::inverter_view& v) { return v.dcl_a; }));
+    add("inverter.cvl_v", from_0x351([](const models::inverter_view& v) { return v.cvl_v; }));
     // CAN link and inverter state (issue #6, docs/outputs.md).
     add("inverter.standby", [&inv] { return inv.standby() ? 1.0 : 0.0; });
     add("inverter.in_cv", [&inv] { return inv.in_cv() ? 1.0 : 0.0; });
     add("inverter.ac_power_w", [&inv] { return inv.ac_power_w(); });
     add("inverter.grid_power_w", [&inv] { return inv.grid_power_w(); });
     add("stack.heartbeat_lost", [&st] { return st.module(0).can()->heartbeat_lost() ? 1.0 : 0.0; });
-    add("stack.first_start_hold", [&master] { return master.aggregate().first_start_hold ? 1.0 : 0.0; });
+    add("stack.first_start_hold",
+        from_master([](const models::stack_aggregate& a) { return a.first_start_hold ? 1.0 : 0.0; }));
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);
         const models::bms& b = st.module(m).controller();
+        auto from_bms = [&b](auto get) {
+            return [&b, get] { return b.report().time_s >= 0 ? static_cast<double>(get(b.report())) : missing; };
+        };
+        using report = models::module_report;
         add(p + ".voltage_v", [&plant, m] { return plant.module_voltage_v(m); });
-        add(p + ".soc_pct", [&b] { return 100.0 * b.report().soc; });
+        add(p + ".soc_pct", from_bms([](const report& r) { return 100.0 * r.soc; }));
         add(p + ".true_soc_pct", [&plant, m] { return 100.0 * plant.module_soc(m); });
         add(p + ".switch_closed", [&plant, m] { return plant.switch_closed(m) ? 1.0 : 0.0; });
         add(p + ".fuse_blown", [&plant, m] { return plant.fuse_blown(m) ? 1.0 : 0.0; });
         add(p + ".fuse_damage", [&plant, m] { return plant.fuse_damage(m); });
-        add(p + ".ccl_a", [&b] { return b.report().ccl_a; });
-        add(p + ".dcl_a", [&b] { return b.report().dcl_a; });
+        add(p + ".ccl_a", from_bms([](const report& r) { return r.ccl_a; }));
+        add(p + ".dcl_a", from_bms([](const report& r) { return r.dcl_a; }));
         // BMS state (issue #5): protection/warning bits (bit k = channel k of docs/models/bms.md,
         // bit 12 = short circuit), bleed switches, SoH.
-        add(p + ".protection_bits", [&b] { return static_cast<double>(b.report().protection_bits); });
-        add(p + ".warning_bits", [&b] { return static_cast<double>(b.report().warning_bits); });
-        add(p + ".balance_mask", [&b] { return static_cast<double>(b.report().balance_mask); });
-        add(p + ".soh_pct", [&b] { return 100.0 * b.report().soh; });
+        add(p + ".protection_bits", from_bms([](const report& r) { return r.protection_bits; }));
+        add(p + ".warning_bits", from_bms([](const report& r) { return r.warning_bits; }));
+        add(p + ".balance_mask", from_bms([](const report& r) { return r.balance_mask; }));
+        add(p + ".soh_pct", from_bms([](const report& r) { return 100.0 * r.soh; }));
         // The cells' true state of health (aging, docs/models/cell.md): mean relative capacity
         // and resistance of the module's cells.
         add(p + ".capacity_pct", [&plant, m] { return 100.0 * module_mean(plant, plant.cells().soh(), m); });

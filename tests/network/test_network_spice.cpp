@@ -141,12 +141,46 @@ TEST(NetworkSpice, ExportFormat) {
     EXPECT_THROW(spice_netlist(net, "t"), network_error);
     net.solve();
     const std::string s = spice_netlist(net, "title");
-    EXPECT_THAT(s, HasSubstr("* I(m0.cells) = 10\n"));
-    EXPECT_THAT(s, HasSubstr("rm0_cells_r m0_pos rm0_cells_r_mid 0.01\n"));
-    EXPECT_THAT(s, HasSubstr("vm0_cells rm0_cells_r_mid 0 DC 52\n"));
-    EXPECT_THAT(s, HasSubstr("* I(m0.switch) = 0\n"));
-    EXPECT_THAT(s, HasSubstr("iinverter_port 0 m0_pos DC 10"));
+    // Expected currents under the device names (SPICE's sign), after the element's stacksim name.
+    EXPECT_THAT(s, HasSubstr("* element m0.cells (source)\n* I(rm0_cells_r) = 10\n* I(vm0_cells) = 10\n"
+                             "rm0_cells_r m0_pos rm0_cells_r_mid 0.01\nvm0_cells rm0_cells_r_mid 0 DC 52\n"));
+    EXPECT_THAT(s, HasSubstr("* element m0.switch (switch)\n* rm0_switch m0_pos 0 open switch"));
+    EXPECT_THAT(s, HasSubstr("* element inverter.port (current_port)\n* I(iinverter_port) = 10\n"
+                             "iinverter_port 0 m0_pos DC 10"));
+    EXPECT_THAT(s, HasSubstr("*   m0_pos = m0.pos\n"));
     EXPECT_THAT(s, HasSubstr(".end\n"));
+    std::ostringstream map;
+    write_spice_map(map, net);
+    EXPECT_EQ(map.str(), "what,stacksim_name,spice_name\n"
+                         "node,0,0\nnode,m0.pos,m0_pos\n"
+                         "device,m0.cells,vm0_cells\nseries_r,m0.cells,rm0_cells_r\nmid_node,m0.cells,rm0_cells_r_mid\n"
+                         "open_switch,m0.switch,rm0_switch\n"
+                         "device,inverter.port,iinverter_port\n");
+}
+
+// The export is one snapshot of the last solve: inputs changed after it (a resistance for the
+// next step, a switch, a port setpoint, an emf) do not leak into the netlist next to the old
+// currents.
+TEST(NetworkSpice, ExportsTheValuesOfTheLastSolve) {
+    network net;
+    const auto a = net.add_node("a");
+    const auto r = net.add_resistor("load", a, network::ground, 2.0);
+    const auto v = net.add_source("src", a, network::ground, 12.0, 1.0);
+    const auto sw = net.add_switch("sw", a, network::ground, 4.0, true);
+    const auto p = net.add_current_port("port", network::ground, a, 1.0);
+    net.solve();
+    const std::string before = spice_netlist(net, "t");
+    net.set_resistance(r, 3.0);
+    net.set_source(v, 13.0, 1.5);
+    net.set_closed(sw, false);
+    net.set_current(p, 2.0);
+    EXPECT_EQ(spice_netlist(net, "t"), before);
+    EXPECT_THAT(before, HasSubstr("rload a 0 2\n"));
+    EXPECT_THAT(before, HasSubstr("rsrc_r a rsrc_r_mid 1\nvsrc rsrc_r_mid 0 DC 12\n"));
+    EXPECT_THAT(before, HasSubstr("rsw a 0 4 ; closed switch\n"));
+    EXPECT_THAT(before, HasSubstr("iport 0 a DC 1 ;"));
+    net.solve();
+    EXPECT_THAT(spice_netlist(net, "t"), HasSubstr("rload a 0 3\n"));
 }
 
 // same side, 3 modules of different emf and resistance, an under-sized jumper, 80 A discharge.

@@ -26,7 +26,8 @@ def runs(tmp_path_factory):
         summary = json.loads((d / "summary.json").read_text())
         with open(d / "timeseries.csv", newline="") as f:
             rows = list(csv.reader(f))
-        cols = {name: np.array([float(r[i]) for r in rows[1:]]) for i, name in enumerate(rows[0])}
+        cols = {name: np.array([float(r[i]) if r[i] else np.nan for r in rows[1:]])  # empty: missing
+                for i, name in enumerate(rows[0])}
         out[name] = (summary, cols)
     return out
 
@@ -106,6 +107,9 @@ def test_netlist_snapshot_is_spice_with_solved_currents(tmp_path):
     assert text.rstrip().lower().endswith(".end")
     currents = [line for line in text.splitlines() if line.startswith("* I(")]
     assert len(currents) > 20
+    # each names a device of the netlist (test_netlist_ngspice.py solves them with ngspice)
+    devices = {line.split()[0] for line in text.splitlines() if line and line[0] not in "*."}
+    assert {line[4:line.index(")")] for line in currents} == devices
 
 
 def test_beyond_the_window_the_module_is_refused_until_the_others_come_within_it(runs, tmp_path):

@@ -17,7 +17,7 @@ def read_timeseries(path):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     header = rows[0]
-    data = np.array([[float(x) for x in r] for r in rows[1:]])
+    data = np.array([[float(x) if x else np.nan for x in r] for r in rows[1:]])  # empty: missing
     return {name: data[:, i] for i, name in enumerate(header)}
 
 

@@ -83,6 +83,36 @@ def test_max_min_report_the_first_violation(tmp_path):
     assert r["module voltages at most 52.6 V after 10 s"]["passed"] == bool(vmax <= 52.6)
 
 
+def test_missing_values_neither_pass_nor_fail_an_expectation(tmp_path):
+    # The master's and the inverter's values are missing (empty, NaN) until the first CAN cycle
+    # at 1 s (docs/outputs.md): max / min judge the rows that have a value; a window without
+    # any value fails, naming the reason, since nothing was checked; a missing value never
+    # "reaches" a limit and never satisfies a `while:`.
+    proc, out = run(tmp_path, """\
+        expectations:
+          - {name: soc reported above 50, min: stack.soc_pct, at_least: 50}
+          - {name: dcl at most 1000, max: "*.dcl_a", at_most: 1000}
+          - {name: soc before the first frame, min: stack.soc_pct, at_least: 50, until_s: 0.5}
+          - {name: soc reaches 0, reaches: {column: stack.soc_pct, at_most: 0}}
+          - {name: current while no limit, max: inverter.battery_current_a, at_most: 1000,
+             while: {column: inverter.dcl_a, at_most: 0}}
+        """)
+    ts = pd.read_csv(out / "timeseries.csv")
+    soc = ts["stack.soc_pct"]
+    assert soc.isna().iloc[0] and soc.notna().any()
+    assert (soc.dropna() >= 50).all()  # independent: every reported value is above 50 %
+    r = results(out)
+    assert r["soc reported above 50"]["passed"] is True, r["soc reported above 50"]["message"]
+    assert f"{soc.notna().sum()} rows" in r["soc reported above 50"]["message"]
+    assert r["dcl at most 1000"]["passed"] is True, r["dcl at most 1000"]["message"]
+    assert r["soc before the first frame"]["passed"] is False
+    assert "no value" in r["soc before the first frame"]["message"]
+    assert r["soc reaches 0"]["passed"] is False
+    assert r["current while no limit"]["passed"] is False
+    assert "no recorded row" in r["current while no limit"]["message"]
+    assert proc.returncode == 3
+
+
 def test_reaches_before_order(tmp_path):
     proc, out = run(tmp_path, """\
         expectations:

@@ -34,7 +34,7 @@ def read_csv(path):
     with open(path) as f:
         rows = list(csv.reader(f))
     header = rows[0]
-    return header, [[float(x) for x in r] for r in rows[1:]]
+    return header, [[float(x) if x else float("nan") for x in r] for r in rows[1:]]  # empty: missing
 
 
 def run_rest(tmp_path, duration, window):

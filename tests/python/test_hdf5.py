@@ -23,7 +23,7 @@ DEFAULT = ROOT / "scenarios" / "default.yaml"
 def read_csv(path):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    return rows[0], np.array([[float(x) for x in r] for r in rows[1:]], dtype=np.float64)
+    return rows[0], np.array([[float(x) if x else np.nan for x in r] for r in rows[1:]], dtype=np.float64)
 
 
 def read_h5(path):
@@ -46,8 +46,9 @@ def assert_same_rows(csv_path, h5_path):
     h5 = read_h5(h5_path)
     assert h5["columns"] == header
     assert h5["values"].shape == values.shape
-    # The same doubles, bit for bit (np.array_equal alone would let -0.0 pass for 0.0).
-    assert np.array_equal(h5["values"], values)
+    # The same doubles, bit for bit (np.array_equal alone would let -0.0 pass for 0.0); an empty
+    # CSV field (a value that does not exist yet) is NaN in the file.
+    assert np.array_equal(h5["values"], values, equal_nan=True)
     assert np.array_equal(h5["values"].view(np.uint64), values.view(np.uint64))
     return header, values, h5
 

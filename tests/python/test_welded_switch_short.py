@@ -38,7 +38,7 @@ def run(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     with open(out / "timeseries.csv") as f:
-        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+        rows = [{k: float(v) if v else float("nan") for k, v in r.items()} for r in csv.DictReader(f)]
     scenario = yaml.safe_load(SCENARIO.read_text())
     params = yaml.safe_load((ROOT / "models" / "params" / "wiring_default.yaml").read_text())
     summary = json.loads((out / "summary.json").read_text())

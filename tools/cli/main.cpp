@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -101,11 +102,12 @@ int main(int argc, char** argv) {
     describe->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
 
     double netlist_at_s = 0.0;
-    std::string netlist_out;
+    std::string netlist_out, netlist_map;
     auto* netlist = app.add_subcommand("netlist", "Write the power network as solved at a time, as a SPICE netlist");
     netlist->add_option("scenario", scenario_path, "Scenario YAML file")->required();
     netlist->add_option("--at", netlist_at_s, "Simulated time of the snapshot, s")->required();
     netlist->add_option("--out", netlist_out, "Netlist file (default: standard output)");
+    netlist->add_option("--map", netlist_map, "Also write the name map (CSV: what,stacksim_name,spice_name)");
     netlist->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
 
     stacksim::cli::sweep_request sweep_req;
@@ -168,13 +170,23 @@ int main(int argc, char** argv) {
             sim.top().battery().sync();
             const std::string title = sc.name + " at t = " + std::to_string(sim.time_s()) +
                                       " s (stacksim; currents of the step that ended then)";
-            const std::string text = stacksim::num::spice_netlist(sim.top().battery().plant().power_network().net(), title);
+            const auto& net = sim.top().battery().plant().power_network().net();
+            const std::string text = stacksim::num::spice_netlist(net, title);
+            std::ostringstream map;
+            stacksim::num::write_spice_map(map, net);
             if (netlist_out.empty()) {
                 std::cout << text;
             } else {
                 std::ofstream f(netlist_out);
                 if (!(f << text)) {
                     std::cerr << "stacksim: cannot write " << netlist_out << "\n";
+                    return exit_sim_error;
+                }
+            }
+            if (!netlist_map.empty()) {
+                std::ofstream f(netlist_map);
+                if (!(f << map.str())) {
+                    std::cerr << "stacksim: cannot write " << netlist_map << "\n";
                     return exit_sim_error;
                 }
             }

@@ -53,6 +53,25 @@ class Result:
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
         return cls.from_arrays(values[:, 0], {c: values[:, k] for k, c in enumerate(names) if k > 0}, summary)
 
+    @classmethod
+    def from_csv(cls, path) -> "Result":
+        """The time series of a run's `timeseries.csv`, with the `summary.json` beside it when
+        there is one. An empty field (a value that does not exist yet, docs/outputs.md) is NaN;
+        the numbers are the same doubles as in the file (shortest round-trip text)."""
+        import io
+        import pathlib
+
+        path = pathlib.Path(path)
+        with open(path, encoding="utf-8") as f:
+            names = f.readline().rstrip("\r\n").split(",")
+            body = f.read()
+        # numpy's loadtxt refuses empty fields: spell them "nan" (twice for ",,," runs).
+        body = body.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
+        values = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2).reshape(-1, len(names))
+        summary_path = path.with_name("summary.json")
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+        return cls.from_arrays(values[:, 0], {c: values[:, k] for k, c in enumerate(names) if k > 0}, summary)
+
     @property
     def columns(self) -> List[str]:
         """Names of the recorded signals, `<instance path>.<quantity>_<unit>`."""
