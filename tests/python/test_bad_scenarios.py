@@ -97,7 +97,7 @@ def test_duplicate_scenario_key_is_refused(tmp_path):
 
 
 def test_duplicate_key_in_a_flow_map_is_refused(tmp_path):
-    text = mutate("  duration_s: 3600\n", "  duration_s: 3600\nbuses: {rs485_baud: 9600, rs485_baud: 19200}\n")
+    text = BASE + "buses: {rs485_baud: 9600, rs485_baud: 19200}\n"
     path = tmp_path / "dup.yaml"
     path.write_text(text)
     out = tmp_path / "out"
