@@ -14,7 +14,11 @@ namespace fs = std::filesystem;
 
 std::string size_limit::describe() const {
     std::ostringstream os;
-    os << static_cast<double>(bytes) / static_cast<double>(input_limits::mib) << " MB for " << what;
+    if (bytes % input_limits::mib == 0)
+        os << bytes / input_limits::mib << " MB";
+    else
+        os << bytes << " bytes";
+    os << " for " << what;
     return os.str();
 }
 

@@ -26,7 +26,7 @@ struct size_limit {
     const char* option = "";     // CLI option, e.g. "--max-input-mb"
     const char* py_keyword = ""; // Python keyword, e.g. "max_input_mb"
 
-    std::string describe() const; // "8 MB for scenario and parameter files (YAML)"
+    std::string describe() const; // "8 MB for scenario and parameter files (YAML)" (or "N bytes for ...")
     std::string raise_hint() const; // "raise it with --max-input-mb (Python: max_input_mb=)"
 };
 

@@ -29,7 +29,9 @@ def _read_limited(path: str, max_mb: float) -> str:
     if len(data) > limit:
         size = os.stat(path).st_size if os.path.isfile(path) else 0
         what = f"{size} bytes, more" if size else "more"
-        raise _core.InputError(f"{path}: {what} than the limit of {max_mb:g} MB for scenario and parameter files "
+        mib = 1024 * 1024
+        shown = f"{limit // mib} MB" if limit % mib == 0 else f"{limit} bytes"
+        raise _core.InputError(f"{path}: {what} than the limit of {shown} for scenario and parameter files "
                                f"(YAML); raise it with max_input_mb= (CLI: --max-input-mb)")
     return data.decode("utf-8")
 
