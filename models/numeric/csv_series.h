@@ -46,11 +46,13 @@ struct csv_series {
     std::vector<double> value;
 };
 
-// Reads the series from `in`; `name` is the file name used in messages.
-csv_series read_csv_series(std::istream& in, const std::string& name, const csv_series_spec& spec);
+// Reads the series from `in`; `name` is the file name used in messages. rows_hint: rows to
+// reserve room for (an upper bound saves the copies of growing arrays; 0 = grow as needed).
+csv_series read_csv_series(std::istream& in, const std::string& name, const csv_series_spec& spec,
+                           std::size_t rows_hint = 0);
 
 // Opens `path` (input_error if it cannot be opened, is a directory, or a regular file larger
-// than spec.limit) and reads it as above.
+// than spec.limit) and reads it as above; a regular file's lines are counted first for rows_hint.
 csv_series read_csv_series_file(const std::string& path, const csv_series_spec& spec);
 
 } // namespace stacksim::num

@@ -98,8 +98,8 @@ profile read_profile(const param_node& n, double min, double max, const std::str
         spec.limit = limits.profile();
         spec.context = "profile " + n.path();
         num::csv_series series = num::read_csv_series_file(resolve_path(n.at("csv"), scenario_file), spec);
-        p.t_s = std::move(series.t_s);
-        p.value = std::move(series.value);
+        p.t_s = profile::array(std::move(series.t_s));
+        p.value = profile::array(std::move(series.value));
     } else {
         const param_node pts = n.at("points");
         if (pts.size() == 0)
