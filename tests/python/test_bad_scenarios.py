@@ -153,3 +153,15 @@ def test_duplicate_key_inside_a_set_value_is_refused(tmp_path):
     path = ROOT / "scenarios" / "default.yaml"
     proc = run_cli("run", path, "--out", out, "--quiet", "--set", "run={duration_s: 60, duration_s: 120}", check=False)
     assert_refused(proc, out, f"{path} (--set run)", 0, "run.duration_s", "duplicate key")
+
+
+def test_python_edits_of_one_path_keep_the_last():
+    # Scenario.set is an edit API: a path set again replaces the earlier edit, so the loader's
+    # refusal of one --set path given twice never hits a Python user who changes their mind.
+    import stacksim
+
+    sc = stacksim.Scenario.from_yaml(ROOT / "scenarios" / "default.yaml")
+    sc.set("run.duration_s", 60).set("stack.modules", 2).set("run.duration_s", 2)
+    assert sc.overrides() == ["stack.modules=2", "run.duration_s=2"]
+    sim = stacksim.Simulation(sc)
+    assert sim.duration_s == 2
