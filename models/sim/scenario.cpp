@@ -594,16 +594,11 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
     if (!root.is_map())
         root.fail("a scenario (a map with name, stack, inverter, ...)");
     std::vector<std::string> set_paths;
-    for (std::size_t i = 0; i < set.size(); ++i) {
-        const std::string path = set[i].substr(0, set[i].find('='));
-        // The same path twice on one command line: which one was meant? (Unlike a --set over a
-        // file value, which is what --set is for.)
-        for (std::size_t j = 0; j < i; ++j)
-            if (set_paths[j] == path)
-                throw input_error(root.file() + " (--set)", 0, path,
-                                  "given twice (" + set[j] + ", " + set[i] + "); give each path once");
-        apply_override(root.yaml(), set[i], root.file());
-        set_paths.push_back(path);
+    for (const auto& s : set) {
+        // In order: a later --set of a path replaces an earlier one, as options on a command line
+        // do (scripts put their defaults first and the caller's choices after them).
+        apply_override(root.yaml(), s, root.file());
+        set_paths.push_back(s.substr(0, s.find('=')));
     }
     try {
         return parse(root, root.file(), seed_override, limits);

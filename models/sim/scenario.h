@@ -56,7 +56,7 @@ struct scenario {
 };
 
 // Reads and validates a scenario file. `set` holds "dotted.path=value" overrides (CLI --set),
-// applied to the YAML before validation (a path given twice is refused); `seed_override` replaces
+// applied in order to the YAML before validation (a later one of the same path wins); `seed_override` replaces
 // the scenario's seed if set. Every file read (the scenario, parameter files, CSV profiles) is
 // held to `limits` (numeric/input_file.h; CLI --max-input-mb / --max-profile-mb).
 scenario load_scenario(const std::string& path, const std::vector<std::string>& set = {},

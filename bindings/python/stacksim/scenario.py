@@ -127,8 +127,8 @@ class Scenario:
         """The edits as `--set path=value` strings. Edits below wiring.cables / wiring.contacts
         (element names contain dots) become one override of the whole map, merged with the
         file's own entries."""
-        plain: Dict[str, str] = {}  # by path: a path set again replaces its earlier edit (the loader
-        named: Dict[str, Dict[str, Dict[str, Any]]] = {}  # refuses one --set path given twice)
+        plain: Dict[str, str] = {}  # by path: a path set again replaces its earlier edit
+        named: Dict[str, Dict[str, Dict[str, Any]]] = {}
         for path, value in self._edits:
             prefix = next((m for m in _NAMED_MAPS if path.startswith(m + ".")), None)
             if prefix is None:
