@@ -17,10 +17,18 @@ namespace {
 
 std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const std::string& yaml_text,
                                                  const std::vector<std::string>& set, std::optional<std::uint64_t> seed,
-                                                 const std::string& out) {
+                                                 const std::string& out, double max_input_mb, double max_profile_mb) {
     const std::uint64_t* s = seed ? &*seed : nullptr;
-    sim::scenario sc = yaml_text.empty() ? sim::load_scenario(path, set, s)
-                                         : sim::load_scenario_text(yaml_text, path.empty() ? "<text>" : path, set, s);
+    num::input_limits limits; // the CLI's --max-input-mb / --max-profile-mb (numeric/input_file.h)
+    try {
+        limits.yaml_bytes = num::input_limits::bytes_from_mb(max_input_mb);
+        limits.profile_bytes = num::input_limits::bytes_from_mb(max_profile_mb);
+    } catch (const std::invalid_argument& e) {
+        throw py::value_error(std::string("max_input_mb / max_profile_mb: ") + e.what());
+    }
+    sim::scenario sc = yaml_text.empty()
+                           ? sim::load_scenario(path, set, s, limits)
+                           : sim::load_scenario_text(yaml_text, path.empty() ? "<text>" : path, set, s, limits);
     return std::make_unique<sim::simulation>(std::move(sc), out);
 }
 
@@ -33,8 +41,11 @@ void bind_sim(py::module_& m) {
                                 "One simulation with its own SystemC kernel. Drive time with run_until/run_for.")
         .def(py::init(&make_simulation), py::arg("path") = "", py::arg("yaml_text") = "",
              py::arg("set") = std::vector<std::string>{}, py::arg("seed") = std::nullopt, py::arg("out") = "",
+             py::arg("max_input_mb") = static_cast<double>(num::input_limits{}.yaml_bytes) / num::input_limits::mib,
+             py::arg("max_profile_mb") = static_cast<double>(num::input_limits{}.profile_bytes) / num::input_limits::mib,
              "Load and validate a scenario (a file path, or YAML text), elaborate the system. "
-             "out: directory for the output files ('' = in memory only).")
+             "out: directory for the output files ('' = in memory only). max_input_mb / max_profile_mb: "
+             "size limits of the YAML files and CSV profiles read (the CLI's --max-input-mb / --max-profile-mb).")
         .def_property_readonly("time_s", &sim::simulation::time_s)
         .def("run_until", &sim::simulation::run_until, py::arg("t_s"), py::call_guard<py::gil_scoped_release>(),
              "Advance simulated time to t_s (s).")

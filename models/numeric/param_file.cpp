@@ -1,8 +1,9 @@
 #include "numeric/param_file.h"
 
 #include <cmath>
-#include <fstream>
+#include <map>
 #include <sstream>
+#include <unordered_map>
 
 namespace stacksim::num {
 
@@ -50,22 +51,87 @@ input_error::input_error(std::string file, int line, std::string key, const std:
       m_key(std::move(key)),
       m_message(message) {}
 
-param_node param_node::load_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw input_error(path, 0, "", "cannot open file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return load_string(text.str(), path);
+param_node param_node::load_file(const std::string& path, const size_limit& limit) {
+    return load_string(read_text_file(path, limit), path, limit);
 }
 
-param_node param_node::load_string(const std::string& text, const std::string& name) {
+param_node param_node::load_string(const std::string& text, const std::string& name, const size_limit& limit) {
+    if (text.size() > limit.bytes)
+        throw_too_large(name, text.size(), limit);
+    YAML::Node root;
     try {
-        YAML::Node root = YAML::Load(text);
-        return param_node(root, name, "", std::make_shared<std::vector<param_record>>());
+        root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
         throw input_error(name, e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
     }
+    refuse_duplicate_keys(root, name);
+    return param_node(root, name, "", std::make_shared<std::vector<param_record>>());
+}
+
+namespace {
+
+int line_of(const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    return m.is_null() ? 0 : m.line + 1;
+}
+
+// Walks every map and sequence once. An alias is the node of its anchor (yaml-cpp shares it), so
+// nodes already walked are skipped: a document of nested aliases ("billion laughs") costs its
+// size, not its expansion.
+class duplicate_key_walker {
+public:
+    duplicate_key_walker(const std::string& file, bool with_lines) : m_file(file), m_with_lines(with_lines) {}
+
+    void walk(const YAML::Node& n, const std::string& path) {
+        if (!(n.IsMap() || n.IsSequence()) || seen(n))
+            return;
+        if (n.IsSequence()) {
+            std::size_t i = 0;
+            for (const auto& child : n)
+                walk(child, path + "[" + std::to_string(i++) + "]");
+            return;
+        }
+        std::unordered_map<std::string, int> first_line;
+        for (const auto& kv : n) {
+            if (!kv.first.IsScalar()) // a complex key: no name to compare (and no stacksim key is one)
+                continue;
+            const std::string& key = kv.first.Scalar();
+            const std::string key_path = path.empty() ? key : path + "." + key;
+            const int line = m_with_lines ? line_of(kv.first) : 0;
+            const auto [it, inserted] = first_line.emplace(key, line);
+            if (!inserted)
+                throw input_error(m_file, line, key_path,
+                                  "duplicate key" +
+                                      (it->second > 0 ? " (first at line " + std::to_string(it->second) + ")"
+                                                      : std::string()) +
+                                      "; a YAML map takes each key once (editors keep the last value, older "
+                                      "stacksim the first): remove one");
+            walk(kv.second, key_path);
+        }
+    }
+
+private:
+    bool seen(const YAML::Node& n) {
+        const YAML::Mark m = n.Mark();
+        if (m.is_null())
+            return false; // built in memory (--set), not read: small, walk it
+        auto& at_pos = m_seen[m.pos];
+        for (const auto& s : at_pos)
+            if (s.is(n))
+                return true;
+        at_pos.push_back(n);
+        return false;
+    }
+
+    const std::string& m_file;
+    bool m_with_lines;
+    std::map<int, std::vector<YAML::Node>> m_seen; // walked containers by their position in the text
+};
+
+} // namespace
+
+void refuse_duplicate_keys(const YAML::Node& node, const std::string& file, const std::string& path, bool with_lines) {
+    duplicate_key_walker(file, with_lines).walk(node, path);
 }
 
 param_node::param_node(YAML::Node node, std::string file, std::string path,
@@ -282,12 +348,34 @@ std::string join_keys(const std::vector<std::string>& keys) {
 }
 
 std::vector<param_override> collect_overrides(const param_node& section) {
-    std::vector<param_override> out;
+    std::vector<param_override> all;
     if (section.yaml().IsNull())
-        return out;
+        return all;
     if (!section.is_map())
         section.fail("a map of parameter paths to values, e.g. {bms.limits.ccl_a: 40}");
-    collect(section, {}, out);
+    collect(section, {}, all);
+    // One entry overridden twice: the same target in two spellings (dotted and nested), or one
+    // override inside another. In the file that is a mistake (which one was meant?); from --set it
+    // is the command line overriding the file, and the --set one wins wherever it was collected.
+    auto from_set = [](const param_override& o) { return o.value.Tag() == set_tag; };
+    std::vector<param_override> out;
+    for (const auto& o : all) {
+        const std::string t = o.target();
+        bool replaced_by_set = false;
+        for (const auto& p : all) {
+            const std::string u = p.target();
+            if (&p == &o || !(key_within(t, u) || key_within(u, t)))
+                continue;
+            if (from_set(p) && !from_set(o))
+                replaced_by_set = true;
+            else if (!from_set(p) && !from_set(o) && &p < &o)
+                throw input_error(o.file, o.line, o.key_path,
+                                  "'" + t + "' is overridden twice (also at line " + std::to_string(p.line) +
+                                      "); give each entry once");
+        }
+        if (!replaced_by_set)
+            out.push_back(o);
+    }
     return out;
 }
 

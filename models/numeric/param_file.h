@@ -18,6 +18,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "numeric/input_file.h"
+
 namespace stacksim::num {
 
 // Bad input in a file: file, 1-based line (0 if unknown), key path and a message.
@@ -46,10 +48,12 @@ struct param_record {
 // A position in a YAML document that knows its file and key path.
 class param_node {
 public:
-    // Parse a file; throws input_error (file missing or YAML syntax error with its line).
-    static param_node load_file(const std::string& path);
-    // Parse text (name is used in messages, e.g. "<python dict>").
-    static param_node load_string(const std::string& text, const std::string& name);
+    // Parse a file of at most limit.bytes (input_file.h); throws input_error (file missing or too
+    // large, YAML syntax error or a duplicate key, each with its line).
+    static param_node load_file(const std::string& path, const size_limit& limit = input_limits{}.yaml());
+    // Parse text (name is used in messages, e.g. "<python dict>"), checked as a file.
+    static param_node load_string(const std::string& text, const std::string& name,
+                                  const size_limit& limit = input_limits{}.yaml());
 
     param_node(YAML::Node node, std::string file, std::string path,
                std::shared_ptr<std::vector<param_record>> records);
@@ -108,6 +112,15 @@ private:
     std::shared_ptr<std::vector<param_record>> m_records;
 };
 
+// Refuses a map anywhere in `node` that has the same key twice: input_error at the second
+// occurrence (file, its line, key path below `path`), naming the line of the first. YAML wants
+// each key once per map; yaml-cpp keeps both and `node[key]` finds the first, while editors and
+// PyYAML keep the last, so a duplicate would silently mean different things to different tools.
+// Every document stacksim reads passes here (load_string, --set values).
+// with_lines = false for text that has no line in a file (a --set value).
+void refuse_duplicate_keys(const YAML::Node& node, const std::string& file, const std::string& path = "",
+                           bool with_lines = true);
+
 // True if `key` is `path` or lies below it ("a.b" is within "a", "a[2]" too; "ab" is not).
 inline bool key_within(const std::string& key, const std::string& path) {
     return key == path || key.rfind(path + ".", 0) == 0 || key.rfind(path + "[", 0) == 0;
@@ -129,7 +142,9 @@ struct param_override {
 
 // Collects the overrides below `section` (e.g. the scenario's `parameters.module`). Nested maps and
 // dotted keys are equivalent ("bms: {limits: {ccl_a: 40}}" == "bms.limits.ccl_a: 40"); a leaf is a
-// scalar, a list, or a map with a `value` key.
+// scalar, a list, or a map with a `value` key. An entry overridden twice in the file (in two
+// spellings, or one override inside another) is refused at the second; an override from --set
+// replaces the file's override of the same entry.
 std::string join_keys(const std::vector<std::string>& keys); // "a.b.c"
 
 std::vector<param_override> collect_overrides(const param_node& section);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "numeric/cell_params.h"
+#include "numeric/csv_series.h"
 #include "numeric/wiring.h"
 
 namespace stacksim::sim {
@@ -40,6 +41,7 @@ void apply_override(YAML::Node root, const std::string& assignment, const std::s
     } catch (const YAML::Exception& e) {
         throw input_error("--set", 0, path, "value is not valid YAML: " + e.msg);
     }
+    num::refuse_duplicate_keys(value, file + " (--set " + path + ")", path, false);
     std::vector<YAML::Node> chain{root};
     for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
         YAML::Node next = chain.back()[keys[i]];
@@ -70,27 +72,48 @@ std::string resolve_path(const param_node& n, const std::string& scenario_file) 
 }
 
 // A profile: a number (constant), or {points: [[t, v], ...], interpolation: linear|step,
-// period_s: P} (repeats every P seconds).
-profile read_profile(const param_node& n, double min, double max) {
+// period_s: P} (repeats every P seconds), or the same with the points from a CSV file:
+// {csv: file, column: name, time_column: name (default t_s), interpolation, period_s}
+// (csv_series.h; the file resolves like other file references, beside the scenario first).
+profile read_profile(const param_node& n, double min, double max, const std::string& scenario_file,
+                     const num::input_limits& limits) {
     if (n.is_scalar())
         return profile::constant(n.as_number(min, max));
-    n.allow_only({"points", "interpolation", "period_s"});
+    const bool from_csv = n.is_map() && n.has("csv");
+    if (from_csv)
+        n.allow_only({"csv", "column", "time_column", "interpolation", "period_s"});
+    else
+        n.allow_only({"points", "interpolation", "period_s"});
     profile p;
     p.mode = profile::interp::linear;
     if (auto i = n.find("interpolation"))
         p.mode = i->as_choice({"linear", "step"}) == "step" ? profile::interp::step : profile::interp::linear;
-    const param_node pts = n.at("points");
-    if (pts.size() == 0)
-        pts.fail("at least one [t_s, value] point");
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-        const param_node pt = pts[i];
-        if (!pt.is_sequence() || pt.size() != 2)
-            pt.fail("a point [t_s, value]");
-        const double t = pt[0].as_number(0.0, inf);
-        if (!p.t_s.empty() && !(t > p.t_s.back()))
-            pt[0].fail("a time after the previous point's " + std::to_string(p.t_s.back()) + " s");
-        p.t_s.push_back(t);
-        p.value.push_back(pt[1].as_number(min, max));
+    if (from_csv) {
+        num::csv_series_spec spec;
+        spec.value_column = n.at("column").as_string();
+        if (auto tc = n.find("time_column"))
+            spec.time_column = tc->as_string();
+        spec.value_min = min;
+        spec.value_max = max;
+        spec.limit = limits.profile();
+        spec.context = "profile " + n.path();
+        num::csv_series series = num::read_csv_series_file(resolve_path(n.at("csv"), scenario_file), spec);
+        p.t_s = profile::array(std::move(series.t_s));
+        p.value = profile::array(std::move(series.value));
+    } else {
+        const param_node pts = n.at("points");
+        if (pts.size() == 0)
+            pts.fail("at least one [t_s, value] point");
+        for (std::size_t i = 0; i < pts.size(); ++i) {
+            const param_node pt = pts[i];
+            if (!pt.is_sequence() || pt.size() != 2)
+                pt.fail("a point [t_s, value]");
+            const double t = pt[0].as_number(0.0, inf);
+            if (!p.t_s.empty() && !(t > p.t_s.back()))
+                pt[0].fail("a time after the previous point's " + std::to_string(p.t_s.back()) + " s");
+            p.t_s.push_back(t);
+            p.value.push_back(pt[1].as_number(min, max));
+        }
     }
     if (auto per = n.find("period_s")) {
         p.period_s = per->as_number(1e-3, inf);
@@ -329,7 +352,8 @@ module_params read_module_params(const param_node& root) {
     return mp;
 }
 
-scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override) {
+scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
+               const num::input_limits& limits) {
     scenario sc;
     sc.file = file;
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
@@ -393,7 +417,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     const std::string module_file = st.has("module_params")
                                         ? resolve_path(st.at("module_params"), file)
                                         : source_dir() + "/models/params/module_4k4pro.yaml";
-    const param_node mroot = param_node::load_file(module_file);
+    const param_node mroot = param_node::load_file(module_file, limits.yaml());
     num::apply_overrides(mroot, ov_module);
     const module_params mp = num::read_with_overrides(ov_module, [&] { return read_module_params(mroot); });
     for (const auto& r : mroot.records())
@@ -420,7 +444,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     plant.n_modules = n_modules;
     plant.cells_per_module = mp.cells;
     {
-        const param_node croot = param_node::load_file(cell_file);
+        const param_node croot = param_node::load_file(cell_file, limits.yaml());
         num::apply_overrides(croot, ov_cell);
         plant.cells = num::read_with_overrides(ov_cell, [&] { return num::read_cell_params(croot); });
     }
@@ -456,13 +480,13 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     if (auto env = root.find("environment")) {
         env->allow_only({"ambient_c"});
         if (env->has("ambient_c"))
-            sc.ambient_c = read_profile(env->at("ambient_c"), -50, 80);
+            sc.ambient_c = read_profile(env->at("ambient_c"), -50, 80, file, limits);
     }
     plant.ambient_k = sc.ambient_c.at(0.0) + kelvin_offset;
 
     // --- wiring ---
     {
-        const param_node wroot = param_node::load_file(source_dir() + "/models/params/wiring_default.yaml");
+        const param_node wroot = param_node::load_file(source_dir() + "/models/params/wiring_default.yaml", limits.yaml());
         num::apply_overrides(wroot, ov_wiring);
         plant.wiring_parameters = num::read_with_overrides(ov_wiring, [&] { return num::wiring_params::from(wroot); });
     }
@@ -530,13 +554,13 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     if (inv.has("battery_power_w") == site)
         inv.fail("either battery_power_w (DC battery power) or the site profiles pv_w / load_w / tou_charge_w / request_charge_w");
     if (!site)
-        ic.battery_power_w = read_profile(inv.at("battery_power_w"), -1e6, 1e6);
+        ic.battery_power_w = read_profile(inv.at("battery_power_w"), -1e6, 1e6, file, limits);
     if (inv.has("pv_w"))
-        ic.pv_w = read_profile(inv.at("pv_w"), 0, 1e6);
+        ic.pv_w = read_profile(inv.at("pv_w"), 0, 1e6, file, limits);
     if (inv.has("load_w"))
-        ic.load_w = read_profile(inv.at("load_w"), 0, 1e6);
+        ic.load_w = read_profile(inv.at("load_w"), 0, 1e6, file, limits);
     if (inv.has("tou_charge_w"))
-        ic.tou_charge_w = read_profile(inv.at("tou_charge_w"), 0, 1e6);
+        ic.tou_charge_w = read_profile(inv.at("tou_charge_w"), 0, 1e6, file, limits);
     ic.request_charge_w = inv.number_or("request_charge_w", 0.0, 0, 1e6);
     ic.grid_import_limit_w = inv.number_or("grid_import_limit_w", inf, 0, inf);
     ic.grid_export_limit_w = inv.number_or("grid_export_limit_w", inf, 0, inf);
@@ -582,16 +606,19 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     return sc;
 }
 
-scenario load(param_node root, const std::vector<std::string>& set, const std::uint64_t* seed_override) {
+scenario load(param_node root, const std::vector<std::string>& set, const std::uint64_t* seed_override,
+              const num::input_limits& limits) {
     if (!root.is_map())
         root.fail("a scenario (a map with name, stack, inverter, ...)");
     std::vector<std::string> set_paths;
     for (const auto& s : set) {
+        // In order: a later --set of a path replaces an earlier one, as options on a command line
+        // do (scripts put their defaults first and the caller's choices after them).
         apply_override(root.yaml(), s, root.file());
         set_paths.push_back(s.substr(0, s.find('=')));
     }
     try {
-        return parse(root, root.file(), seed_override);
+        return parse(root, root.file(), seed_override, limits);
     } catch (const input_error& e) {
         // A value that came from --set has no line in the file: say so instead of a line number.
         for (const auto& p : set_paths) {
@@ -607,13 +634,13 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
 std::string source_dir() { return STACKSIM_SOURCE_DIR; }
 
 scenario load_scenario(const std::string& path, const std::vector<std::string>& set,
-                       const std::uint64_t* seed_override) {
-    return load(param_node::load_file(path), set, seed_override);
+                       const std::uint64_t* seed_override, const num::input_limits& limits) {
+    return load(param_node::load_file(path, limits.yaml()), set, seed_override, limits);
 }
 
 scenario load_scenario_text(const std::string& yaml_text, const std::string& name, const std::vector<std::string>& set,
-                            const std::uint64_t* seed_override) {
-    return load(param_node::load_string(yaml_text, name), set, seed_override);
+                            const std::uint64_t* seed_override, const num::input_limits& limits) {
+    return load(param_node::load_string(yaml_text, name, limits.yaml()), set, seed_override, limits);
 }
 
 } // namespace stacksim::sim

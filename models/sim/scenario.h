@@ -56,11 +56,14 @@ struct scenario {
 };
 
 // Reads and validates a scenario file. `set` holds "dotted.path=value" overrides (CLI --set),
-// applied to the YAML before validation; `seed_override` replaces the scenario's seed if set.
+// applied in order to the YAML before validation (a later one of the same path wins); `seed_override` replaces
+// the scenario's seed if set. Every file read (the scenario, parameter files, CSV profiles) is
+// held to `limits` (numeric/input_file.h; CLI --max-input-mb / --max-profile-mb).
 scenario load_scenario(const std::string& path, const std::vector<std::string>& set = {},
-                       const std::uint64_t* seed_override = nullptr);
+                       const std::uint64_t* seed_override = nullptr, const num::input_limits& limits = {});
 scenario load_scenario_text(const std::string& yaml_text, const std::string& name,
-                            const std::vector<std::string>& set = {}, const std::uint64_t* seed_override = nullptr);
+                            const std::vector<std::string>& set = {}, const std::uint64_t* seed_override = nullptr,
+                            const num::input_limits& limits = {});
 
 // The project's data directory (models/params) and repository root, for default file paths.
 std::string source_dir();

@@ -65,3 +65,102 @@ def test_bad_scenario_is_refused_with_a_clear_message(tmp_path, case_id, text, k
         assert f"key '{key}'" in msg, msg
         assert re.search(re.escape(str(path)) + r":\d+", msg), msg  # file:line
     assert not out.exists(), "nothing may be written for a bad scenario"
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicate keys: a YAML map takes each key once. Editors and PyYAML keep the last of two, older
+# stacksim kept the first: either way one of the two values was silently dropped. Refused instead,
+# at the second occurrence, in scenarios, parameter files and overrides.
+
+def line_of(text, needle, occurrence=2):
+    """1-based line of the n-th line of text that starts (after indentation) with needle."""
+    hits = [i + 1 for i, line in enumerate(text.splitlines()) if line.lstrip().startswith(needle)]
+    return hits[occurrence - 1]
+
+
+def assert_refused(proc, out, file, line, key, expected):
+    assert proc.returncode == 2, proc.stderr
+    where = f"{file}:{line}: key '{key}'" if line else f"{file}: key '{key}'"
+    assert where in proc.stderr, proc.stderr
+    assert expected in proc.stderr, proc.stderr
+    assert not out.exists(), "nothing may be written for a bad scenario"
+
+
+def test_duplicate_scenario_key_is_refused(tmp_path):
+    text = mutate("  duration_s: 3600\n", "  duration_s: 60\n  duration_s: 120\n")
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert_refused(proc, out, path, line_of(text, "duration_s:"), "run.duration_s",
+                   f"duplicate key (first at line {line_of(text, 'duration_s:', 1)})")
+
+
+def test_duplicate_key_in_a_flow_map_is_refused(tmp_path):
+    text = BASE + "buses: {rs485_baud: 9600, rs485_baud: 19200}\n"
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert_refused(proc, out, path, line_of(text, "buses:", 1), "buses.rs485_baud", "duplicate key")
+
+
+def test_duplicate_key_in_a_parameter_file_is_refused(tmp_path):
+    params = (ROOT / "models" / "params" / "module_4k4pro.yaml").read_text()
+    ccl = next(line for line in params.splitlines() if line.lstrip().startswith("ccl_a:"))
+    bad = params.replace(ccl, ccl + "\n" + ccl.replace("50.0", "80.0"), 1)
+    pfile = tmp_path / "module_dup.yaml"
+    pfile.write_text(bad)
+    path = tmp_path / "s.yaml"
+    path.write_text(mutate("modules: 3", f"modules: 3\n  module_params: {pfile}"))
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert_refused(proc, out, pfile, line_of(bad, "ccl_a:"), "bms.limits.ccl_a", "duplicate key")
+
+
+def test_duplicate_key_in_the_parameters_block_is_refused(tmp_path):
+    text = BASE + "parameters:\n  module:\n    bms.limits.ccl_a: 40\n    bms.limits.ccl_a: 30\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert_refused(proc, out, path, line_of(text, "bms.limits.ccl_a:"), "parameters.module.bms.limits.ccl_a",
+                   "duplicate key")
+
+
+def test_one_parameter_overridden_twice_in_two_spellings_is_refused(tmp_path):
+    # Dotted and nested forms name the same entry (docs/scenarios.md, "Parameter overrides").
+    text = BASE + "parameters:\n  module:\n    bms.limits.ccl_a: 40\n    bms:\n      limits:\n        ccl_a: 30\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = run_cli("run", path, "--out", out, "--quiet", check=False)
+    assert_refused(proc, out, path, line_of(text, "ccl_a:", 1), "parameters.module.bms.limits.ccl_a",
+                   f"'bms.limits.ccl_a' is overridden twice (also at line {line_of(text, 'bms.limits.ccl_a:', 1)})")
+
+
+def test_a_later_set_of_the_same_path_wins():
+    # Not a duplicate key: command-line options apply in order (a script's defaults first, the
+    # caller's choices after), unlike two keys of one YAML map, which no reader orders the same way.
+    proc = run_cli("validate", ROOT / "scenarios" / "default.yaml", "--set", "run.duration_s=60",
+                   "--set", "run.duration_s=120")
+    assert "valid (3 modules, 120 s)" in proc.stdout, proc.stdout
+
+
+def test_duplicate_key_inside_a_set_value_is_refused(tmp_path):
+    out = tmp_path / "out"
+    path = ROOT / "scenarios" / "default.yaml"
+    proc = run_cli("run", path, "--out", out, "--quiet", "--set", "run={duration_s: 60, duration_s: 120}", check=False)
+    assert_refused(proc, out, f"{path} (--set run)", 0, "run.duration_s", "duplicate key")
+
+
+def test_python_edits_of_one_path_keep_the_last():
+    # Scenario.set is an edit API: a path set again replaces the earlier edit (one override per
+    # path, as the command line's later --set wins).
+    import stacksim
+
+    sc = stacksim.Scenario.from_yaml(ROOT / "scenarios" / "default.yaml")
+    sc.set("run.duration_s", 60).set("stack.modules", 2).set("run.duration_s", 2)
+    assert sc.overrides() == ["stack.modules=2", "run.duration_s=2"]
+    sim = stacksim.Simulation(sc)
+    assert sim.duration_s == 2

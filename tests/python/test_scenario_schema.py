@@ -149,7 +149,7 @@ def test_malformed_scenarios_are_refused_by_the_schema_too(case, text):
 # --------------------------------------------------------------------------------------------
 # Key names and values: the schema against `stacksim validate`
 
-# Two scenarios that together use every object of the schema (both valid).
+# Three scenarios that together use every object of the schema (all valid).
 FULL = [textwrap.dedent("""\
     name: every_key_profile_loop
     description: every key of the battery-power form
@@ -237,15 +237,24 @@ FULL = [textwrap.dedent("""\
     inverter:
       protocol: sma
       pv_w: {points: [[0, 0], [30, 3000]]}
-      load_w: 500
+      load_w: {csv: scenarios/profiles/example_day.csv, column: load_w}
       tou_charge_w: 0
       request_charge_w: 0
       grid_import_limit_w: 6000
+    environment:
+      ambient_c: {csv: scenarios/profiles/example_day.csv, column: ambient_c, time_column: t_s, interpolation: step}
     events:
       - {t_s: 5, action: inverter_power_w, value: profile}
       - {t_s: 6, action: cell_short, module: 1, cell: 0, on: false}
       - {t_s: 7, action: can_node, node: inverter, online: false}
       - {t_s: 8, action: bus_short, on: false}
+    """), textwrap.dedent("""\
+    name: every_key_csv_profile
+    description: the CSV form of the battery-power profile (the site and ambient forms are above)
+    run: {duration_s: 60}
+    stack: {modules: 2}
+    inverter:
+      battery_power_w: {csv: scenarios/profiles/example_day.csv, column: battery_power_w, interpolation: linear}
     """)]
 
 # Maps whose keys are names, not a fixed list: stack.module (m0, m1, ...: the parser refuses a

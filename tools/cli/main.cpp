@@ -85,6 +85,16 @@ int main(int argc, char** argv) {
     std::vector<std::string> sets;
     std::optional<std::uint64_t> seed;
     bool quiet = false;
+    // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
+    const stacksim::num::input_limits default_limits;
+    double max_input_mb = static_cast<double>(default_limits.yaml_bytes) / stacksim::num::input_limits::mib;
+    double max_profile_mb = static_cast<double>(default_limits.profile_bytes) / stacksim::num::input_limits::mib;
+    auto add_limit_options = [&](CLI::App* cmd) {
+        cmd->add_option("--max-input-mb", max_input_mb, "Largest scenario or parameter file (YAML) read, MB")
+            ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
+        cmd->add_option("--max-profile-mb", max_profile_mb, "Largest CSV profile file read, MB")
+            ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
+    };
 
     auto* run = app.add_subcommand("run", "Run a scenario and write its outputs");
     run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
@@ -119,6 +129,9 @@ int main(int argc, char** argv) {
     sweep->add_option("--jobs", sweep_req.jobs, "Variants run at once (default 1)");
     sweep->add_option("--seed", seed, "Override the scenario's seed for every variant");
 
+    for (auto* cmd : {run, validate, describe, netlist})
+        add_limit_options(cmd);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -132,7 +145,10 @@ int main(int argc, char** argv) {
 
     stacksim::sim::scenario sc;
     try {
-        sc = stacksim::sim::load_scenario(scenario_path, sets, seed ? &*seed : nullptr);
+        stacksim::num::input_limits limits;
+        limits.yaml_bytes = stacksim::num::input_limits::bytes_from_mb(max_input_mb);
+        limits.profile_bytes = stacksim::num::input_limits::bytes_from_mb(max_profile_mb);
+        sc = stacksim::sim::load_scenario(scenario_path, sets, seed ? &*seed : nullptr, limits);
     } catch (const std::exception& e) {
         std::cerr << "stacksim: " << e.what() << "\n";
         return exit_bad_input;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -11,6 +12,28 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 # "cable.pos.m2_m3", "contact.m2.pos.m1"): a dotted edit path below them is
 # <map>.<element name>.<field>, the element name being everything between.
 _NAMED_MAPS = ("wiring.cables", "wiring.contacts")
+
+
+# Default size limits, MB (the CLI's --max-input-mb / --max-profile-mb; numeric/input_file.h).
+MAX_INPUT_MB = 8
+MAX_PROFILE_MB = 512
+
+
+def _read_limited(path: str, max_mb: float) -> str:
+    """A text file of at most max_mb MB; reads at most one byte more, so /dev/zero or a FIFO stops."""
+    from . import _core
+
+    limit = math.ceil(max_mb * 1024 * 1024)
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        size = os.stat(path).st_size if os.path.isfile(path) else 0
+        what = f"{size} bytes, more" if size else "more"
+        mib = 1024 * 1024
+        shown = f"{limit // mib} MB" if limit % mib == 0 else f"{limit} bytes"
+        raise _core.InputError(f"{path}: {what} than the limit of {shown} for scenario and parameter files "
+                               f"(YAML); raise it with max_input_mb= (CLI: --max-input-mb)")
+    return data.decode("utf-8")
 
 
 def _yaml_value(value: Any) -> str:
@@ -29,19 +52,25 @@ class Scenario:
     """
 
     def __init__(self, text: str, file: str = "", edits: Optional[Iterable[Tuple[str, Any]]] = None,
-                 seed: Optional[int] = None):
+                 seed: Optional[int] = None, max_input_mb: float = MAX_INPUT_MB,
+                 max_profile_mb: float = MAX_PROFILE_MB):
         self._text = text
         self._file = file
         self._edits: List[Tuple[str, Any]] = list(edits or [])
         self._seed = seed
+        self._limits = {"max_input_mb": max_input_mb, "max_profile_mb": max_profile_mb}
 
     # --- construction ---
     @classmethod
-    def from_yaml(cls, path) -> "Scenario":
-        """Load a scenario file. Relative file references resolve beside it, as on the CLI."""
+    def from_yaml(cls, path, max_input_mb: float = MAX_INPUT_MB, max_profile_mb: float = MAX_PROFILE_MB) -> "Scenario":
+        """Load a scenario file. Relative file references resolve beside it, as on the CLI.
+
+        max_input_mb / max_profile_mb: the largest YAML file (this one, the parameter files) and
+        CSV profile read, in MB, as the CLI's --max-input-mb / --max-profile-mb; a larger file (or
+        an endless stream) raises InputError naming the file and the limit.
+        """
         p = os.path.abspath(os.fspath(path))
-        with open(p, encoding="utf-8") as f:
-            return cls(f.read(), p)
+        return cls(_read_limited(p, max_input_mb), p, max_input_mb=max_input_mb, max_profile_mb=max_profile_mb)
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any], base_dir: Optional[str] = None) -> "Scenario":
@@ -55,7 +84,7 @@ class Scenario:
         return cls(text, name)
 
     def copy(self) -> "Scenario":
-        return Scenario(self._text, self._file, list(self._edits), self._seed)
+        return Scenario(self._text, self._file, list(self._edits), self._seed, **self._limits)
 
     # --- edits ---
     def set(self, path: str, value: Any) -> "Scenario":
@@ -98,12 +127,13 @@ class Scenario:
         """The edits as `--set path=value` strings. Edits below wiring.cables / wiring.contacts
         (element names contain dots) become one override of the whole map, merged with the
         file's own entries."""
-        plain: List[str] = []
+        plain: Dict[str, str] = {}  # by path: a path set again replaces its earlier edit
         named: Dict[str, Dict[str, Dict[str, Any]]] = {}
         for path, value in self._edits:
             prefix = next((m for m in _NAMED_MAPS if path.startswith(m + ".")), None)
             if prefix is None:
-                plain.append(f"{path}={_yaml_value(value)}")
+                plain.pop(path, None)
+                plain[path] = f"{path}={_yaml_value(value)}"
                 continue
             rest = path[len(prefix) + 1:]
             element, dot, field = rest.rpartition(".")
@@ -120,9 +150,10 @@ class Scenario:
                 if not isinstance(entry, dict):
                     entry = entries[element] = {}
                 entry[field] = value
+        out = list(plain.values())
         for prefix, entries in named.items():
-            plain.append(f"{prefix}={json.dumps(entries)}")
-        return plain
+            out.append(f"{prefix}={json.dumps(entries)}")
+        return out
 
     def _file_map(self, dotted: str) -> Dict[str, Any]:
         node: Any = self._parsed()
@@ -155,14 +186,15 @@ class Scenario:
     def core_args(self) -> Dict[str, Any]:
         """Keyword arguments of stacksim._core.Simulation for this scenario."""
         if self._file and os.path.isfile(self._file) and not self._file.endswith("<dict>"):
-            with open(self._file, encoding="utf-8") as f:
-                same = f.read() == self._text
+            with open(self._file, "rb") as f:
+                same = f.read(len(self._text.encode("utf-8")) + 1) == self._text.encode("utf-8")
         else:
             same = False
         return {"path": self._file,
                 "yaml_text": "" if same else self._text,
                 "set": self.overrides(),
-                "seed": self._seed}
+                "seed": self._seed,
+                **self._limits}
 
     def validate(self) -> None:
         """Load and elaborate without running; raises InputError (a ValueError) if invalid."""
