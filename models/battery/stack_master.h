@@ -29,9 +29,17 @@ struct stack_master_config {
     unsigned lost_after_misses = 3;
     std::vector<double> max_ccl_a_by_count;    // stack cap by number of modules present (index = count)
     std::vector<double> max_dcl_a_by_count;
-    // Start-up: a sub joins (the master sends it bms::cid2_join) only when its module voltage is
-    // within this difference of the master's own; otherwise it stays open (event says why).
+    // Joining: a sub joins (the master sends it bms::cid2_join) only when its open-circuit
+    // voltage (the sum of its cells: its switch is open) is within join_window_v of the master's
+    // open-circuit voltage; otherwise it stays open (sub_join_refused says why). The master knows
+    // its own open-circuit voltage only from its cells at rest: |I| < join_rest_current_a for
+    // join_rest_time_s (a module starts at rest). Its last rest value stays valid while less than
+    // join_max_ah_since_rest has flowed since; beyond that the decision waits for the bus to rest
+    // (sub_join_deferred).
     double join_window_v = 1.5;
+    double join_rest_current_a = 1.0;
+    double join_rest_time_s = 600.0;
+    double join_max_ah_since_rest = 0.5;
     // Also poll each sub's alarm info (0x44) every cycle: its protections (cell / module voltage,
     // current, temperature) reach the 0x359 / 0x35A conditions the master sends.
     bool poll_alarms = true;

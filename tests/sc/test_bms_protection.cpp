@@ -212,10 +212,12 @@ static void check_module_level(prot_channel module_ch, prot_channel cell_ch, dou
     const auto trip = b.ev.first("protection", ch, "trip");
     ASSERT_TRUE(trip) << ch << " must trip on the cells' sum, " << 16 * beyond_cell_v << " V";
     EXPECT_NEAR(*trip, 1.05 + lv.delay_s, period_s);
-    for (const auto& e : b.ev.events)
-        if (e.kind == "protection" && e.details.value("channel", "") == ch)
+    for (const auto& e : b.ev.events) {
+        if (e.kind == "protection" && e.details.value("channel", "") == ch) {
             EXPECT_NEAR(e.details.at("value").get<double>(), 16 * beyond_cell_v, 1e-6)
                 << "the value judged is the stack of cells, not the 52.8 V terminal";
+        }
+    }
     EXPECT_EQ(b.ctl.report().protection_bits, bms::flag(module_ch) | bms::flag(cell_ch));
     EXPECT_FALSE(b.plant.sw);
     // 16 x band_cell_v is inside the module channel's hysteresis band: it stays tripped.
