@@ -88,8 +88,10 @@ private:
         bool answered_this_cycle = false;
         bool joined = false;
         bool refusal_reported = false;
+        bool deferral_reported = false;
     };
     void admit(sub_state& s);
+    void track_own_rest();
     void poll_loop();
     bool transact(sub_state& s, std::uint8_t cid2, const std::vector<std::uint8_t>& info);
     void on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& decoded);
@@ -106,6 +108,13 @@ private:
     bool m_got_answer = false;
     sc_core::sc_event m_answer_ev;
     std::uint64_t m_rejected = 0;
+    // The master's own open-circuit voltage for the join rule (track_own_rest): time at rest,
+    // the cell sum at the last rest, and the charge (Ah, both directions) since.
+    double m_rest_s = 0.0;
+    double m_last_own_s = -1.0;
+    bool m_ocv_known = false;
+    double m_ocv_v = 0.0;
+    double m_ah_since_rest = 0.0;
     // First-start hold: when it started and which addresses were uncalibrated at the last update.
     double m_hold_since_s = 0.0;
     std::vector<std::uint8_t> m_uncalibrated;
