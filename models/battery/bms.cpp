@@ -268,6 +268,7 @@ void bms::protect(double dt_s) {
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
     const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    clear_lockout_if_due();
     const std::uint32_t prot_before = m_report.protection_bits;
     const std::uint32_t warn_before = m_report.warning_bits;
 
@@ -335,7 +336,6 @@ void bms::protect(double dt_s) {
             m_report.protection_bits &= ~prot_short_circuit;
         }
     }
-    update_lockout(prot_before);
 
     m_report.protection = (m_report.protection_bits & ~charge_only_mask) != 0;
     auto report_changes = [&](const char* kind, std::uint32_t before, std::uint32_t now) {
@@ -354,52 +354,67 @@ void bms::protect(double dt_s) {
     };
     report_changes("warning", warn_before, m_report.warning_bits);
     report_changes("protection", prot_before, m_report.protection_bits);
+    lock_out_if_due(prot_before);
+    m_report.protection = (m_report.protection_bits & ~charge_only_mask) != 0;
 }
 
-// Over-current lock-out (BQ769x2-style latch: a counter of over-current trips; here a sliding
-// window). Runs after the channel updates of this measurement; prot_before: the bits before them.
-void bms::update_lockout(std::uint32_t prot_before) {
+namespace {
+constexpr std::uint32_t oc_mask =
+    bms::flag(prot_channel::charge_oc) | bms::flag(prot_channel::discharge_oc) | bms::prot_short_circuit;
+
+// "charge_oc", "discharge_oc+short_circuit", ...: the over-current bits among `bits`.
+std::string oc_names(std::uint32_t bits) {
+    std::string s;
+    for (std::size_t ch = 0; ch <= n_prot_channels; ++ch) {
+        const std::uint32_t f = ch < n_prot_channels ? bms::flag(static_cast<prot_channel>(ch)) : bms::prot_short_circuit;
+        if (bits & oc_mask & f)
+            s += (s.empty() ? "" : "+") +
+                 std::string(ch < n_prot_channels ? prot_channel_name(static_cast<prot_channel>(ch)) : "short_circuit");
+    }
+    return s;
+}
+} // namespace
+
+// Over-current lock-out, clearing: a manual reset (RUN button, power cycle) or the timeout.
+// Runs before this measurement's channel updates, so the held over-current protections clear
+// (with their recover events) in the same measurement and the switch recloses at its end.
+void bms::clear_lockout_if_due() {
+    const char* why = m_reset_request;
+    m_reset_request = nullptr;
+    if (!m_report.locked_out)
+        return;
     const auto& p = m_cfg.protection;
     const double now_s = sc_core::sc_time_stamp().to_seconds();
-    constexpr double eps = 1e-9;
-    const std::uint32_t oc_mask = flag(prot_channel::charge_oc) | flag(prot_channel::discharge_oc) | prot_short_circuit;
-    auto oc_names = [this, oc_mask](std::uint32_t bits) {
-        std::string s;
-        for (std::size_t ch = 0; ch <= n_prot_channels; ++ch) {
-            const std::uint32_t f = ch < n_prot_channels ? flag(static_cast<prot_channel>(ch)) : prot_short_circuit;
-            if (bits & oc_mask & f)
-                s += (s.empty() ? "" : "+") +
-                     std::string(ch < n_prot_channels ? prot_channel_name(static_cast<prot_channel>(ch)) : "short_circuit");
-        }
-        return s;
-    };
-    if (m_report.locked_out) {
-        const char* why = m_reset_request;
-        if (!why && p.oc_lockout_timeout_s > 0 && now_s - m_lockout_since_s >= p.oc_lockout_timeout_s - eps)
-            why = "timeout";
-        if (why) {
-            // Cleared: the held over-current protections go with it (a manual reset acknowledges
-            // them), the comparator is re-armed, the trip history starts afresh.
-            m_report.locked_out = false;
-            m_report.protection_bits &= ~(prot_lockout | m_lockout_cause);
-            for (prot_channel c : {prot_channel::charge_oc, prot_channel::discharge_oc})
-                m_prot_timer_s[static_cast<std::size_t>(c)][1] = 0.0;
-            if (m_lockout_cause & prot_short_circuit)
-                afe_write(afe::REG_FAULT, 1u);
-            m_events.event(name(), "lockout",
-                           {{"state", "cleared"}, {"reason", why}, {"cause", oc_names(m_lockout_cause)},
-                            {"locked_s", now_s - m_lockout_since_s}});
-            m_lockout_cause = 0;
-            m_oc_trips_s.clear();
-        }
-    }
-    m_reset_request = nullptr;
+    if (!why && p.oc_lockout_timeout_s > 0 && now_s - m_lockout_since_s >= p.oc_lockout_timeout_s - 1e-9)
+        why = "timeout";
+    if (!why)
+        return;
+    // The held over-current protections go with it (a manual reset acknowledges them), the
+    // comparator is re-armed, the trip history starts afresh.
+    m_report.locked_out = false;
+    m_report.protection_bits &= ~(prot_lockout | m_lockout_cause);
+    for (prot_channel c : {prot_channel::charge_oc, prot_channel::discharge_oc})
+        m_prot_timer_s[static_cast<std::size_t>(c)][1] = 0.0;
+    if (m_lockout_cause & prot_short_circuit)
+        afe_write(afe::REG_FAULT, 1u);
+    m_events.event(name(), "lockout",
+                   {{"state", "cleared"}, {"reason", why}, {"cause", oc_names(m_lockout_cause)},
+                    {"locked_s", now_s - m_lockout_since_s}});
+    m_lockout_cause = 0;
+    m_oc_trips_s.clear();
+}
+
+// Over-current lock-out, setting (a BQ769x2-style latch on a count of over-current trips; here
+// within a sliding window). prot_before: the bits before this measurement's channel updates.
+void bms::lock_out_if_due(std::uint32_t prot_before) {
+    const auto& p = m_cfg.protection;
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
     const std::uint32_t new_trips = m_report.protection_bits & ~prot_before & oc_mask;
     if (!new_trips || m_report.locked_out)
         return;
     m_oc_trips_s.push_back(now_s);
     m_oc_trips_s.erase(std::remove_if(m_oc_trips_s.begin(), m_oc_trips_s.end(),
-                                      [&](double t) { return now_s - t > p.oc_lockout_window_s + eps; }),
+                                      [&](double t) { return now_s - t > p.oc_lockout_window_s + 1e-9; }),
                        m_oc_trips_s.end());
     if (p.oc_lockout_trips == 0 || m_oc_trips_s.size() < p.oc_lockout_trips)
         return;

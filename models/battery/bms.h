@@ -271,7 +271,8 @@ private:
     double m_lockout_since_s = 0.0;
     std::uint32_t m_lockout_cause = 0;
     const char* m_reset_request = nullptr; // "run_button" / "power_cycle" until the next measurement
-    void update_lockout(std::uint32_t prot_before);
+    void clear_lockout_if_due();
+    void lock_out_if_due(std::uint32_t prot_before);
     double m_rest_s = 0.0, m_full_s = 0.0, m_ah_since_full = 0.0;
     bool m_rest_done = false, m_full_done = false, m_have_full = false;
     double m_soc_ah = 0.0;
