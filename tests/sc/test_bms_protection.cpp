@@ -577,6 +577,27 @@ TEST(bms_lockout, discharge_over_current_counts_too) {
     EXPECT_FALSE(b.plant.sw);
 }
 
+// A power cycle (switch the BMS off and on, e.g. the RUN button's 5 s off press and 2 s on
+// press) is a restart: the lock-out is volatile and clears with it.
+TEST(bms_lockout, a_power_cycle_clears_it) {
+    bench b(default_bms());
+    b.run_to(1.05);
+    b.plant.current_a = 130.0;
+    b.run_to(100.0);
+    ASSERT_TRUE(b.ctl.report().locked_out);
+    b.plant.current_a = 0.0;
+    b.ctl.set_powered(false);
+    b.run_to(110.0);
+    EXPECT_TRUE(b.ctl.report().locked_out) << "off: nothing is measured, nothing changes";
+    b.ctl.set_powered(true);
+    b.run_to(110.5);
+    const auto lo = lockout_events(b.ev);
+    ASSERT_EQ(lo.size(), 2u);
+    EXPECT_EQ(lo[1].details.value("reason", ""), "power_cycle");
+    EXPECT_FALSE(b.ctl.report().locked_out);
+    EXPECT_TRUE(b.plant.sw);
+}
+
 // Cold: CCL derates linearly from 50 A at 10 degC to 0 at 2 degC (before the 0 degC charge
 // limit); below 0 degC the charge_ut protection refuses charge, discharge stays allowed.
 TEST(bms_limits, cold_charge_refused_and_ccl_zero_before_the_limit) {
