@@ -2,7 +2,8 @@
 //
 // Measures through its AFE (TLM initiator, register map of afe.h) every `measure_period_s`,
 // counts charge for SoC, protects its cells (threshold + delay + recovery hysteresis, then
-// opens the module switch through the AFE's driver register), computes the module's charge
+// opens the module switch through the AFE's driver register; module OV/UV on the sum of the
+// cells; repeated over-current trips latch a lock-out), computes the module's charge
 // voltage and current limits, and answers the master's RS485 polls (Pylontech-style ASCII-hex
 // frames: 0x42 analog values, 0x44 alarms, 0x92 charge/discharge management, 0x47, 0x4F, 0x51).
 // The master's BMS additionally runs a stack_master (stack_master.h).

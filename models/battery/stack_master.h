@@ -5,7 +5,8 @@
 // (charge/discharge management) and, with poll_alarms, 0x44 (alarm info), each with a response
 // timeout and retries. A sub that misses
 // `lost_after_misses` cycles in a row is marked lost (event) and excluded from the aggregate
-// until it answers again (event).
+// until it answers again (event). A sub waiting to join is admitted on open-circuit voltages
+// (stack_master_config::join_window_v and the rest rule below).
 #pragma once
 
 #include <cstdint>
