@@ -35,6 +35,8 @@ py::list channel_names(std::uint32_t bits) {
             out.append(models::prot_channel_name(static_cast<models::prot_channel>(ch)));
     if (bits & models::bms::prot_short_circuit)
         out.append("short_circuit");
+    if (bits & models::bms::prot_lockout)
+        out.append("lockout");
     return out;
 }
 
@@ -88,6 +90,8 @@ void bind_bms(py::module_& m) {
               d["sensor_faults"] = r.sensor_faults;
               d["soc"] = r.soc;
               d["voltage_v"] = r.voltage_v;
+              d["stack_v"] = r.stack_v;
+              d["locked_out"] = r.locked_out;
               d["current_a"] = r.current_a;
               d["cvl_v"] = r.cvl_v;
               d["ccl_a"] = r.ccl_a;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "protocol/pylon_rs485.h"
 
@@ -10,6 +12,12 @@ namespace stacksim::models {
 namespace {
 constexpr double seconds_per_hour = 3600.0;
 constexpr double kelvin_offset = 273.15;
+
+std::string fmt_g(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
+}
 
 // Linear taper from 1 at `start` to 0 at `end` (start/end may be in either order).
 double taper(double x, double start, double end) {
@@ -52,6 +60,9 @@ protection_config protection_config::defaults() {
     set(prot_channel::discharge_ut, {-10.0, -5.0, 2.0, 1.0}, {-20.0, -15.0, 2.0, 5.0});
     set(prot_channel::imbalance, {0.20, 0.10, 5.0, 1.0}, {0.50, 0.20, 2.0, 5.0});
     set(prot_channel::sensor, {0.5, 0.5, 0.5, 1.0}, {0.5, 0.5, 2.0, 5.0});
+    p.oc_lockout_trips = 3;
+    p.oc_lockout_window_s = 300.0;
+    p.oc_lockout_timeout_s = 3600.0;
     return p;
 }
 
@@ -99,6 +110,11 @@ void bms::afe_write(std::uint32_t addr, std::uint32_t value) { afe_access(tlm::T
 
 void bms::request_switch(bool closed) { m_switch_wanted = closed; }
 
+void bms::run_button() {
+    if (m_report.locked_out)
+        m_reset_request = "run_button";
+}
+
 void bms::set_powered(bool on) {
     if (on == m_powered)
         return;
@@ -108,6 +124,8 @@ void bms::set_powered(bool on) {
     if (on) {
         m_last_master_s = sc_core::sc_time_stamp().to_seconds();
         m_last_t_s = -1.0;
+        if (m_report.locked_out)
+            m_reset_request = "power_cycle"; // the lock-out is volatile: a restart clears it
     } else {
         m_answers.clear();
         drive_switch(false);
@@ -184,6 +202,9 @@ void bms::measure() {
     for (std::size_t s = 0; s < n_ntc; ++s)
         m_report.temp_k[s] = afe::ntc_counts_to_temp_k(afe_read(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s)),
                                                        m_afe_cfg);
+    m_report.stack_v = 0.0;
+    for (double v : m_report.cell_v)
+        m_report.stack_v += v;
     m_report.voltage_v = afe_read(afe::REG_MODULE_V) * m_afe_cfg.module_lsb_v;
     m_report.current_a =
         static_cast<double>(static_cast<std::int32_t>(afe_read(afe::REG_CURRENT))) * m_afe_cfg.current_lsb_a;
@@ -247,6 +268,7 @@ void bms::protect(double dt_s) {
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
     const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    clear_lockout_if_due();
     const std::uint32_t prot_before = m_report.protection_bits;
     const std::uint32_t warn_before = m_report.warning_bits;
 
@@ -274,8 +296,11 @@ void bms::protect(double dt_s) {
     std::array<double, n_prot_channels> value{};
     value[static_cast<std::size_t>(prot_channel::cell_ov)] = vmax;
     value[static_cast<std::size_t>(prot_channel::cell_uv)] = vmin;
-    value[static_cast<std::size_t>(prot_channel::module_ov)] = m_report.voltage_v;
-    value[static_cast<std::size_t>(prot_channel::module_uv)] = m_report.voltage_v;
+    // The module's own voltage is its stack of cells, as a BQ76952-class monitor measures it on
+    // the cell side of the switch; the terminal reading (REG_MODULE_V) shows the bus behind an
+    // open switch (0 V when the bus is dead) and says nothing about the cells.
+    value[static_cast<std::size_t>(prot_channel::module_ov)] = m_report.stack_v;
+    value[static_cast<std::size_t>(prot_channel::module_uv)] = m_report.stack_v;
     value[static_cast<std::size_t>(prot_channel::charge_oc)] = m_report.current_a;
     value[static_cast<std::size_t>(prot_channel::discharge_oc)] = -m_report.current_a;
     value[static_cast<std::size_t>(prot_channel::charge_ot)] = tmax_ok_c;
@@ -284,15 +309,18 @@ void bms::protect(double dt_s) {
     value[static_cast<std::size_t>(prot_channel::discharge_ut)] = tmin_ok_c;
     value[static_cast<std::size_t>(prot_channel::imbalance)] = vmax - vmin;
     value[static_cast<std::size_t>(prot_channel::sensor)] = static_cast<double>(faults);
-    // An open sense wire makes the cell readings meaningless: cell protections then only
-    // act through the sensor channel.
+    // An open sense wire makes the cell readings (and their sum) meaningless: cell and module
+    // voltage protections then only act through the sensor channel.
     const bool cells_valid = afe_read(afe::REG_OPEN_WIRE) == 0;
     for (std::size_t ch = 0; ch < n_prot_channels; ++ch) {
         const auto c = static_cast<prot_channel>(ch);
-        if (!cells_valid && (c == prot_channel::cell_ov || c == prot_channel::cell_uv || c == prot_channel::imbalance))
+        if (!cells_valid && (c == prot_channel::cell_ov || c == prot_channel::cell_uv || c == prot_channel::imbalance ||
+                             c == prot_channel::module_ov || c == prot_channel::module_uv))
             continue;
         update_level(ch, true, value[ch], dt_s);
-        update_level(ch, false, value[ch], dt_s);
+        // A lock-out holds the over-current protections that caused it (no automatic recovery).
+        if (!(m_report.locked_out && (m_lockout_cause & flag(c))))
+            update_level(ch, false, value[ch], dt_s);
     }
 
     // Short circuit: tripped by the AFE's comparator (it has opened the switch already).
@@ -302,7 +330,8 @@ void bms::protect(double dt_s) {
             m_sc_time_s = 0.0;
             m_switch_state = false; // opened by the AFE hardware
             m_events.event(name(), "switch", {{"closed", false}, {"by", "afe_short_circuit"}});
-        } else if ((m_sc_time_s += dt_s) >= p.short_circuit_recover_s - 1e-9) {
+        } else if (!(m_report.locked_out && (m_lockout_cause & prot_short_circuit)) &&
+                   (m_sc_time_s += dt_s) >= p.short_circuit_recover_s - 1e-9) {
             afe_write(afe::REG_FAULT, 1u); // re-arm
             m_report.protection_bits &= ~prot_short_circuit;
         }
@@ -325,6 +354,87 @@ void bms::protect(double dt_s) {
     };
     report_changes("warning", warn_before, m_report.warning_bits);
     report_changes("protection", prot_before, m_report.protection_bits);
+    lock_out_if_due(prot_before);
+    m_report.protection = (m_report.protection_bits & ~charge_only_mask) != 0;
+}
+
+namespace {
+constexpr std::uint32_t oc_mask =
+    bms::flag(prot_channel::charge_oc) | bms::flag(prot_channel::discharge_oc) | bms::prot_short_circuit;
+
+// "charge_oc", "discharge_oc+short_circuit", ...: the over-current bits among `bits`.
+std::string oc_names(std::uint32_t bits) {
+    std::string s;
+    for (std::size_t ch = 0; ch <= n_prot_channels; ++ch) {
+        const std::uint32_t f = ch < n_prot_channels ? bms::flag(static_cast<prot_channel>(ch)) : bms::prot_short_circuit;
+        if (bits & oc_mask & f)
+            s += (s.empty() ? "" : "+") +
+                 std::string(ch < n_prot_channels ? prot_channel_name(static_cast<prot_channel>(ch)) : "short_circuit");
+    }
+    return s;
+}
+} // namespace
+
+// Over-current lock-out, clearing: a manual reset (RUN button, power cycle) or the timeout.
+// Runs before this measurement's channel updates, so the held over-current protections clear
+// (with their recover events) in the same measurement and the switch recloses at its end.
+void bms::clear_lockout_if_due() {
+    const char* why = m_reset_request;
+    m_reset_request = nullptr;
+    if (!m_report.locked_out)
+        return;
+    const auto& p = m_cfg.protection;
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    if (!why && p.oc_lockout_timeout_s > 0 && now_s - m_lockout_since_s >= p.oc_lockout_timeout_s - 1e-9)
+        why = "timeout";
+    if (!why)
+        return;
+    // The held over-current protections go with it (a manual reset acknowledges them), the
+    // comparator is re-armed, the trip history starts afresh.
+    m_report.locked_out = false;
+    m_report.protection_bits &= ~(prot_lockout | m_lockout_cause);
+    for (prot_channel c : {prot_channel::charge_oc, prot_channel::discharge_oc})
+        m_prot_timer_s[static_cast<std::size_t>(c)][1] = 0.0;
+    if (m_lockout_cause & prot_short_circuit)
+        afe_write(afe::REG_FAULT, 1u);
+    m_events.event(name(), "lockout",
+                   {{"state", "cleared"}, {"reason", why}, {"cause", oc_names(m_lockout_cause)},
+                    {"locked_s", now_s - m_lockout_since_s}});
+    m_lockout_cause = 0;
+    m_oc_trips_s.clear();
+}
+
+// Over-current lock-out, setting (a BQ769x2-style latch on a count of over-current trips; here
+// within a sliding window). prot_before: the bits before this measurement's channel updates.
+void bms::lock_out_if_due(std::uint32_t prot_before) {
+    const auto& p = m_cfg.protection;
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    const std::uint32_t new_trips = m_report.protection_bits & ~prot_before & oc_mask;
+    if (!new_trips || m_report.locked_out)
+        return;
+    m_oc_trips_s.push_back(now_s);
+    m_oc_trips_s.erase(std::remove_if(m_oc_trips_s.begin(), m_oc_trips_s.end(),
+                                      [&](double t) { return now_s - t > p.oc_lockout_window_s + 1e-9; }),
+                       m_oc_trips_s.end());
+    if (p.oc_lockout_trips == 0 || m_oc_trips_s.size() < p.oc_lockout_trips)
+        return;
+    m_report.locked_out = true;
+    m_lockout_since_s = now_s;
+    m_lockout_cause = m_report.protection_bits & oc_mask;
+    m_report.protection_bits |= prot_lockout;
+    const std::string cleared_by =
+        p.oc_lockout_timeout_s > 0
+            ? "RUN button, power cycle, or by itself after " + fmt_g(p.oc_lockout_timeout_s) + " s"
+            : "RUN button or power cycle";
+    m_events.event(name(), "lockout",
+                   {{"state", "set"},
+                    {"reason", std::to_string(m_oc_trips_s.size()) + " over-current trips within " +
+                                   fmt_g(p.oc_lockout_window_s) + " s, the last on " + oc_names(new_trips)},
+                    {"cause", oc_names(m_lockout_cause)},
+                    {"trips", m_oc_trips_s.size()},
+                    {"trip_times_s", m_oc_trips_s},
+                    {"window_s", p.oc_lockout_window_s},
+                    {"cleared_by", cleared_by}});
 }
 
 namespace {

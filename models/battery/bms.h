@@ -2,7 +2,8 @@
 //
 // Measures through its AFE (TLM initiator, register map of afe.h) every `measure_period_s`,
 // counts charge for SoC, protects its cells (threshold + delay + recovery hysteresis, then
-// opens the module switch through the AFE's driver register), computes the module's charge
+// opens the module switch through the AFE's driver register; module OV/UV on the sum of the
+// cells; repeated over-current trips latch a lock-out), computes the module's charge
 // voltage and current limits, and answers the master's RS485 polls (Pylontech-style ASCII-hex
 // frames: 0x42 analog values, 0x44 alarms, 0x92 charge/discharge management, 0x47, 0x4F, 0x51).
 // The master's BMS additionally runs a stack_master (stack_master.h).
@@ -63,6 +64,13 @@ struct protection_config {
     double ntc_min_c = -40.0, ntc_max_c = 120.0;
     // Cluster rule (master): more than this many modules in protection -> the stack stops.
     unsigned cluster_max_protected = 2;
+    // Over-current lock-out: when `oc_lockout_trips` over-current trips (charge_oc, discharge_oc,
+    // short circuit) fall within `oc_lockout_window_s`, the module stays isolated (no automatic
+    // recovery) until a manual reset (RUN button, power cycle) or `oc_lockout_timeout_s` after
+    // the lock-out. 0 trips: never locks out.
+    unsigned oc_lockout_trips = 3;
+    double oc_lockout_window_s = 300.0;
+    double oc_lockout_timeout_s = 3600.0;
 
     protection_pair& operator[](prot_channel c) { return channel[static_cast<std::size_t>(c)]; }
     const protection_pair& operator[](prot_channel c) const { return channel[static_cast<std::size_t>(c)]; }
@@ -146,7 +154,9 @@ struct module_report {
     std::uint8_t address = 0;
     std::vector<double> cell_v;
     std::vector<double> temp_k;  // NTC sensors
-    double voltage_v = 0.0;      // module terminals
+    double voltage_v = 0.0;      // module terminals (behind the switch: the bus, or 0 V when it is dead)
+    double stack_v = 0.0;        // the module's own stack: the sum of its cell readings (switch side
+                                 // of the cells, independent of the switch); module OV/UV judge this
     double current_a = 0.0;      // + = charging
     double soc = 0.0;            // 0..1
     double soh = 1.0;
@@ -159,6 +169,7 @@ struct module_report {
     bool master_lost = false;    // sub: the master has been silent for master_timeout_s
     bool joined = true;          // sub: admitted by the master (start-up sequencing)
     bool powered = true;
+    bool locked_out = false;     // over-current lock-out: isolated until a manual reset or timeout
     bool calibrated = true;      // false from a first start until the first full-charge detection
                                  // (the master: from the sub's 0x92 full-charge request, b3)
     std::uint32_t protection_bits = 0; // see bms::flag()
@@ -174,6 +185,9 @@ public:
     // protection_bits / warning_bits: bit k = prot_channel k; bit 12 = short circuit (AFE).
     static constexpr std::uint32_t flag(prot_channel c) { return 1u << static_cast<unsigned>(c); }
     static constexpr std::uint32_t prot_short_circuit = 1u << 12;
+    // Bit 13: over-current lock-out (protection_config::oc_lockout_*); while it is set the
+    // over-current bits that caused it stay set too.
+    static constexpr std::uint32_t prot_lockout = 1u << 13;
     // Protections that only refuse charge (CCL = 0) instead of isolating the module.
     static constexpr std::uint32_t charge_only_mask =
         (1u << static_cast<unsigned>(prot_channel::charge_ot)) | (1u << static_cast<unsigned>(prot_channel::charge_ut));
@@ -192,6 +206,9 @@ public:
     // measurements, nothing sent or answered on RS485 (and so no CAN on the master).
     void set_powered(bool on);
     bool powered() const { return m_powered; }
+    // The RUN button's switch-on press: a manual reset that clears an over-current lock-out (at
+    // the next measurement). Without a lock-out it changes nothing.
+    void run_button();
     const sc_core::sc_event& power_event() const { return m_power_ev; }
     // Manufacturer-specific RS485 command (CID2) the master sends to admit a sub at start-up:
     // INFO = [address, 1 = join / 0 = stay open].
@@ -249,6 +266,14 @@ private:
     // condition has held (s)
     std::array<std::array<double, 2>, n_prot_channels> m_prot_timer_s{};
     double m_sc_time_s = 0.0; // time since the short-circuit trip
+    // Over-current lock-out: times of the recent over-current trips (within the window), when the
+    // lock-out was set, which over-current bits caused it, and a pending manual reset.
+    std::vector<double> m_oc_trips_s;
+    double m_lockout_since_s = 0.0;
+    std::uint32_t m_lockout_cause = 0;
+    const char* m_reset_request = nullptr; // "run_button" / "power_cycle" until the next measurement
+    void clear_lockout_if_due();
+    void lock_out_if_due(std::uint32_t prot_before);
     double m_rest_s = 0.0, m_full_s = 0.0, m_ah_since_full = 0.0;
     bool m_rest_done = false, m_full_done = false, m_have_full = false;
     double m_soc_ah = 0.0;

@@ -79,11 +79,32 @@ stack_master::stack_master(const sc_core::sc_module_name& name, const stack_mast
     for (std::uint8_t a : cfg.sub_addresses) {
         module_report r;
         r.address = a;
-        m_subs.push_back({a, r, 0, false, false, false, false});
+        m_subs.push_back({a, r, 0, false, false, false, false, false});
     }
+    // A module starts at rest: the scenario's initial state is relaxed (open-circuit voltage).
+    m_rest_s = cfg.join_rest_time_s;
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
     SC_HAS_PROCESS(stack_master);
     SC_THREAD(poll_loop);
+    SC_METHOD(track_own_rest);
+    sensitive << m_own.measured_event();
+    dont_initialize();
+}
+
+// After each of the master's own measurements: is its module at rest, and so is its cell sum its
+// open-circuit voltage?
+void stack_master::track_own_rest() {
+    const module_report& r = m_own.report();
+    const double dt_s = m_last_own_s < 0 ? 0.0 : r.time_s - m_last_own_s;
+    m_last_own_s = r.time_s;
+    const double i_a = std::abs(r.current_a);
+    m_rest_s = i_a < m_cfg.join_rest_current_a ? m_rest_s + dt_s : 0.0;
+    m_ah_since_rest += i_a * dt_s / 3600.0;
+    if (m_rest_s >= m_cfg.join_rest_time_s - 1e-9) {
+        m_ocv_known = true;
+        m_ocv_v = r.stack_v;
+        m_ah_since_rest = 0.0;
+    }
 }
 
 void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& d) {
@@ -208,28 +229,44 @@ void stack_master::poll_loop() {
     }
 }
 
-// Start-up sequencing, in chain order (the poll loop visits subs in chain order): a sub whose
-// module voltage is within join_window_v of the master's joins; otherwise it stays open.
+// Joining, in chain order (the poll loop visits subs in chain order): the rule of the manuals
+// (weco-stack.md §3: every battery measured on its own must be within 1.5 V, [4K4-family] U17;
+// the 5K3 BMS refuses parallel activation beyond 2 V, [5K3] U22) compares open-circuit voltages.
+// The sub's switch is open, so the sum of its cells is its open-circuit voltage. The master's
+// cells read below theirs under load (ohmic and polarisation drop, about 1 V at 50 A), so it
+// uses the cell sum of its last rest, valid while little charge has flowed since; otherwise it
+// waits for the bus to rest and the sub stays open.
 void stack_master::admit(sub_state& s) {
     const module_report& own = m_own.report();
     if (own.time_s < 0)
         return;
-    // Battery-side voltages (sum of the cells): the terminals of an open module show the bus.
-    auto string_v = [](const module_report& r) {
-        double v = 0.0;
-        for (double c : r.cell_v)
-            v += c;
-        return v;
-    };
-    const double sub_v = string_v(s.report), master_v = string_v(own);
+    if (!m_ocv_known || m_ah_since_rest > m_cfg.join_max_ah_since_rest) {
+        if (!s.deferral_reported)
+            m_events.event(name(), "sub_join_deferred",
+                           {{"address", s.address},
+                            {"reason", "the master's open-circuit voltage is not known under load: waiting for the bus "
+                                       "to rest before comparing open-circuit voltages"},
+                            {"master_current_a", own.current_a}, {"ah_since_rest", m_ah_since_rest},
+                            {"max_ah_since_rest", m_cfg.join_max_ah_since_rest},
+                            {"rest_current_a", m_cfg.join_rest_current_a}, {"rest_time_s", m_cfg.join_rest_time_s}});
+        s.deferral_reported = true;
+        s.refusal_reported = false;
+        return;
+    }
+    s.deferral_reported = false;
+    double sub_v = 0.0; // sum of the sub's cells: its open-circuit voltage (its switch is open)
+    for (double c : s.report.cell_v)
+        sub_v += c;
+    const double master_v = m_ocv_v;
     const double dv = sub_v - master_v;
     if (std::abs(dv) > m_cfg.join_window_v) {
         if (!s.refusal_reported)
             m_events.event(name(), "sub_join_refused",
                            {{"address", s.address},
-                            {"reason", "module voltage differs from the master's by more than the join window"},
+                            {"reason", "open-circuit voltage differs from the master's by more than the join window"},
                             {"sub_voltage_v", sub_v}, {"master_voltage_v", master_v},
-                            {"difference_v", dv}, {"window_v", m_cfg.join_window_v}});
+                            {"difference_v", dv}, {"window_v", m_cfg.join_window_v},
+                            {"master_ah_since_rest", m_ah_since_rest}});
         s.refusal_reported = true;
         return;
     }
@@ -237,7 +274,9 @@ void stack_master::admit(sub_state& s) {
         return; // not acknowledged: tried again next cycle
     s.joined = true;
     transact(s, 0x92, {s.address}); // its limits now that it is part of the stack
-    m_events.event(name(), "sub_join", {{"address", s.address}, {"difference_v", dv}, {"window_v", m_cfg.join_window_v}});
+    m_events.event(name(), "sub_join",
+                   {{"address", s.address}, {"difference_v", dv}, {"window_v", m_cfg.join_window_v},
+                    {"sub_voltage_v", sub_v}, {"master_voltage_v", master_v}});
 }
 
 namespace {

@@ -5,7 +5,8 @@
 // (charge/discharge management) and, with poll_alarms, 0x44 (alarm info), each with a response
 // timeout and retries. A sub that misses
 // `lost_after_misses` cycles in a row is marked lost (event) and excluded from the aggregate
-// until it answers again (event).
+// until it answers again (event). A sub waiting to join is admitted on open-circuit voltages
+// (stack_master_config::join_window_v and the rest rule below).
 #pragma once
 
 #include <cstdint>
@@ -32,9 +33,17 @@ struct stack_master_config {
     // such a stack (docs/models/bms.md, "Stack limits").
     std::vector<double> max_ccl_a_by_count;
     std::vector<double> max_dcl_a_by_count;
-    // Start-up: a sub joins (the master sends it bms::cid2_join) only when its module voltage is
-    // within this difference of the master's own; otherwise it stays open (event says why).
+    // Joining: a sub joins (the master sends it bms::cid2_join) only when its open-circuit
+    // voltage (the sum of its cells: its switch is open) is within join_window_v of the master's
+    // open-circuit voltage; otherwise it stays open (sub_join_refused says why). The master knows
+    // its own open-circuit voltage only from its cells at rest: |I| < join_rest_current_a for
+    // join_rest_time_s (a module starts at rest). Its last rest value stays valid while less than
+    // join_max_ah_since_rest has flowed since; beyond that the decision waits for the bus to rest
+    // (sub_join_deferred).
     double join_window_v = 1.5;
+    double join_rest_current_a = 1.0;
+    double join_rest_time_s = 600.0;
+    double join_max_ah_since_rest = 0.5;
     // Also poll each sub's alarm info (0x44) every cycle: its protections (cell / module voltage,
     // current, temperature) reach the 0x359 / 0x35A conditions the master sends.
     bool poll_alarms = true;
@@ -84,8 +93,10 @@ private:
         bool answered_this_cycle = false;
         bool joined = false;
         bool refusal_reported = false;
+        bool deferral_reported = false;
     };
     void admit(sub_state& s);
+    void track_own_rest();
     void poll_loop();
     bool transact(sub_state& s, std::uint8_t cid2, const std::vector<std::uint8_t>& info);
     void on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& decoded);
@@ -102,6 +113,13 @@ private:
     bool m_got_answer = false;
     sc_core::sc_event m_answer_ev;
     std::uint64_t m_rejected = 0;
+    // The master's own open-circuit voltage for the join rule (track_own_rest): time at rest,
+    // the cell sum at the last rest, and the charge (Ah, both directions) since.
+    double m_rest_s = 0.0;
+    double m_last_own_s = -1.0;
+    bool m_ocv_known = false;
+    double m_ocv_v = 0.0;
+    double m_ah_since_rest = 0.0;
     // First-start hold: when it started and which addresses were uncalibrated at the last update.
     double m_hold_since_s = 0.0;
     std::vector<std::uint8_t> m_uncalibrated;

@@ -227,7 +227,8 @@ module_params read_module_params(const param_node& root) {
     const param_node p = b.at("protection");
     auto& pc = bc.protection;
     {
-        std::vector<std::string> keys{"short_circuit_recover_s", "ntc_min_c", "ntc_max_c", "cluster_max_protected"};
+        std::vector<std::string> keys{"short_circuit_recover_s", "ntc_min_c",         "ntc_max_c",           "cluster_max_protected",
+                                      "oc_lockout_trips",        "oc_lockout_window_s", "oc_lockout_timeout_s"};
         for (std::size_t ch = 0; ch < models::n_prot_channels; ++ch)
             keys.push_back(models::prot_channel_name(static_cast<models::prot_channel>(ch)));
         p.allow_only(keys);
@@ -256,6 +257,9 @@ module_params read_module_params(const param_node& root) {
         pc.ntc_min_c = p.param("ntc_min_c", -100, 50);
         pc.ntc_max_c = p.param("ntc_max_c", pc.ntc_min_c, 300);
         pc.cluster_max_protected = static_cast<unsigned>(p.param("cluster_max_protected", 0, 16));
+        pc.oc_lockout_trips = static_cast<unsigned>(p.param("oc_lockout_trips", 0, 1000));
+        pc.oc_lockout_window_s = p.param("oc_lockout_window_s", 0, 86400);
+        pc.oc_lockout_timeout_s = p.param("oc_lockout_timeout_s", 0, 30 * 86400.0);
     }
     const param_node l = b.at("limits");
     l.allow_only({"cvl_cell_v", "dvl_cell_v", "ccl_a", "dcl_a", "ccl_taper_start_v", "ccl_taper_end_v",
@@ -287,7 +291,7 @@ module_params read_module_params(const param_node& root) {
     lc.dcl_soc_floor = l.param("dcl_soc_floor", 0, 1);
 
     const param_node m = root.at("master");
-    m.allow_only({"join_window_v", "master_address", "poll_period_s", "response_timeout_s", "retries", "lost_after_misses",
+    m.allow_only({"join_window_v", "join_rest_current_a", "join_rest_time_s", "join_max_ah_since_rest", "master_address", "poll_period_s", "response_timeout_s", "retries", "lost_after_misses",
                   "can_period_s", "can_spacing_s", "heartbeat_timeout_s", "max_ccl_a_by_count",
                   "max_dcl_a_by_count", "can_message_set", "can_manufacturer", "heartbeat_reaction",
                   "force_charge_1_on_soc_pct", "force_charge_1_off_soc_pct", "force_charge_2_on_soc_pct",
@@ -301,6 +305,9 @@ module_params read_module_params(const param_node& root) {
     if (m.has("poll_alarms"))
         mc.poll_alarms = m.param("poll_alarms", 0, 1) != 0.0;
     mc.join_window_v = m.param("join_window_v", 0, 100);
+    mc.join_rest_current_a = m.param("join_rest_current_a", 0, 1000);
+    mc.join_rest_time_s = m.param("join_rest_time_s", 0, 86400);
+    mc.join_max_ah_since_rest = m.param("join_max_ah_since_rest", 0, 1000);
     mp.can.period_s = m.param("can_period_s", 1e-3, 60);
     mp.can.spacing_s = m.param("can_spacing_s", 0, 1);
     mp.can.heartbeat_timeout_s = m.param("heartbeat_timeout_s", 0.1, 3600);

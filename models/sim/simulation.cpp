@@ -492,11 +492,14 @@ void simulation::apply(const timed_event& e) {
         break;
     case event_action::run_button: {
         // WeCo's RUN button (5K3 manual, weco-stack.md §4.5): a 2 s press switches the module on,
-        // a 5 s press off; a short press (forced charge from under-voltage) is not modelled.
+        // a 5 s press off; a short press (forced charge from under-voltage) is not modelled. The
+        // switch-on press also resets an over-current lock-out (docs/models/bms.md).
         constexpr double on_press_s = 2.0, off_press_s = 5.0;
         const char* effect = e.value >= off_press_s ? "off" : e.value >= on_press_s ? "on" : "ignored";
         if (e.value >= on_press_s)
             st.module(e.module).controller().set_powered(e.value < off_press_s);
+        if (e.value >= on_press_s && e.value < off_press_s)
+            st.module(e.module).controller().run_button();
         d["module"] = e.module;
         d["press_s"] = e.value;
         d["effect"] = effect;

@@ -186,24 +186,90 @@ TEST(bms_protection, cell_over_voltage) {
                             [](auto& p) { set_cell(p, 3.50); }, [](auto& p) { set_cell(p, 3.30); }});
 }
 
-// Cell UV: set 2.50 V / 1 s, clear 2.90 V / 1 s. Band 2.85 V (a 0.45 V spread < 0.5 V imbalance).
+// Cell UV: set 2.50 V / 1 s, clear 2.90 V / 1 s. Band 2.85 V. One cell at 2.45 V, the others at
+// 2.55 V: the stack is 40.7 V, above the 40.0 V module UV protection, and the spread (0.10 V)
+// stays below the imbalance warning, so cell UV is the only protection.
 TEST(bms_protection, cell_under_voltage) {
-    // The terminal voltage is held at 50 V so that the module UV protection (40 V) stays out of it.
     check_trip_and_recover({prot_channel::cell_uv, true,
-                            [](auto& p) { p.cell_v.assign(16, 2.45), p.module_v_override = 50.0; },
+                            [](auto& p) { p.cell_v.assign(16, 2.55), set_cell(p, 2.45); },
                             [](auto& p) { p.cell_v.assign(16, 2.85); }, [](auto& p) { p.cell_v.assign(16, 3.20); }});
 }
 
-// Module OV: 58.4 V / 1 s, clear 56.0 V. Cells stay at 3.30 V (the terminal voltage alone).
-TEST(bms_protection, module_over_voltage) {
-    check_trip_and_recover({prot_channel::module_ov, true, [](auto& p) { p.module_v_override = 59.0; },
-                            [](auto& p) { p.module_v_override = 57.0; }, [](auto& p) { p.module_v_override = 52.8; }});
+// Module OV / UV judge the module's own stack (the sum of its 16 cells), never the terminal
+// voltage behind the switch. Module UV: 40.0 V / 1 s, clear 46.4 V / 1 s. With the defaults
+// (16 x 2.50 V, 16 x 3.65 V) a module limit is never crossed without a cell limit, so the cell
+// protection trips too; the terminal reads a healthy 52.8 V bus throughout.
+static void check_module_level(prot_channel module_ch, prot_channel cell_ch, double beyond_cell_v,
+                               double band_cell_v) {
+    bench b(default_bms());
+    const std::string ch = prot_channel_name(module_ch);
+    const auto& lv = level(module_ch).protection;
+    b.plant.module_v_override = 52.8;
+    b.run_to(1.05);
+    ASSERT_TRUE(b.plant.sw);
+    b.plant.cell_v.assign(16, beyond_cell_v);
+    b.run_to(1.05 + lv.delay_s + 3.0);
+    const auto trip = b.ev.first("protection", ch, "trip");
+    ASSERT_TRUE(trip) << ch << " must trip on the cells' sum, " << 16 * beyond_cell_v << " V";
+    EXPECT_NEAR(*trip, 1.05 + lv.delay_s, period_s);
+    for (const auto& e : b.ev.events) {
+        if (e.kind == "protection" && e.details.value("channel", "") == ch) {
+            EXPECT_NEAR(e.details.at("value").get<double>(), 16 * beyond_cell_v, 1e-6)
+                << "the value judged is the stack of cells, not the 52.8 V terminal";
+        }
+    }
+    EXPECT_EQ(b.ctl.report().protection_bits, bms::flag(module_ch) | bms::flag(cell_ch));
+    EXPECT_FALSE(b.plant.sw);
+    // 16 x band_cell_v is inside the module channel's hysteresis band: it stays tripped.
+    const double t1 = sctest::now_s();
+    b.plant.cell_v.assign(16, band_cell_v);
+    b.run_to(t1 + lv.clear_delay_s + 2.0);
+    EXPECT_FALSE(b.ev.first("protection", ch, "recover")) << ch << " recovered inside its band";
+    EXPECT_TRUE(b.ctl.report().protection_bits & bms::flag(module_ch));
+    const double t2 = sctest::now_s() + 0.05;
+    b.run_to(t2);
+    b.plant.cell_v.assign(16, 3.30);
+    b.run_to(t2 + lv.clear_delay_s + 2.0);
+    const auto rec = b.ev.first("protection", ch, "recover");
+    ASSERT_TRUE(rec);
+    EXPECT_NEAR(*rec, t2 + lv.clear_delay_s, period_s);
+    EXPECT_EQ(b.ctl.report().protection_bits, 0u);
+    EXPECT_TRUE(b.plant.sw);
 }
 
-// Module UV: 40.0 V / 1 s, clear 46.4 V. Band 44 V (also the module UV warning: a separate bit).
+TEST(bms_protection, module_over_voltage) {
+    // 16 x 3.70 = 59.2 V >= 58.4 V; band 16 x 3.55 = 56.8 V > 56.0 V clear (cell OV clears at 3.40).
+    check_module_level(prot_channel::module_ov, prot_channel::cell_ov, 3.70, 3.55);
+}
+
 TEST(bms_protection, module_under_voltage) {
-    check_trip_and_recover({prot_channel::module_uv, true, [](auto& p) { p.module_v_override = 39.0; },
-                            [](auto& p) { p.module_v_override = 44.0; }, [](auto& p) { p.module_v_override = 52.8; }});
+    // 16 x 2.45 = 39.2 V <= 40.0 V; band 16 x 2.85 = 45.6 V < 46.4 V clear (cell UV clears at 2.90).
+    check_module_level(prot_channel::module_uv, prot_channel::cell_uv, 2.45, 2.85);
+}
+
+// Behind an open switch the terminals show whatever the bus is: 0 V on a dead bus, or a
+// charger's 59 V. Healthy cells (16 x 3.30 V = 52.8 V) must trip neither module UV nor module
+// OV, at warning or protection level (scenarios/library/master_shutdown.yaml: subs opened on a
+// dead bus latched module_uv at 0.0 V).
+TEST(bms_protection, module_voltage_ignores_the_terminal_behind_an_open_switch) {
+    bench b(default_bms());
+    b.run_to(1.05);
+    b.ctl.request_switch(false);
+    b.run_to(2.05);
+    ASSERT_FALSE(b.plant.sw);
+    b.plant.module_v_override = 0.0; // dead bus
+    b.run_to(10.0);
+    b.plant.module_v_override = 59.0; // a charger on the bus
+    b.run_to(20.0);
+    for (const auto& e : b.ev.events)
+        EXPECT_FALSE(e.kind == "protection" || e.kind == "warning")
+            << e.kind << " " << e.details.dump() << " at " << e.t_s << " s with healthy cells";
+    EXPECT_EQ(b.ctl.report().protection_bits, 0u);
+    EXPECT_EQ(b.ctl.report().warning_bits, 0u);
+    b.ctl.request_switch(true);
+    b.plant.module_v_override = -1;
+    b.run_to(22.0);
+    EXPECT_TRUE(b.plant.sw) << "nothing latched: the switch closes again on request";
 }
 
 // Charge OT: 55 degC / 2 s, clear 50 degC / 5 s: refuses charge, stays connected.
@@ -396,6 +462,139 @@ TEST(bms_protection, short_circuit_trips_after_200_us) {
     ASSERT_TRUE(rec);
     EXPECT_NEAR(*rec, *seen + recover_s, period_s);
     EXPECT_FALSE(b.front.short_circuit_latched());
+    EXPECT_TRUE(b.plant.sw);
+}
+
+// Over-current lock-out. A module paralleled into a bus it cannot match takes the same
+// over-current each time it recloses: here 130 A of charge flows whenever the switch is closed.
+// Hand timeline with the defaults (charge_oc: trip after 1 s, recover 30 s after the current
+// stopped; the BMS recloses at the recovering measurement): current from 1.05 s -> trips at
+// 2.05, 33.05, 64.05 s. The third trip within oc_lockout_window_s (300 s) reaches
+// oc_lockout_trips (3): the module locks out and stays open past every recovery delay.
+namespace {
+std::vector<double> trip_times(const recorder& ev) {
+    std::vector<double> t;
+    for (const auto& e : ev.events)
+        if (e.kind == "protection" && e.details.value("channel", "") == "charge_oc" &&
+            e.details.value("state", "") == "trip")
+            t.push_back(e.t_s);
+    return t;
+}
+std::vector<recorded_event> lockout_events(const recorder& ev) {
+    std::vector<recorded_event> out;
+    for (const auto& e : ev.events)
+        if (e.kind == "lockout")
+            out.push_back(e);
+    return out;
+}
+} // namespace
+
+TEST(bms_lockout, three_over_current_trips_within_the_window_lock_the_module_out) {
+    const protection_config defaults = protection_config::defaults();
+    ASSERT_EQ(defaults.oc_lockout_trips, 3u);
+    ASSERT_DOUBLE_EQ(defaults.oc_lockout_window_s, 300.0);
+    bench b(default_bms());
+    b.run_to(1.05);
+    b.plant.current_a = 130.0;
+    b.run_to(300.0);
+    const auto trips = trip_times(b.ev);
+    ASSERT_EQ(trips.size(), 3u) << "no fourth reclose after the lock-out";
+    EXPECT_NEAR(trips[0], 2.05, period_s);
+    EXPECT_NEAR(trips[1], 33.05, 2 * period_s);
+    EXPECT_NEAR(trips[2], 64.05, 3 * period_s);
+    const auto lo = lockout_events(b.ev);
+    ASSERT_EQ(lo.size(), 1u);
+    EXPECT_NEAR(lo[0].t_s, trips[2], 1e-9) << "locked at the third trip";
+    EXPECT_EQ(lo[0].details.value("state", ""), "set");
+    EXPECT_EQ(lo[0].details.value("trips", 0), 3);
+    EXPECT_NE(lo[0].details.value("reason", "").find("charge_oc"), std::string::npos) << lo[0].details.dump();
+    EXPECT_FALSE(b.plant.sw) << "locked out: the switch stays open";
+    EXPECT_TRUE(b.ctl.report().locked_out);
+    EXPECT_TRUE(b.ctl.report().protection);
+    EXPECT_TRUE(b.ctl.report().protection_bits & bms::prot_lockout);
+    EXPECT_EQ(b.ctl.report().ccl_a, 0.0);
+    EXPECT_EQ(b.ctl.report().dcl_a, 0.0);
+    // Manual reset: the RUN button. The fault is gone (no current source): the module recloses.
+    b.plant.current_a = 0.0;
+    b.ctl.run_button();
+    b.run_to(300.5);
+    const auto lo2 = lockout_events(b.ev);
+    ASSERT_EQ(lo2.size(), 2u);
+    EXPECT_EQ(lo2[1].details.value("state", ""), "cleared");
+    EXPECT_EQ(lo2[1].details.value("reason", ""), "run_button");
+    EXPECT_LE(lo2[1].t_s - 300.0, period_s) << "cleared at the next measurement";
+    EXPECT_FALSE(b.ctl.report().locked_out);
+    EXPECT_EQ(b.ctl.report().protection_bits, 0u);
+    EXPECT_TRUE(b.plant.sw) << "closed again after the manual reset";
+}
+
+TEST(bms_lockout, clears_by_itself_after_the_timeout) {
+    const double timeout_s = protection_config::defaults().oc_lockout_timeout_s;
+    ASSERT_DOUBLE_EQ(timeout_s, 3600.0);
+    bench b(default_bms());
+    b.run_to(1.05);
+    b.plant.current_a = 130.0;
+    b.run_to(100.0);
+    const auto lo = lockout_events(b.ev);
+    ASSERT_EQ(lo.size(), 1u);
+    b.plant.current_a = 0.0;
+    b.run_to(lo[0].t_s + timeout_s - 1.0);
+    EXPECT_FALSE(b.plant.sw) << "still locked 1 s before the timeout";
+    b.run_to(lo[0].t_s + timeout_s + 1.0);
+    const auto lo2 = lockout_events(b.ev);
+    ASSERT_EQ(lo2.size(), 2u);
+    EXPECT_EQ(lo2[1].details.value("reason", ""), "timeout");
+    EXPECT_NEAR(lo2[1].t_s, lo[0].t_s + timeout_s, period_s);
+    EXPECT_TRUE(b.plant.sw);
+}
+
+// The same 31 s trip cycle with a 50 s window: at each trip at most two trips lie within the
+// window (2.05 + 62 s > 50 s), so the module never locks out and keeps cycling.
+TEST(bms_lockout, trips_further_apart_than_the_window_do_not_lock_out) {
+    bms_config cfg = default_bms();
+    cfg.protection.oc_lockout_window_s = 50.0;
+    bench b(cfg);
+    b.run_to(1.05);
+    b.plant.current_a = 130.0;
+    b.run_to(200.0);
+    EXPECT_GE(trip_times(b.ev).size(), 6u);
+    EXPECT_TRUE(lockout_events(b.ev).empty());
+    EXPECT_FALSE(b.ctl.report().locked_out);
+}
+
+// Discharge over-current counts the same (and a RUN press with no lock-out changes nothing).
+TEST(bms_lockout, discharge_over_current_counts_too) {
+    bench b(default_bms());
+    b.run_to(1.0);
+    b.ctl.run_button();
+    b.run_to(1.05);
+    EXPECT_TRUE(lockout_events(b.ev).empty());
+    b.plant.current_a = -150.0;
+    b.run_to(100.0);
+    const auto lo = lockout_events(b.ev);
+    ASSERT_EQ(lo.size(), 1u);
+    EXPECT_NE(lo[0].details.value("reason", "").find("discharge_oc"), std::string::npos) << lo[0].details.dump();
+    EXPECT_FALSE(b.plant.sw);
+}
+
+// A power cycle (switch the BMS off and on, e.g. the RUN button's 5 s off press and 2 s on
+// press) is a restart: the lock-out is volatile and clears with it.
+TEST(bms_lockout, a_power_cycle_clears_it) {
+    bench b(default_bms());
+    b.run_to(1.05);
+    b.plant.current_a = 130.0;
+    b.run_to(100.0);
+    ASSERT_TRUE(b.ctl.report().locked_out);
+    b.plant.current_a = 0.0;
+    b.ctl.set_powered(false);
+    b.run_to(110.0);
+    EXPECT_TRUE(b.ctl.report().locked_out) << "off: nothing is measured, nothing changes";
+    b.ctl.set_powered(true);
+    b.run_to(110.5);
+    const auto lo = lockout_events(b.ev);
+    ASSERT_EQ(lo.size(), 2u);
+    EXPECT_EQ(lo[1].details.value("reason", ""), "power_cycle");
+    EXPECT_FALSE(b.ctl.report().locked_out);
     EXPECT_TRUE(b.plant.sw);
 }
 
