@@ -57,8 +57,10 @@ struct writer {
     void s16_phys(double v, double res) {
         u16(static_cast<unsigned>(static_cast<std::uint16_t>(static_cast<std::int16_t>(scaled(v, res, -0x8000, 0x7FFF)))));
     }
+    // Saturated to the u16 field itself (-273.1 .. 6280.4 degC), so every raw value a decoder
+    // produces encodes back to the same raw value.
     void temp(double t_c) {
-        u16(static_cast<unsigned>(std::clamp<std::int64_t>(scaled(t_c, 0.1, -0x8000, 0x7FFF) + temp_offset_raw, 0, 0xFFFF)));
+        u16(static_cast<unsigned>(scaled(t_c, 0.1, -temp_offset_raw, 0xFFFF - temp_offset_raw) + temp_offset_raw));
     }
     void ascii(const std::string& s, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i)
