@@ -517,4 +517,16 @@ bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacture
     return true;
 }
 
+// ---- 0x99 -----------------------------------------------------------------------------------
+
+std::vector<std::uint8_t> encode_join_info(const join_info& j) { return {j.adr, j.join ? std::uint8_t{1} : std::uint8_t{0}}; }
+
+bool decode_join_info(const std::vector<std::uint8_t>& info, join_info& out) {
+    if (info.size() != 2)
+        return false;
+    out.adr = info[0];
+    out.join = info[1] != 0;
+    return true;
+}
+
 } // namespace stacksim::proto

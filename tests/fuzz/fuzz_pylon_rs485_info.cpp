@@ -1,6 +1,7 @@
 // Fuzz target: the INFO decoders of the Pylontech RS485 commands (protocol/pylon_rs485.h):
 // 0x42 analog (one module and system-wide), 0x44 alarm, 0x47 system parameters, 0x92 management,
-// 0x51 manufacturer. The master BMS runs them on the subs' answers (models/battery/stack_master.cpp).
+// 0x51 manufacturer, 0x99 join. The master BMS runs them on the subs' answers
+// (models/battery/stack_master.cpp), a sub the 0x99 decoder on the master's join command (bms.cpp).
 // Input: the INFO bytes; every decoder sees all of them. Invariants:
 //  - decoders never throw, and leave `out` untouched when they return false;
 //  - accepted INFO re-encodes without throwing, and decode(encode(x)) == x;
@@ -170,6 +171,17 @@ void manufacturer(const bytes& info) {
     FUZZ_CHECK(decode_manufacturer_info(again, back) && same(back, m), "0x51: decode(encode(x)) == x");
 }
 
+void join(const bytes& info) {
+    join_info j{0xA5, true};
+    if (!decode_join_info(info, j)) {
+        FUZZ_CHECK(j.adr == 0xA5 && j.join, "0x99: out untouched on rejection");
+        return;
+    }
+    bytes want = info;
+    want[1] = want[1] != 0 ? 1 : 0; // any non-zero byte means join
+    FUZZ_CHECK(encode_join_info(j) == want, "0x99: round trip");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -180,5 +192,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     system_params(info);
     management(info);
     manufacturer(info);
+    join(info);
     return 0;
 }

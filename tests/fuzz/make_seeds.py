@@ -50,6 +50,8 @@ INFO = {
     "management": bytes([0x02, 0xDD, 0xE0, 0xAF, 0x00, 0x02, 0xE4, 0xFA, 0x38, 0xC0]),
     # 0x51: "4K4PRO", 1.7, "WeCo"
     "manufacturer": b"4K4PRO\0\0\0\0" + bytes([1, 7]) + b"WeCo" + bytes(16),
+    # 0x99 join: Sub#3 joins
+    "join": bytes([0x03, 0x01]),
 }
 
 

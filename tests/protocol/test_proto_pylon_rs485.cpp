@@ -406,6 +406,21 @@ TEST(proto_rs485, manufacturer_0x51_and_protocol_version_0x4f) {
     EXPECT_STREQ(to_string(rtn::lchksum_error), "LCHKSUM error");
 }
 
+TEST(proto_rs485, join_0x99) {
+    // Manufacturer-specific join command: INFO = [ADR, 1 join / 0 stay open].
+    EXPECT_EQ(encode_join_info({3, true}), (B{0x03, 0x01}));
+    EXPECT_EQ(encode_join_info({3, false}), (B{0x03, 0x00}));
+    EXPECT_EQ(encode_request(0x20, 3, cid2::join, encode_join_info({3, true})).size(), 22u);
+    join_info j;
+    ASSERT_TRUE(decode_join_info({0x05, 0x80}, j));
+    EXPECT_EQ(j.adr, 5);
+    EXPECT_TRUE(j.join);
+    j = {7, false};
+    EXPECT_FALSE(decode_join_info({0x05}, j));
+    EXPECT_FALSE(decode_join_info({0x05, 0x01, 0x00}, j));
+    EXPECT_EQ(j.adr, 7); // untouched
+}
+
 TEST(proto_rs485, temperature_saturates_to_the_u16_field) {
     // Header rule: raw = round(t_c * 10) + 2731, saturated to the u16 field 0..65535. Every raw
     // value decodes to a temperature that must encode back to the same raw value (found by
