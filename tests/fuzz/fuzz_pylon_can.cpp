@@ -12,7 +12,9 @@
 //  - round trip: after decode_battery_frame accepts a frame, encode_message of that ID (at the
 //    largest allowed DLC not above the frame's) from the updated state gives back the received
 //    bytes, in every bit the message defines (0x35A: the active/not-active state of each event);
-//  - the inverter-side messages re-encode byte for byte.
+//  - the inverter-side messages re-encode byte for byte;
+//  - nothing depends on the data bytes past the DLC (they are not on the wire): decoding the
+//    frame with those bytes inverted gives the same state.
 #include <algorithm>
 #include <iterator>
 #include <string>
@@ -122,6 +124,25 @@ void battery_side(const can_frame& f, battery_can_state& s, std::string& manufac
     check_battery_round_trip(f, s, manufacturer);
 }
 
+// The same frame with every byte past the DLC inverted decodes to the same state.
+void payload_only(const can_frame& f, const battery_can_state& before) {
+    if (f.dlc >= can_max_dlc)
+        return;
+    can_frame g = f;
+    for (unsigned i = f.dlc; i < can_max_dlc; ++i)
+        g.data[i] = static_cast<std::uint8_t>(~g.data[i]);
+    battery_can_state a = before, b = before;
+    std::string ma, mb;
+    const bool ok_a = decode_battery_frame(f, a, &ma), ok_b = decode_battery_frame(g, b, &mb);
+    FUZZ_CHECK(ok_a == ok_b && same_state(a, b) && ma == mb, "decoding reads only the DLC's bytes");
+    sma_305 ha, hb;
+    const bool h_a = decode_305_sma(f, ha), h_b = decode_305_sma(g, hb);
+    FUZZ_CHECK(h_a == h_b, "0x305 reads only the DLC's bytes");
+    sma_307 ra, rb;
+    FUZZ_CHECK(!decode_307(f, ra) || (decode_307(g, rb) && ra.relay_state == rb.relay_state),
+               "0x307 reads only the DLC's bytes");
+}
+
 void inverter_side(const can_frame& f) {
     (void)is_heartbeat_305(f);
     sma_305 h;
@@ -154,6 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             f.id &= f.extended ? can_ext_id_max : can_std_id_max;
         for (std::uint8_t& b : f.data)
             b = in.u8();
+        payload_only(f, s);
         battery_side(f, s, manufacturer);
         inverter_side(f);
     }
