@@ -528,7 +528,16 @@ bool decode_battery_frame(const can_frame& f, battery_can_state& s, std::string*
     if (dlcs.empty() || !readable(f, f.id, dlcs.front()))
         return false;
     switch (f.id) {
-    case can_id::bms_name_1: s.bms_name = get_ascii(f, 0, 8) + (s.bms_name.size() > 8 ? s.bms_name.substr(8) : ""); break;
+    case can_id::bms_name_1: {
+        // Characters 0-7; a second half already received stays at 8-15 (NUL padding between).
+        std::string name = get_ascii(f, 0, 8);
+        if (s.bms_name.size() > 8) {
+            name.resize(8, '\0');
+            name += s.bms_name.substr(8);
+        }
+        s.bms_name = name;
+        break;
+    }
     case can_id::bms_name_2: {
         std::string head = s.bms_name.substr(0, std::min<std::size_t>(8, s.bms_name.size()));
         head.resize(8, '\0');

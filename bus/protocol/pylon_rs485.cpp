@@ -57,8 +57,10 @@ struct writer {
     void s16_phys(double v, double res) {
         u16(static_cast<unsigned>(static_cast<std::uint16_t>(static_cast<std::int16_t>(scaled(v, res, -0x8000, 0x7FFF)))));
     }
+    // Saturated to the u16 field itself (-273.1 .. 6280.4 degC), so every raw value a decoder
+    // produces encodes back to the same raw value.
     void temp(double t_c) {
-        u16(static_cast<unsigned>(std::clamp<std::int64_t>(scaled(t_c, 0.1, -0x8000, 0x7FFF) + temp_offset_raw, 0, 0xFFFF)));
+        u16(static_cast<unsigned>(scaled(t_c, 0.1, -temp_offset_raw, 0xFFFF - temp_offset_raw) + temp_offset_raw));
     }
     void ascii(const std::string& s, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i)
@@ -512,6 +514,18 @@ bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacture
     if (!r.ok || r.left() != 0)
         return false;
     out = m;
+    return true;
+}
+
+// ---- 0x99 -----------------------------------------------------------------------------------
+
+std::vector<std::uint8_t> encode_join_info(const join_info& j) { return {j.adr, j.join ? std::uint8_t{1} : std::uint8_t{0}}; }
+
+bool decode_join_info(const std::vector<std::uint8_t>& info, join_info& out) {
+    if (info.size() != 2)
+        return false;
+    out.adr = info[0];
+    out.join = info[1] != 0;
     return true;
 }
 

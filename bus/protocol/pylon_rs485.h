@@ -32,6 +32,7 @@ constexpr std::uint8_t serial_number = 0x93;
 constexpr std::uint8_t set_management = 0x94;
 constexpr std::uint8_t turn_off = 0x95;
 constexpr std::uint8_t software_version = 0x96;
+constexpr std::uint8_t join = 0x99;   // manufacturer-specific: the master admits a sub (below)
 } // namespace cid2
 
 // Return codes (CID2 in responses).
@@ -211,5 +212,15 @@ struct manufacturer_info {
 };
 std::vector<std::uint8_t> encode_manufacturer_info(const manufacturer_info& m);
 bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacturer_info& out);
+
+// ---- 0x99 join (manufacturer-specific, assumed layout) -------------------------------------
+// The master admits a sub at start-up: INFO = command byte (the sub's ADR), u8 1 = join /
+// 0 = stay open. Decoding takes any non-zero byte as "join" and needs exactly 2 bytes.
+struct join_info {
+    std::uint8_t adr = 0;
+    bool join = false;
+};
+std::vector<std::uint8_t> encode_join_info(const join_info& j);
+bool decode_join_info(const std::vector<std::uint8_t>& info, join_info& out);
 
 } // namespace stacksim::proto

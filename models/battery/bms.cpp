@@ -663,9 +663,10 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     case 0x92: info = proto::encode_management_info(to_management()); break;
     case 0x4F: break; // protocol version: empty INFO, version in VER
     case 0x51: info = proto::encode_manufacturer_info(to_manufacturer()); break;
-    case cid2_join:
-        if (f.info.size() == 2 && f.info[0] == m_cfg.address) {
-            const bool join = f.info[1] != 0;
+    case cid2_join: {
+        proto::join_info j;
+        if (proto::decode_join_info(f.info, j) && j.adr == m_cfg.address) {
+            const bool join = j.join;
             if (join != m_report.joined)
                 m_events.event(name(), join ? "joined" : "join_revoked", {{"address", m_cfg.address}});
             m_report.joined = join;
@@ -675,6 +676,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
             rtn = static_cast<std::uint8_t>(proto::rtn::info_invalid);
         }
         break;
+    }
     default: rtn = static_cast<std::uint8_t>(proto::rtn::cid2_invalid); break;
     }
     ++m_rs485_answered;

@@ -212,7 +212,7 @@ public:
     const sc_core::sc_event& power_event() const { return m_power_ev; }
     // Manufacturer-specific RS485 command (CID2) the master sends to admit a sub at start-up:
     // INFO = [address, 1 = join / 0 = stay open].
-    static constexpr std::uint8_t cid2_join = 0x99;
+    static constexpr std::uint8_t cid2_join = proto::cid2::join;
 
     // RS485 statistics.
     std::uint64_t rs485_rejected() const { return m_rs485_rejected; }

@@ -270,7 +270,7 @@ void stack_master::admit(sub_state& s) {
         s.refusal_reported = true;
         return;
     }
-    if (!transact(s, bms::cid2_join, {s.address, 1}))
+    if (!transact(s, bms::cid2_join, proto::encode_join_info({s.address, true})))
         return; // not acknowledged: tried again next cycle
     s.joined = true;
     transact(s, 0x92, {s.address}); // its limits now that it is part of the stack

@@ -431,5 +431,21 @@ TEST(proto_pylon_can, inverter_305_306_307) {
     EXPECT_FALSE(decode_306(make_can_frame(0x306, {1, 2}), ds));
 }
 
+TEST(proto_pylon_can, bms_name_halves_keep_their_positions) {
+    // 0x370 carries characters 0-7 of the 16-character name, 0x371 characters 8-15, each NUL
+    // padded. A receiver that already has the second half and then gets a shorter first half must
+    // keep the second half at 8-15, so that encoding the state gives the received frames back
+    // (found by tests/fuzz/fuzz_pylon_can, regressions/fuzz_pylon_can/bms_name_370_after_371).
+    battery_can_state st;
+    ASSERT_TRUE(decode_battery_frame(make_can_frame(0x370, {'S', 'T', 'A', 'C', 'K', 'S', 'I', 'M'}), st));
+    ASSERT_TRUE(decode_battery_frame(make_can_frame(0x371, {'-', 'M', 'A', 'S', 'T', 'E', 'R', 0}), st));
+    EXPECT_EQ(st.bms_name, "STACKSIM-MASTER");
+    const can_frame first = make_can_frame(0x370, {'B', 'M', 'S', 0, 0, 0, 0, 0});
+    ASSERT_TRUE(decode_battery_frame(first, st));
+    EXPECT_EQ(st.bms_name, std::string("BMS\0\0\0\0\0-MASTER", 15));
+    EXPECT_EQ(encode_message({0x370, 8}, st, ""), first);
+    EXPECT_EQ(encode_message({0x371, 8}, st, ""), make_can_frame(0x371, {'-', 'M', 'A', 'S', 'T', 'E', 'R', 0}));
+}
+
 } // namespace
 } // namespace stacksim::proto

@@ -406,5 +406,48 @@ TEST(proto_rs485, manufacturer_0x51_and_protocol_version_0x4f) {
     EXPECT_STREQ(to_string(rtn::lchksum_error), "LCHKSUM error");
 }
 
+TEST(proto_rs485, join_0x99) {
+    // Manufacturer-specific join command: INFO = [ADR, 1 join / 0 stay open].
+    EXPECT_EQ(encode_join_info({3, true}), (B{0x03, 0x01}));
+    EXPECT_EQ(encode_join_info({3, false}), (B{0x03, 0x00}));
+    EXPECT_EQ(encode_request(0x20, 3, cid2::join, encode_join_info({3, true})).size(), 22u);
+    join_info j;
+    ASSERT_TRUE(decode_join_info({0x05, 0x80}, j));
+    EXPECT_EQ(j.adr, 5);
+    EXPECT_TRUE(j.join);
+    j = {7, false};
+    EXPECT_FALSE(decode_join_info({0x05}, j));
+    EXPECT_FALSE(decode_join_info({0x05, 0x01, 0x00}, j));
+    EXPECT_EQ(j.adr, 7); // untouched
+}
+
+TEST(proto_rs485, temperature_saturates_to_the_u16_field) {
+    // Header rule: raw = round(t_c * 10) + 2731, saturated to the u16 field 0..65535. Every raw
+    // value decodes to a temperature that must encode back to the same raw value (found by
+    // tests/fuzz/fuzz_pylon_rs485_info, regressions/fuzz_pylon_rs485_info/temp_above_3276C_0x47).
+    system_parameters p;
+    p.charge_high_temp_limit_c = 4000.0;        // 40000 + 2731 = 42731 = 0xA6EB
+    p.charge_low_temp_limit_c = 6132.5;         // 61325 + 2731 = 64056 = 0xFA38
+    p.discharge_high_temp_limit_c = 1e6;        // saturates at 0xFFFF
+    p.discharge_low_temp_limit_c = -300.0;      // -3000 + 2731 < 0: saturates at 0
+    const B info = encode_system_parameters(p);
+    ASSERT_EQ(info.size(), 25u);
+    EXPECT_EQ((B{info[7], info[8], info[9], info[10]}), (B{0xA6, 0xEB, 0xFA, 0x38}));
+    EXPECT_EQ((B{info[19], info[20], info[21], info[22]}), (B{0xFF, 0xFF, 0x00, 0x00}));
+    // 0x42 uses the same field: 62804.0 degC is raw 0xFFFF - 1.
+    analog_info a;
+    a.temp_c = {6280.3};                         // 62803 + 2731 = 65534 = 0xFFFE
+    const B ai = encode_analog_info(a);
+    EXPECT_EQ((B{ai[4], ai[5]}), (B{0xFF, 0xFE}));
+    for (unsigned raw : {0u, 2731u, 35498u, 35499u, 65535u}) {
+        B in(25, 0);
+        in[19] = static_cast<std::uint8_t>(raw >> 8);
+        in[20] = static_cast<std::uint8_t>(raw & 0xFF);
+        system_parameters d;
+        ASSERT_TRUE(decode_system_parameters(in, d));
+        EXPECT_EQ(encode_system_parameters(d), in) << "raw " << raw;
+    }
+}
+
 } // namespace
 } // namespace stacksim::proto

@@ -20,6 +20,9 @@ PACKAGES=(
   python3-jsonschema
   # independent circuit solver used by the network tests
   ngspice
+  # fuzzing (tools/fuzz.sh): clang with libFuzzer; the libFuzzer, ASan and UBSan runtimes are in
+  # libclang-rt-14-dev, which clang-14 only recommends (and recommends are not installed here)
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

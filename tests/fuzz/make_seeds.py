@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of tests/fuzz (corpus/<target>/) from the spec vectors.
+
+The vectors are the worked examples of protocols.md (S2/S20 requests, candump lines) and the
+hand-encoded INFO/CAN payloads of tests/protocol; the RS485 framing (LENGTH/LCHKSUM, CHKSUM) is
+computed here from its definition, independently of the C++ encoder. Deterministic: running it
+again rewrites the same files. Seeds are small on purpose (libFuzzer mutates from them).
+"""
+import pathlib
+import struct
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def write(target, name, data):
+    d = HERE / "corpus" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data if isinstance(data, bytes) else data.encode("latin-1"))
+
+
+# ---- RS485 (protocols.md §2.3) --------------------------------------------------------------
+def rs485_frame(ver, adr, cid1, cid2, info, lower=False):
+    lenid = 2 * len(info)
+    lch = (16 - ((lenid >> 8) + ((lenid >> 4) & 0xF) + (lenid & 0xF)) % 16) % 16
+    body = "%02X%02X%02X%02X%04X" % (ver, adr, cid1, cid2, (lch << 12) | lenid) + info.hex().upper()
+    if lower:  # receivers accept lower-case hex; CHKSUM is over the characters as sent
+        body = body.lower()
+    return "~" + body + "%04X" % ((0x10000 - sum(body.encode()) % 0x10000) % 0x10000) + "\r"
+
+
+INFO = {
+    # 0x42, 2 cells, 1 temperature, 2 user items (test_proto_pylon_rs485 analog_0x42_hand_encoded)
+    "analog_2items": bytes([0x00, 0x02, 0x02, 0x0C, 0xE4, 0x0C, 0xE5, 0x01, 0x0B, 0xA5, 0xFF, 0xD8, 0x19,
+                            0xC9, 0xC3, 0x50, 0x02, 0xEA, 0x60, 0x00, 0x0C]),
+    # same with 4 user items: 86 Ah / 100 Ah in u24
+    "analog_4items": bytes([0x00, 0x02, 0x02, 0x0C, 0xE4, 0x0C, 0xE5, 0x01, 0x0B, 0xA5, 0xFF, 0xD8, 0x19,
+                            0xC9, 0xFF, 0xFF, 0x04, 0xFF, 0xFF, 0x00, 0x0C, 0x01, 0x4F, 0xF0, 0x01, 0x86, 0xA0]),
+    # system-wide 0x42: flag, 1 module, the 2-item block
+    "system_analog": bytes([0x00, 0x01, 0x02, 0x0C, 0xE4, 0x0C, 0xE5, 0x01, 0x0B, 0xA5, 0xFF, 0xD8, 0x19,
+                            0xC9, 0xC3, 0x50, 0x02, 0xEA, 0x60, 0x00, 0x0C]),
+    # 0x44: 3 cells, 1 temperature, module voltage "other error", status bits, mask 0x0002
+    "alarm": bytes([0x00, 0x02, 0x03, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0xF0, 0x00,
+                    0x41, 0x06, 0x88, 0x02, 0x00]),
+    "alarm_trailing_zero": bytes([0x00, 0x02, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+    # 0x47 (test system_parameters_0x47)
+    "system_parameters": bytes([0x00, 0x0E, 0x42, 0x0A, 0xF0, 0x09, 0xC4, 0x0C, 0xD1, 0x0A, 0xAB, 0x03, 0xE8,
+                                0xE4, 0x20, 0xAF, 0x00, 0x9C, 0x40, 0x0D, 0x03, 0x09, 0xE3, 0xFC, 0x18]),
+    # 0x92 (test management_0x92_hand_encoded)
+    "management": bytes([0x02, 0xDD, 0xE0, 0xAF, 0x00, 0x02, 0xE4, 0xFA, 0x38, 0xC0]),
+    # 0x51: "4K4PRO", 1.7, "WeCo"
+    "manufacturer": b"4K4PRO\0\0\0\0" + bytes([1, 7]) + b"WeCo" + bytes(16),
+    # 0x99 join: Sub#3 joins
+    "join": bytes([0x03, 0x01]),
+}
+
+
+def seeds_rs485():
+    frames = {
+        "request_analog_adr2": rs485_frame(0x20, 0x02, 0x46, 0x42, bytes([0x02])),  # ~20024642E00202FD33
+        "request_analog_all": rs485_frame(0x20, 0x02, 0x46, 0x42, bytes([0xFF])),   # ~20024642E002FFFD09
+        "request_protocol_version": rs485_frame(0x20, 0x02, 0x46, 0x4F, b""),
+        "request_join": rs485_frame(0x20, 0x03, 0x46, 0xE0, bytes([0x03, 0x01])),
+        "response_error_chksum": rs485_frame(0x20, 0x02, 0x46, 0x02, b""),
+        "lower_case_hex": rs485_frame(0x20, 0x0A, 0x46, 0x42, bytes([0x0A]), lower=True),
+        "bad_chksum": "~20024642E00202FD34\r",
+    }
+    for key in ("analog_2items", "alarm", "management", "manufacturer", "system_parameters"):
+        frames["response_" + key] = rs485_frame(0x20, 0x02, 0x46, 0x00, INFO[key])
+    for name, f in frames.items():
+        write("fuzz_pylon_rs485_frame", name, f)
+    assert frames["request_analog_adr2"] == "~20024642E00202FD33\r"
+    assert frames["request_analog_all"] == "~20024642E002FFFD09\r"
+    for name, info in INFO.items():
+        write("fuzz_pylon_rs485_info", name, info)
+
+
+# ---- candump -L (protocols.md §4.3, test_proto_candump) ------------------------------------
+def seeds_candump():
+    write("fuzz_candump", "pylon_set.log",
+          "(1700000000.123456) can0 351#0E02E803E8030000\n"
+          "(1700000000.223456) can0 355#5A006400\n"
+          "(1700000000.323456) can0 356#4E1464FFFA00\n"
+          "(1700000000.423456) can0 359#00000000015045\n"
+          "(1700000000.523456) can0 35C#C000\n"
+          "(1700000000.623456) can0 35E#50594C4F4E202020\n")
+    write("fuzz_candump", "forms.log",
+          "(0.000001) vcan0 123#R\n"
+          "(0.000001) vcan0 123#R5\r\n"
+          "(12.500000) can1 18FF50E5#0102\n"
+          "  (1.000000) can0 35e#50.59.4c.4f.4e\n"
+          "\n"
+          "(1.000000) can0 305#\n")
+    write("fuzz_candump", "malformed.log",
+          "(1700000000.1234) can0 351#00\n"
+          "(1.000000) can0 3510#00\n"
+          "(1.000000) can0 20000080#0000000000000000\n"
+          "(1.000000) can0 351##100\n"
+          "(1.000000) can0 351#00 extra\n")
+
+
+# ---- CAN records: flags (b0 ext, b1 rtr, b7..b4 DLC), u32 LE id, 8 data bytes ---------------
+def rec(can_id, data, ext=False, rtr=False, dlc=None):
+    dlc = len(data) if dlc is None else dlc
+    flags = (1 if ext else 0) | (2 if rtr else 0) | (dlc << 4)
+    return bytes([flags]) + struct.pack("<I", can_id) + bytes(data).ljust(8, b"\0")
+
+
+def seeds_can():
+    pylon = [rec(0x351, [0x2C, 0x02, 0xE8, 0x03, 0xE8, 0x03, 0xC0, 0x01]),
+             rec(0x355, [0x5A, 0x00, 0x64, 0x00]),
+             rec(0x356, [0x4E, 0x14, 0x64, 0xFF, 0xFA, 0x00]),
+             rec(0x359, [0x00, 0x80, 0x00, 0x00, 0x01, 0x50, 0x4E]),
+             rec(0x35C, [0xE0, 0x00]),
+             rec(0x35E, list(b"PYLON   "))]
+    sma = [rec(0x351, [0x2C, 0x02, 0xE8, 0x03, 0xE8, 0x03, 0xC0, 0x01]),
+           rec(0x355, [0x5A, 0x00, 0x64, 0x00, 0x28, 0x23, 0x00, 0x00]),
+           rec(0x356, [0x4E, 0x14, 0x64, 0xFF, 0xFA, 0x00, 0x00, 0x00]),
+           rec(0x35A, [0x0F, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA]),
+           rec(0x35E, list(b"STACKSIM")),
+           rec(0x35F, [0x4C, 0x46, 0x01, 0x02, 0xC8, 0x00, 0x00, 0x00])]
+    victron = [rec(0x370, list(b"STACKSIM")), rec(0x371, list(b"-MASTER\0")),
+               rec(0x372, [3, 0, 0, 0, 0, 0, 0, 0]),
+               rec(0x373, [0xE4, 0x0C, 0xE8, 0x0C, 0x2A, 0x01, 0x2C, 0x01]),
+               rec(0x374, list(b"M1C03\0\0\0")), rec(0x375, list(b"M2C16\0\0\0")),
+               rec(0x376, list(b"M1T1\0\0\0\0")), rec(0x377, list(b"M3T2\0\0\0\0")),
+               rec(0x378, [0x10, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00]),
+               rec(0x379, [0x2C, 0x01])]
+    inverter = [rec(0x305, [0] * 8),
+                rec(0x305, [0x10, 0x02, 0x9C, 0xFF, 0xFA, 0x00, 0x84, 0x03]),
+                rec(0x306, [0x64, 0x00, 0x01, 0x02, 0x00, 0x00, 0x30, 0x02]),
+                rec(0x307, [0x01, 0x00, 0, 0, 0, 0, 0, 0])]
+    odd = [rec(0x351, [0xFF, 0xFF, 0x00, 0x80, 0x01, 0x00], dlc=6), rec(0x351, [], rtr=True, dlc=8),
+           rec(0x18FF50E5, [1, 2], ext=True), rec(0x359, [1, 2, 3, 4, 5], dlc=5)]
+    write("fuzz_pylon_can", "pylon_v12_set", b"".join(pylon))
+    write("fuzz_pylon_can", "sma_set", b"".join(sma))
+    write("fuzz_pylon_can", "victron_extras", b"".join(victron))
+    write("fuzz_pylon_can", "inverter", b"".join(inverter))
+    write("fuzz_pylon_can", "odd_frames", b"".join(odd))
+    # can_bits: pairs of frames (0x305 with 8 zero bytes = 125 bits, protocols.md §3.1)
+    write("fuzz_can_bits", "heartbeat_vs_limits", rec(0x305, [0] * 8) + rec(0x351, [0x2C, 0x02, 0xE8, 0x03, 0xE8, 0x03]))
+    write("fuzz_can_bits", "standard_vs_extended", rec(0x123, [], rtr=True, dlc=5) + rec(0x123 << 18, [0xFF] * 8, ext=True))
+    write("fuzz_can_bits", "same_id_data_vs_remote", rec(0x7FF, [0xFF] * 8) + rec(0x7FF, [], rtr=True, dlc=8))
+
+
+if __name__ == "__main__":
+    seeds_rs485()
+    seeds_candump()
+    seeds_can()
