@@ -163,14 +163,9 @@ cell_params load_cell_params(const std::string& yaml_path) {
 std::string default_cell_params_path() {
     if (const char* env = std::getenv("STACKSIM_SOURCE_DIR"); env && *env)
         return std::string(env) + "/models/params/lfp_cell_100ah.yaml";
-    // CMake compiles this file by its absolute path: <root>/models/numeric/cell_params.cpp.
-    std::string here = __FILE__;
-    const std::string tail = "models/numeric/cell_params.cpp";
-    if (here.size() >= tail.size() && here.compare(here.size() - tail.size(), tail.size(), tail) == 0)
-        here.erase(here.size() - tail.size());
-    else
-        here = "./";
-    return here + "models/params/lfp_cell_100ah.yaml";
+    // The repository root as CMake saw it (an absolute path, given with -D; __FILE__ is not one when
+    // a compiler cache rewrites paths relative to its base directory).
+    return std::string(STACKSIM_SOURCE_DIR) + "/models/params/lfp_cell_100ah.yaml";
 }
 
 void validate_cell_params(const cell_params& p) {
