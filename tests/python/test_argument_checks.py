@@ -104,7 +104,7 @@ def test_numpy_scalars_and_arrays_in_from_dict_and_set():
     d["run"]["duration_s"] = np.int64(3)
     d["run"]["step_s"] = np.float64(0.1)
     d["stack"]["initial_soc_pct"] = np.float32(60.0)
-    d["inverter"]["battery_power_w"] = {"t_s": np.array([0.0, 1.0]), "value": np.array([0, -1000], dtype=np.int32)}
+    d["inverter"]["battery_power_w"] = {"points": np.array([[0.0, 0.0], [1.0, -1000.0]])}
     sc = stacksim.Scenario.from_dict(d, base_dir=str(DEFAULT.parent))
     sc.set("run.duration_s", np.int32(2)).set("stack.initial_soc_pct", np.float64(55.5))
     r = stacksim.run(sc)
@@ -113,7 +113,7 @@ def test_numpy_scalars_and_arrays_in_from_dict_and_set():
     plain["run"]["duration_s"] = 2
     plain["run"]["step_s"] = 0.1
     plain["stack"]["initial_soc_pct"] = 55.5
-    plain["inverter"]["battery_power_w"] = {"t_s": [0.0, 1.0], "value": [0, -1000]}
+    plain["inverter"]["battery_power_w"] = {"points": [[0.0, 0.0], [1.0, -1000.0]]}
     ref = stacksim.run(stacksim.Scenario.from_dict(plain, base_dir=str(DEFAULT.parent)))
     np.testing.assert_array_equal(r.series("stack.voltage_v"), ref.series("stack.voltage_v"))
 

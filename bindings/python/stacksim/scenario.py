@@ -13,11 +13,42 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 _NAMED_MAPS = ("wiring.cables", "wiring.contacts")
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as Python numbers and lists (json.dumps' `default`); anything
+    else is refused as json.dumps would."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a dependency of the package
+        np = None
+    if np is not None and isinstance(value, np.generic):
+        return value.item()
+    if np is not None and isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"a scenario value must be a number, string, bool, list or dict (numpy scalars "
+                    f"and arrays too), got {type(value).__name__} {value!r}")
+
+
+def _json(value: Any, **kw) -> str:
+    return json.dumps(value, default=_plain, **kw)
+
+
 def _yaml_value(value: Any) -> str:
     """A Python value as YAML text for a `--set` override (JSON is valid YAML)."""
     if isinstance(value, float) and value != value:
         return ".nan"
-    return json.dumps(value)
+    return _json(value)
+
+
+def overrides_arg(set_arg: Any) -> List[str]:
+    """`set=` as a list of "dotted.path=value" strings: one string is one override (not its
+    characters); a list or tuple of strings as it is; anything else a TypeError."""
+    if set_arg is None:
+        return []
+    if isinstance(set_arg, str):
+        return [set_arg]
+    if isinstance(set_arg, (list, tuple)) and all(isinstance(x, str) for x in set_arg):
+        return list(set_arg)
+    raise TypeError(f"set: expected a 'dotted.path=value' string or a list of them, got {set_arg!r}")
 
 
 class Scenario:
@@ -38,19 +69,23 @@ class Scenario:
     # --- construction ---
     @classmethod
     def from_yaml(cls, path) -> "Scenario":
-        """Load a scenario file. Relative file references resolve beside it, as on the CLI."""
-        p = os.path.abspath(os.fspath(path))
+        """Load a scenario file: a path, or a library name such as "default" or "cold_morning"
+        (stacksim.scenario_path). Relative file references resolve beside it, as on the CLI."""
+        from .locate import scenario_path
+
+        p = scenario_path(path)
         with open(p, encoding="utf-8") as f:
             return cls(f.read(), p)
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any], base_dir: Optional[str] = None) -> "Scenario":
-        """A scenario from a dict with the same structure as the YAML file.
+        """A scenario from a dict with the same structure as the YAML file (numpy scalars and
+        arrays are taken as numbers and lists).
 
         base_dir: where relative file references (CSV profiles) resolve (default: the
         repository, as for YAML text).
         """
-        text = json.dumps(d, indent=1)  # JSON is YAML
+        text = _json(d, indent=1)  # JSON is YAML
         name = os.path.join(os.path.abspath(base_dir), "<dict>") if base_dir else "<dict>"
         return cls(text, name)
 
@@ -79,7 +114,10 @@ class Scenario:
 
     @seed.setter
     def seed(self, value: Optional[int]) -> None:
-        self._seed = None if value is None else int(value)
+        """None (the file's seed) or an integer in the scenario key's range (0 .. 2**53 - 1)."""
+        from . import _core
+
+        self._seed = _core.check_seed(value)
 
     @property
     def file(self) -> str:
@@ -121,7 +159,7 @@ class Scenario:
                     entry = entries[element] = {}
                 entry[field] = value
         for prefix, entries in named.items():
-            plain.append(f"{prefix}={json.dumps(entries)}")
+            plain.append(f"{prefix}={_json(entries)}")
         return plain
 
     def _file_map(self, dotted: str) -> Dict[str, Any]:
