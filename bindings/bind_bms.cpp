@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "py_util.h"
 #include "sim/simulation.h"
 #include "sim/system.h"
 
@@ -15,10 +16,8 @@ namespace stacksim::py_bind {
 
 namespace {
 
-models::battery_module& module(sim::simulation& s, std::size_t m) {
-    if (m >= s.top().battery().n_modules())
-        throw py::index_error("no module m" + std::to_string(m));
-    return s.top().battery().module(m);
+models::battery_module& module(sim::simulation& s, const index_arg& m) {
+    return s.top().battery().module(checked(m, s.top().battery().n_modules(), "module"));
 }
 
 models::stack_master& master(sim::simulation& s) {
@@ -44,11 +43,9 @@ py::list channel_names(std::uint32_t bits) {
 
 void bind_bms(py::module_& m) {
     m.def("rs485_set_hop_cut",
-          [](sim::simulation& s, std::size_t hop, bool cut) {
+          [](sim::simulation& s, const index_arg& hop, bool cut) {
               auto& chain = s.top().battery().rs485();
-              if (hop + 1 >= chain.n_nodes())
-                  throw py::index_error("no hop " + std::to_string(hop));
-              chain.set_hop_cut(hop, cut);
+              chain.set_hop_cut(checked(hop, chain.n_nodes() - 1, "hop"), cut);
           },
           py::arg("sim"), py::arg("hop"), py::arg("cut"),
           "Cut (True) or repair the RS485 cable of hop `hop` (between module m<hop> port B and m<hop+1> port A).");
@@ -74,7 +71,7 @@ void bind_bms(py::module_& m) {
           },
           py::arg("sim"), "Frame, collision and rejection counters of the chain and every module.");
     m.def("bms_state",
-          [](sim::simulation& s, std::size_t mod) {
+          [](sim::simulation& s, const index_arg& mod) {
               const auto& r = module(s, mod).controller().report();
               py::dict d;
               d["address"] = r.address;
@@ -126,22 +123,25 @@ void bind_bms(py::module_& m) {
               return d;
           },
           py::arg("sim"), "The master's aggregate and its view of every sub (chain order).");
-    m.def("bms_set_powered", [](sim::simulation& s, std::size_t mod, bool on) { module(s, mod).controller().set_powered(on); },
+    m.def("bms_set_powered", [](sim::simulation& s, const index_arg& mod, bool on) { module(s, mod).controller().set_powered(on); },
           py::arg("sim"), py::arg("module"), py::arg("on"),
           "Switch module m<module>'s BMS off (its switch opens; no measurement, RS485 or CAN) or on.");
     m.def("afe_set_open_wire",
-          [](sim::simulation& s, std::size_t mod, std::size_t cell, bool open) {
-              module(s, mod).front_end().set_open_wire(cell, open);
+          [](sim::simulation& s, const index_arg& mod, const index_arg& cell, bool open) {
+              auto& afe = module(s, mod).front_end();
+              afe.set_open_wire(checked(cell, afe.config().cells, "cell"), open);
           },
           py::arg("sim"), py::arg("module"), py::arg("cell"), py::arg("open"), "Open (or repair) a cell sense wire.");
     m.def("afe_set_ntc_stuck",
-          [](sim::simulation& s, std::size_t mod, std::size_t sensor, bool stuck) {
-              module(s, mod).front_end().set_ntc_stuck(sensor, stuck);
+          [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, bool stuck) {
+              auto& afe = module(s, mod).front_end();
+              afe.set_ntc_stuck(checked(sensor, afe.n_ntc(), "sensor"), stuck);
           },
           py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("stuck"), "Freeze an NTC at its last reading.");
     m.def("afe_set_ntc_drift",
-          [](sim::simulation& s, std::size_t mod, std::size_t sensor, double k_per_s) {
-              module(s, mod).front_end().set_ntc_drift(sensor, k_per_s);
+          [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, double k_per_s) {
+              auto& afe = module(s, mod).front_end();
+              afe.set_ntc_drift(checked(sensor, afe.n_ntc(), "sensor"), k_per_s);
           },
           py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("k_per_s"), "Let an NTC drift (K/s from now).");
 }

@@ -8,6 +8,7 @@
 #include "sim/scenario.h"
 #include "sim/simulation.h"
 #include "sim/system.h"
+#include "sim/version.h"
 
 namespace py = pybind11;
 
@@ -15,9 +16,25 @@ namespace stacksim::py_bind {
 
 namespace {
 
+// seed= from Python: None, or an integer (int, numpy integer) in the scenario key's range;
+// anything else is a TypeError, out of range a ValueError, both naming the range.
+std::optional<std::uint64_t> seed_from_python(const py::object& seed) {
+    if (seed.is_none())
+        return std::nullopt;
+    const std::string expected = "seed: expected " + sim::seed_range_text() + ", got ";
+    if (PyBool_Check(seed.ptr()) || !PyIndex_Check(seed.ptr()))
+        throw py::type_error(expected + py::str(py::type::of(seed).attr("__name__")).cast<std::string>() + " " +
+                             py::repr(seed).cast<std::string>());
+    const py::int_ v(py::reinterpret_steal<py::object>(PyNumber_Index(seed.ptr())));
+    if (v < py::int_(0) || v > py::int_(sim::seed_max))
+        throw py::value_error(expected + py::repr(v).cast<std::string>());
+    return v.cast<std::uint64_t>();
+}
+
 std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const std::string& yaml_text,
-                                                 const std::vector<std::string>& set, std::optional<std::uint64_t> seed,
+                                                 const std::vector<std::string>& set, const py::object& seed_arg,
                                                  const std::string& out, double max_input_mb, double max_profile_mb) {
+    const std::optional<std::uint64_t> seed = seed_from_python(seed_arg);
     const std::uint64_t* s = seed ? &*seed : nullptr;
     num::input_limits limits; // the CLI's --max-input-mb / --max-profile-mb (numeric/input_file.h)
     try {
@@ -32,27 +49,63 @@ std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const 
     return std::make_unique<sim::simulation>(std::move(sc), out);
 }
 
+// Runs `advance` (run_until / run_for / run) without the GIL, taking it back about every 50 ms of
+// wall time to let Python handle signals: Ctrl-C raises KeyboardInterrupt here, the simulation
+// standing at a consistent instant with its outputs so far complete (simulation::interrupted).
+template <class F> auto interruptible(sim::simulation& s, F&& advance) {
+    struct check_scope {
+        sim::simulation& s;
+        ~check_scope() { s.set_interrupt_check({}); }
+    } scope{s};
+    s.set_interrupt_check([] {
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0; // the handler's exception (KeyboardInterrupt) stays set
+    });
+    try {
+        py::gil_scoped_release release;
+        return advance();
+    } catch (const sim::interrupted&) {
+        throw py::error_already_set();
+    }
+}
+
+sim::simulation& synced(sim::simulation& s) {
+    s.top().battery().sync();
+    return s;
+}
+
+std::size_t module_index(sim::simulation& s, const index_arg& m) {
+    return checked(m, s.top().battery().plant().n_modules(), "module");
+}
+
 } // namespace
 
 void bind_sim(py::module_& m) {
     py::register_exception<num::input_error>(m, "InputError", PyExc_ValueError);
+    m.attr("SEED_MAX") = sim::seed_max;
+    m.def("source_dir", &sim::source_dir, "The repository this build was configured from (scenarios, parameters).");
+    m.def("version", &stacksim::version, "stacksim's version (as `stacksim --version`).");
+    m.def("check_seed", [](const py::object& seed) { return seed_from_python(seed); }, py::arg("seed"),
+          "The seed as an int (None stays None); TypeError / ValueError naming the range otherwise.");
 
     py::class_<sim::simulation>(m, "Simulation",
                                 "One simulation with its own SystemC kernel. Drive time with run_until/run_for.")
         .def(py::init(&make_simulation), py::arg("path") = "", py::arg("yaml_text") = "",
-             py::arg("set") = std::vector<std::string>{}, py::arg("seed") = std::nullopt, py::arg("out") = "",
+             py::arg("set") = std::vector<std::string>{}, py::arg("seed") = py::none(), py::arg("out") = "",
              py::arg("max_input_mb") = static_cast<double>(num::input_limits{}.yaml_bytes) / num::input_limits::mib,
              py::arg("max_profile_mb") = static_cast<double>(num::input_limits{}.profile_bytes) / num::input_limits::mib,
              "Load and validate a scenario (a file path, or YAML text), elaborate the system. "
              "out: directory for the output files ('' = in memory only). max_input_mb / max_profile_mb: "
              "size limits of the YAML files and CSV profiles read (the CLI's --max-input-mb / --max-profile-mb).")
         .def_property_readonly("time_s", &sim::simulation::time_s)
-        .def("run_until", &sim::simulation::run_until, py::arg("t_s"), py::call_guard<py::gil_scoped_release>(),
-             "Advance simulated time to t_s (s).")
-        .def("run_for", &sim::simulation::run_for, py::arg("dt_s"), py::call_guard<py::gil_scoped_release>(),
-             "Advance simulated time by dt_s (s).")
-        .def("run", [](sim::simulation& s) { return s.run(); }, py::call_guard<py::gil_scoped_release>(),
-             "Run to the scenario's duration.")
+        .def("run_until", [](sim::simulation& s, double t_s) { interruptible(s, [&] { s.run_until(t_s); }); },
+             py::arg("t_s"),
+             "Advance simulated time to t_s (s): finite, not in the past, at most max_time_s (else ValueError). "
+             "Ctrl-C raises KeyboardInterrupt; the simulation stays usable at the time reached.")
+        .def("run_for", [](sim::simulation& s, double dt_s) { interruptible(s, [&] { s.run_for(dt_s); }); },
+             py::arg("dt_s"), "Advance simulated time by dt_s >= 0 (s); as run_until.")
+        .def("run", [](sim::simulation& s) { return interruptible(s, [&] { return s.run(); }); },
+             "Run to the scenario's duration. Ctrl-C raises KeyboardInterrupt.")
         .def("finish", [](sim::simulation& s) { return s.finish().dump(); },
              "Write summary.json (if writing files); returns the summary as JSON text.")
         .def_property_readonly("columns", &sim::simulation::columns)
@@ -68,22 +121,24 @@ void bind_sim(py::module_& m) {
         .def("set_inverter_power_w",
              [](sim::simulation& s, double p_w) { s.top().inverter().set_power_override_w(p_w); }, py::arg("power_w"),
              "Replace the inverter's power profile from now on (+ = charging); NaN returns to the profile.")
-        .def("module_current_a", [](sim::simulation& s, std::size_t module) {
-            s.top().battery().sync();
-            return s.top().battery().plant().module_current_a(module);
-        }, py::arg("module"))
+        .def("module_current_a",
+             [](sim::simulation& s, const index_arg& mod) {
+                 return synced(s).top().battery().plant().module_current_a(module_index(s, mod));
+             },
+             py::arg("module"), "Current of module m<module> (A, + = charging).")
         .def("stack_voltage_v", [](sim::simulation& s) {
-            s.top().battery().sync();
-            return s.top().battery().plant().module_voltage_v(0);
+            return synced(s).top().battery().plant().module_voltage_v(0);
         })
-        .def("fuse_damage", [](sim::simulation& s, std::size_t module) {
-            s.top().battery().sync();
-            return s.top().battery().plant().fuse_damage(module);
-        }, py::arg("module"), "Melting damage of module's fuse, 0..1 (1 = blown; docs/models/network.md).")
-        .def("fuse_blown", [](sim::simulation& s, std::size_t module) {
-            s.top().battery().sync();
-            return s.top().battery().plant().fuse_blown(module);
-        }, py::arg("module"))
+        .def("fuse_damage",
+             [](sim::simulation& s, const index_arg& mod) {
+                 return synced(s).top().battery().plant().fuse_damage(module_index(s, mod));
+             },
+             py::arg("module"), "Melting damage of module's fuse, 0..1 (1 = blown; docs/models/network.md).")
+        .def("fuse_blown",
+             [](sim::simulation& s, const index_arg& mod) {
+                 return synced(s).top().battery().plant().fuse_blown(module_index(s, mod));
+             },
+             py::arg("module"))
         .def("inverter_current_a", [](sim::simulation& s) {
             s.top().battery().sync();
             return s.top().battery().plant().port_current_a();

@@ -9,6 +9,25 @@ namespace stacksim::num {
 
 namespace {
 constexpr double zero_celsius_k = 273.15;
+constexpr double seconds_per_hour = 3600.0;
+
+// Cell 0 at its present state with current i_a (+ = charge) flowing from now on: the model's
+// instantaneous terminal voltage, U + h + v1 + v2 + R0 i (R0 by direction, as cell_array::step),
+// and heat rate, the integrand of cell_array::step's heat (docs/models/cell.md, "Heat and energy").
+double terminal_voltage_v(const cell_array& c, double i_a) {
+    const double r0 = i_a > 0.0 ? c.r0_charge_ohm()(0) : c.r0_discharge_ohm()(0);
+    return c.ocv_v()(0) + c.hysteresis_v()(0) + c.rc1_v()(0) + c.rc2_v()(0) + r0 * i_a;
+}
+
+double heat_rate_w(const cell_array& c, double i_a) {
+    const double r0 = i_a > 0.0 ? c.r0_charge_ohm()(0) : c.r0_discharge_ohm()(0);
+    const double v1 = c.rc1_v()(0), v2 = c.rc2_v()(0);
+    const double t_k = c.temp_k()(0), dudt = c.entropic_v_per_k()(0);
+    const double i_eff = (i_a > 0.0 ? c.params().coulombic_efficiency * i_a : i_a) -
+                         c.self_discharge_per_s()(0) * c.capacity_ah()(0) * seconds_per_hour;
+    return r0 * i_a * i_a + v1 * v1 / c.r1_ohm()(0) + v2 * v2 / c.r2_ohm()(0) + c.hysteresis_v()(0) * i_a +
+           i_a * t_k * dudt + (i_a - i_eff) * (c.ocv_v()(0) - t_k * dudt);
+}
 } // namespace
 
 cell_array make_standalone_cell(const cell_params& p, double ambient_k, double soc, double hysteresis) {
@@ -44,14 +63,14 @@ cell_simulation_result simulate_cell(const cell_params& p, const std::vector<dou
     const auto record = [&](double t, double i) {
         r.t_s.push_back(t);
         r.current_a.push_back(i);
-        r.voltage_v.push_back(cell.voltage_v()(0));
+        r.voltage_v.push_back(terminal_voltage_v(cell, i));
         r.ocv_v.push_back(cell.ocv_v()(0));
         r.hysteresis_v.push_back(cell.hysteresis_v()(0));
         r.soc.push_back(cell.soc()(0));
         r.temp_c.push_back(cell.temp_k()(0) - zero_celsius_k);
-        r.heat_w.push_back(cell.heat_w()(0));
+        r.heat_w.push_back(heat_rate_w(cell, i));
     };
-    record(t_s[0], 0.0);
+    record(t_s[0], current_a[0]);
     Eigen::ArrayXd i1(1);
     for (std::size_t k = 0; k + 1 < n; ++k) {
         const double span = t_s[k + 1] - t_s[k];
@@ -60,7 +79,7 @@ cell_simulation_result simulate_cell(const cell_params& p, const std::vector<dou
         i1(0) = current_a[k];
         for (std::size_t s = 0; s < (steps == 0 ? 1 : steps); ++s)
             cell.step(h, i1, ambient_k);
-        record(t_s[k + 1], current_a[k]);
+        record(t_s[k + 1], current_a[k + 1]);
     }
     return r;
 }

@@ -12,16 +12,18 @@
 namespace stacksim::num {
 
 struct cell_simulation_result {
-    // One entry per profile sample t_s[i]: the state at t_s[i]. Entry 0 is the initial rest state;
-    // entry i > 0 is the end of the last step before t_s[i] (current_a[i-1] flowing).
+    // One entry per profile sample: entry i is the instant t_s[i] with current_a[i] flowing, the
+    // input's own alignment. A step in the current at sample i shows at sample i: the terminal
+    // voltage jumps by R0 * dI there (the states -- SoC, OCV, hysteresis, RC, temperature -- are
+    // continuous and are those reached at t_s[i]). Entry 0 is the initial state.
     std::vector<double> t_s;
-    std::vector<double> current_a;    // current that flowed up to t_s[i] (0 for entry 0)
-    std::vector<double> voltage_v;    // terminal voltage
+    std::vector<double> current_a;    // the input current_a[i], flowing from t_s[i] on (+ = charge)
+    std::vector<double> voltage_v;    // terminal voltage at t_s[i] with current_a[i] flowing
     std::vector<double> ocv_v;        // mid-branch OCV at the present SoC and temperature
     std::vector<double> hysteresis_v; // relaxed voltage = ocv_v + hysteresis_v
     std::vector<double> soc;
     std::vector<double> temp_c;
-    std::vector<double> heat_w;       // mean heat generated over the last step
+    std::vector<double> heat_w;       // heat generated per second at t_s[i] with current_a[i] flowing
 };
 
 // t_s strictly increasing; current_a[i] (A, + = charge) holds on [t_s[i], t_s[i+1]); each interval

@@ -1,10 +1,12 @@
 #include "sim/scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "numeric/cell_params.h"
 #include "numeric/csv_series.h"
@@ -378,9 +380,12 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     }
     sc.name = root.at("name").as_string();
     sc.description = root.has("description") ? root.at("description").as_string() : "";
-    sc.seed = root.has("seed") ? static_cast<std::uint64_t>(root.at("seed").as_integer(0, 1ll << 53)) : 1;
-    if (seed_override)
+    sc.seed = root.has("seed") ? static_cast<std::uint64_t>(root.at("seed").as_integer(0, static_cast<long long>(seed_max))) : 1;
+    if (seed_override) {
+        if (*seed_override > seed_max)
+            throw std::invalid_argument("seed: expected " + seed_range_text() + ", got " + std::to_string(*seed_override));
         sc.seed = *seed_override;
+    }
 
     if (auto r = root.find("run")) {
         r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5"});
@@ -639,6 +644,18 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
 } // namespace
 
 std::string source_dir() { return STACKSIM_SOURCE_DIR; }
+
+std::string seed_range_text() { return "an integer in [0, " + std::to_string(seed_max) + "]"; }
+
+std::uint64_t parse_seed(const std::string& text) {
+    // Digits only: no sign, no blanks, no exponent (strtoull would wrap "-3" to 2^64 - 3).
+    const bool digits = !text.empty() && text.size() <= 16 &&
+                        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const std::uint64_t v = digits ? std::stoull(text) : 0;
+    if (!digits || v > seed_max)
+        throw std::invalid_argument("expected " + seed_range_text() + ", got " + text);
+    return v;
+}
 
 scenario load_scenario(const std::string& path, const std::vector<std::string>& set,
                        const std::uint64_t* seed_override, const num::input_limits& limits) {

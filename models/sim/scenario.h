@@ -55,10 +55,20 @@ struct scenario {
     std::vector<expectation> expectations;     // issue #7: checked on the results after the run
 };
 
+// The seed's range, one definition for the scenario key `seed`, the CLI's --seed and Python's
+// seed=: JSON's safe integers (summary.json carries the seed; RFC 8259 §6), 0 .. 2^53 - 1.
+inline constexpr std::uint64_t seed_max = (std::uint64_t{1} << 53) - 1;
+// "an integer in [0, 9007199254740991]", as the scenario key's message says it.
+std::string seed_range_text();
+// A seed given as text (the CLI's --seed): the whole text a decimal integer within the range, else
+// std::invalid_argument("expected an integer in [0, ...], got <text>").
+std::uint64_t parse_seed(const std::string& text);
+
 // Reads and validates a scenario file. `set` holds "dotted.path=value" overrides (CLI --set),
 // applied in order to the YAML before validation (a later one of the same path wins); `seed_override` replaces
-// the scenario's seed if set. Every file read (the scenario, parameter files, CSV profiles) is
-// held to `limits` (numeric/input_file.h; CLI --max-input-mb / --max-profile-mb).
+// the scenario's seed if set (an override beyond seed_max is refused with std::invalid_argument). Every
+// file read (the scenario, parameter files, CSV profiles) is held to `limits` (numeric/input_file.h;
+// CLI --max-input-mb / --max-profile-mb).
 scenario load_scenario(const std::string& path, const std::vector<std::string>& set = {},
                        const std::uint64_t* seed_override = nullptr, const num::input_limits& limits = {});
 scenario load_scenario_text(const std::string& yaml_text, const std::string& name,

@@ -20,6 +20,13 @@ namespace {
 constexpr double kelvin_offset = 273.15;
 constexpr double missing = std::numeric_limits<double>::quiet_NaN(); // a value that does not exist yet
 
+// A time for a message: shortest form, e.g. "2.5", "1e+308", "nan".
+std::string fmt_g(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
 // A new kernel for every simulation: SystemC allows one elaboration per kernel, and Python runs
 // several simulations in one process (systemc-style.md §8). The previous context is leaked on
 // purpose: destroying it would destroy modules that SystemC still references.
@@ -312,18 +319,68 @@ void simulation::record_row() {
     }
 }
 
-void simulation::advance_to(double t_s) {
-    const double now_s = time_s();
-    if (t_s > now_s)
-        sc_core::sc_start(sc_core::sc_time(t_s - now_s, sc_core::SC_SEC));
-    // Let everything scheduled for this very instant run, so a row due at t_s is recorded now.
+void simulation::settle_now() {
+    // Let everything scheduled for this very instant run, so a row due now is recorded now.
     while (sc_core::sc_pending_activity_at_current_time())
         sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+void simulation::advance_to(double t_s) {
+    // With an interrupt check: slices of at most 1 s simulated, the check between them when its
+    // wall-time period has passed. Slice boundaries change nothing: the kernel runs the same
+    // events in the same order, only returning to us in between (as run()'s chunks do).
+    constexpr double slice_s = 1.0;
+    for (double now_s = time_s(); t_s > now_s; now_s = time_s()) {
+        if (!m_interrupt_check || t_s - now_s <= slice_s) {
+            sc_core::sc_start(sc_core::sc_time(t_s - now_s, sc_core::SC_SEC)); // the last (or only) slice
+            break;
+        }
+        sc_core::sc_start(sc_core::sc_time(slice_s, sc_core::SC_SEC));
+        const auto wall = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(wall - m_last_interrupt_check).count() >= m_interrupt_period_s) {
+            m_last_interrupt_check = wall;
+            if (m_interrupt_check()) {
+                settle_now();
+                throw interrupted(time_s());
+            }
+        }
+    }
+    settle_now();
+}
+
+interrupted::interrupted(double t_s) : std::runtime_error("interrupted at t = " + std::to_string(t_s) + " s"), time_s(t_s) {}
+
+double simulation::max_time_s() { return sc_core::sc_max_time().to_seconds(); }
+
+void simulation::set_interrupt_check(std::function<bool()> check, double period_s) {
+    m_interrupt_check = std::move(check);
+    m_interrupt_period_s = period_s;
+    m_last_interrupt_check = std::chrono::steady_clock::now();
+}
+
+void simulation::run_for(double dt_s) {
+    if (!std::isfinite(dt_s))
+        throw std::invalid_argument("run_for: dt_s must be finite, got " + fmt_g(dt_s));
+    if (dt_s < 0)
+        throw std::invalid_argument("run_for: dt_s must not be negative (time only moves forward), got " +
+                                    fmt_g(dt_s));
+    run_until(time_s() + dt_s);
 }
 
 void simulation::run_until(double t_s) {
     if (m_finished)
         throw std::logic_error("simulation already finished");
+    const double now_s = time_s();
+    const double half_resolution_s = 0.5 * sc_core::sc_get_time_resolution().to_seconds();
+    if (!std::isfinite(t_s))
+        throw std::invalid_argument("run_until: t_s must be finite, got " + fmt_g(t_s));
+    if (t_s < now_s - half_resolution_s)
+        throw std::invalid_argument("run_until: t_s = " + fmt_g(t_s) + " s is in the past (the simulation is at " +
+                                    fmt_g(now_s) + " s; time only moves forward)");
+    if (t_s > max_time_s())
+        throw std::invalid_argument("run_until: t_s = " + fmt_g(t_s) + " s is beyond the maximum simulated time, " +
+                                    fmt_g(max_time_s()) + " s (the SystemC kernel's resolution x 2^64)");
+    t_s = std::max(t_s, now_s);
     // Scenario events and fast-aging window ends due by t_s: advance to each one's exact instant,
     // apply it, go on. A window's end comes before an event at the same instant.
     constexpr double never = std::numeric_limits<double>::infinity();

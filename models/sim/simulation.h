@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ namespace stacksim::sim {
 
 class system;
 
+// Thrown by run_until() when the interrupt check (set_interrupt_check) asked to stop. The run
+// stands at the boundary of a slice: consistent, every output written so far complete; it may go
+// on with run_until() or end with finish().
+struct interrupted : std::runtime_error {
+    explicit interrupted(double t_s);
+    double time_s;
+};
+
 class simulation : public models::event_sink {
 public:
     // out_dir empty: keep results in memory only (Python, tests).
@@ -33,8 +42,18 @@ public:
     system& top() { return *m_top; }
 
     double time_s() const;
+    // Advance to t_s. Time only moves forward: t_s must be finite, not before time_s() (within
+    // half the kernel's resolution) and not beyond max_time_s(); else std::invalid_argument, the
+    // simulation untouched. run_for(dt_s): dt_s finite and >= 0, the same.
     void run_until(double t_s);
-    void run_for(double dt_s) { run_until(time_s() + dt_s); }
+    void run_for(double dt_s);
+    // The largest simulated time the SystemC kernel can hold (its resolution x 2^64, 1 ps: ~213 days).
+    static double max_time_s();
+    // While set, run_until() advances in slices of at most 1 s of simulated time and calls
+    // `check` between slices whenever period_s of wall time has passed since the last call; when
+    // it returns true, run_until() throws `interrupted` (Python: Ctrl-C while the GIL is released).
+    // An empty function removes it (the default; the advance is then not sliced).
+    void set_interrupt_check(std::function<bool()> check, double period_s = 0.05);
     // To the scenario's duration, in chunks; `progress(sim_s, wall_s)` after each chunk.
     // Returns false if stopped early by request_stop().
     bool run(const std::function<void(double, double)>& progress = {});
@@ -71,6 +90,7 @@ private:
     void record_row();  // one row of every column, now
     void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
+    void settle_now();                // run everything due at the present instant
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
     void check_against_wiring(const timed_event& e) const; // contact / cable names and sizes
 
@@ -88,6 +108,9 @@ private:
     double m_max_kcl_a = 0.0;
     std::size_t m_events = 0;
     std::atomic<bool> m_stop{false};
+    std::function<bool()> m_interrupt_check;
+    double m_interrupt_period_s = 0.05;
+    std::chrono::steady_clock::time_point m_last_interrupt_check;
     std::chrono::steady_clock::time_point m_wall_start;
     double m_wall_s = 0.0;
     bool m_finished = false;

@@ -38,3 +38,42 @@ def test_bad_parameter_file_is_a_clear_error(tmp_path):
     bad.write_text("cell:\n  capacity_ah: {value: -5, source: assumed}\n")
     with pytest.raises(ValueError, match=r"cell.yaml:\d+"):
         stacksim.cell.simulate(str(bad), [0.0, 1.0], [0.0, 0.0])
+
+
+def _r0_discharge_at(soc, params_path):
+    """R0 for discharge at SoC `soc` and the reference temperature, read from the parameter
+    file itself (value x r0_soc_factor interpolated in SoC; the Arrhenius factor is 1 at
+    reference_temp_k)."""
+    import yaml
+
+    with open(params_path, encoding="utf-8") as f:
+        cell = yaml.safe_load(f)["cell"]
+    factor = np.interp(soc, cell["r0_soc_factor"]["soc"], cell["r0_soc_factor"]["value"])
+    return cell["r0_discharge_ohm"]["value"] * factor, cell["reference_temp_k"]["value"] - 273.15
+
+
+def test_current_step_shows_the_ohmic_step_at_the_sample_of_the_step():
+    """Sample k is the instant t_s[k] with current_a[k] flowing (the input's own alignment): a
+    step in the input current at sample j moves the terminal voltage by R0 * dI at sample j,
+    not one sample later."""
+    params = stacksim._core.default_cell_params_path()
+    soc0 = 0.5
+    r0_ohm, ref_c = _r0_discharge_at(soc0, params)
+    t = np.arange(0.0, 21.0, 1.0)
+    j = 10
+    i = np.where(np.arange(t.size) >= j, -100.0, 0.0)   # rest, then 1C discharge from t = 10 s
+    r = stacksim.cell.simulate(None, t, i, ambient_c=ref_c, dt_s=1.0, initial_soc=soc0, initial_hysteresis=0.0)
+    # The returned current is the input, sample for sample.
+    np.testing.assert_array_equal(r["t_s"], t)
+    np.testing.assert_array_equal(r["current_a"], i)
+    v = r["voltage_v"]
+    # At rest before the step the voltage does not move (relaxed cell; self-discharge only).
+    assert abs(v[j - 1] - v[j - 2]) < 1e-6
+    # The ohmic step (+ = charging: dV = R0 dI, dI = -100 A) at sample j itself ...
+    assert v[j] - v[j - 1] == pytest.approx(r0_ohm * (i[j] - i[j - 1]), abs=2e-6)
+    # ... then the RC branches relax towards the load: v keeps falling, by far less than R0 dI
+    # per second (R1 (1 - exp(-1 s / tau1)) * 100 A = 2.4 mV for the first second).
+    assert 0 < v[j] - v[j + 1] < 0.2 * r0_ohm * 100.0
+    # The terminal voltage at every sample is the relaxed voltage plus the RC branches and R0 at
+    # that sample's current: at rest before the step, exactly the relaxed voltage.
+    np.testing.assert_allclose(v[:j], (r["ocv_v"] + r["hysteresis_v"])[:j], atol=1e-12)

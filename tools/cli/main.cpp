@@ -5,11 +5,13 @@
 // SIGINT (outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
 
     std::string scenario_path, out_dir;
     std::vector<std::string> sets;
+    std::optional<std::string> seed_text; // checked by sim::parse_seed: the scenario key's range
     std::optional<std::uint64_t> seed;
     bool quiet = false;
     // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "Run a scenario and write its outputs");
     run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
     run->add_option("--out", out_dir, "Output directory (created; default results/<scenario name>)");
-    run->add_option("--seed", seed, "Override the scenario's seed");
+    run->add_option("--seed", seed_text, "Override the scenario's seed (0 .. 2^53 - 1)");
     run->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
     run->add_flag("--quiet", quiet, "No progress bar");
 
@@ -111,11 +114,11 @@ int main(int argc, char** argv) {
     describe->add_option("scenario", scenario_path, "Scenario YAML file")->required();
     describe->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
 
-    double netlist_at_s = 0.0;
+    std::string netlist_at_text; // checked below: a finite time within the scenario
     std::string netlist_out, netlist_map;
     auto* netlist = app.add_subcommand("netlist", "Write the power network as solved at a time, as a SPICE netlist");
     netlist->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-    netlist->add_option("--at", netlist_at_s, "Simulated time of the snapshot, s")->required();
+    netlist->add_option("--at", netlist_at_text, "Simulated time of the snapshot, s")->required();
     netlist->add_option("--out", netlist_out, "Netlist file (default: standard output)");
     netlist->add_option("--map", netlist_map, "Also write the name map (CSV: what,stacksim_name,spice_name)");
     netlist->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
@@ -127,7 +130,7 @@ int main(int argc, char** argv) {
     sweep->add_option("--set", sweep_req.sets, "Override for every variant: dotted.path=value (repeatable)");
     sweep->add_option("--out", sweep_req.out_dir, "Output directory (sweep.csv and one folder per variant)")->required();
     sweep->add_option("--jobs", sweep_req.jobs, "Variants run at once (default 1)");
-    sweep->add_option("--seed", seed, "Override the scenario's seed for every variant");
+    sweep->add_option("--seed", seed_text, "Override the scenario's seed for every variant (0 .. 2^53 - 1)");
 
     for (auto* cmd : {run, validate, describe, netlist})
         add_limit_options(cmd);
@@ -136,6 +139,15 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? exit_ok : exit_bad_input;
+    }
+
+    if (seed_text) {
+        try {
+            seed = stacksim::sim::parse_seed(*seed_text);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "stacksim: --seed: " << e.what() << "\n";
+            return exit_bad_input;
+        }
     }
 
     if (sweep->parsed()) {
@@ -176,8 +188,18 @@ int main(int argc, char** argv) {
     }
 
     if (netlist->parsed()) {
-        if (netlist_at_s < 0 || netlist_at_s > sc.run.duration_s) {
-            std::cerr << "stacksim: --at must be within the scenario's 0 .. " << sc.run.duration_s << " s\n";
+        // A finite number within the run (a NaN passes every comparison and would never be reached).
+        double netlist_at_s = std::numeric_limits<double>::quiet_NaN();
+        try {
+            std::size_t used = 0;
+            netlist_at_s = std::stod(netlist_at_text, &used);
+            if (used != netlist_at_text.size())
+                netlist_at_s = std::numeric_limits<double>::quiet_NaN();
+        } catch (const std::exception&) {
+        }
+        if (!(std::isfinite(netlist_at_s) && netlist_at_s >= 0 && netlist_at_s <= sc.run.duration_s)) {
+            std::cerr << "stacksim: --at " << netlist_at_text << ": expected a time in seconds within the scenario's 0 .. "
+                      << sc.run.duration_s << " s\n";
             return exit_bad_input;
         }
         try {

@@ -3,7 +3,7 @@
 Quick use::
 
     import stacksim
-    r = stacksim.run("scenarios/default.yaml")
+    r = stacksim.run("default")         # a library name, or any scenario file path
     r.series("stack.m0.current_a")      # numpy array, one value per recorded step
     r.t_s                               # recorded times (s)
     r.to_dataframe()                    # pandas DataFrame (if pandas is installed)
@@ -24,14 +24,18 @@ Sweeps (parallel processes, or a dask.distributed Client)::
     rs = stacksim.sweep(sc, {"wiring.cables.cable.pos.m2_m3.length_m": [1, 2, 4]}, workers=2)
 
 Sign convention everywhere: positive current and power charge the battery.
+Which build is imported: stacksim.build_info() (also stacksim.__file__, stacksim.__version__).
 See docs/python.md.
 """
 
 from ._core import InputError  # noqa: F401
+from .locate import build_info, scenario_path, scenarios_dir, source_dir, version  # noqa: F401
 from .scenario import Scenario  # noqa: F401
 from .simulation import Simulation  # noqa: F401
 from .results import Result, run  # noqa: F401
 from .sweeps import SweepResult, expand, run_variant, sweep  # noqa: F401
 from . import cell  # noqa: F401
 
-__all__ = ["InputError", "Scenario", "Simulation", "Result", "SweepResult", "run", "run_variant", "expand", "sweep", "cell"]
+__version__ = version()
+
+__all__ = ["InputError", "build_info", "scenario_path", "scenarios_dir", "source_dir", "version", "Scenario", "Simulation", "Result", "SweepResult", "run", "run_variant", "expand", "sweep", "cell"]

@@ -17,8 +17,11 @@ def simulate(parameter_set: Optional[str], t_s, current_a, ambient_c: float = 25
     parameter_set: path of a cell parameter YAML file (None: the default LFP cell).
     t_s, current_a: the current profile (A, + = charging), piecewise constant from each t_s.
     initial_soc: 0..1; initial_hysteresis: -1 (discharge branch) .. +1 (charge branch).
-    Returns numpy arrays, one entry per t_s: t_s, current_a, voltage_v, ocv_v, hysteresis_v,
-    soc, temp_c, heat_w (entry 0 is the initial rest state).
+    Returns numpy arrays aligned with the input, one entry per t_s: t_s, current_a, voltage_v,
+    ocv_v, hysteresis_v, soc, temp_c, heat_w. Entry k is the instant t_s[k] with current_a[k]
+    flowing (the returned current_a is the input): the states are those reached at t_s[k], the
+    terminal voltage and heat rate those with current_a[k] switched on, so a current step at
+    sample k moves voltage_v by R0 * dI at sample k (docs/models/cell.md, "Standalone cell").
     """
     t = np.asarray(t_s, dtype=float)
     i = np.asarray(current_a, dtype=float)

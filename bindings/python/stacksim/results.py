@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Union
 
 import numpy as np
 
@@ -95,14 +95,16 @@ class Result:
 
 
 def run(scenario, out: Optional[str] = None, seed: Optional[int] = None,
-        set: Optional[Iterable[str]] = None) -> Result:
-    """Run a scenario (a file path or a Scenario) to its end and return its results.
+        set: Union[str, Iterable[str], None] = None) -> Result:
+    """Run a scenario (a file path, a library name such as "default", or a Scenario) to its end
+    and return its results.
 
     out: directory for the output files (None: keep everything in memory).
-    seed: override the scenario's seed. set: "dotted.path=value" overrides, as `--set`.
+    seed: override the scenario's seed (0 .. 2**53 - 1). set: "dotted.path=value" overrides, as
+    `--set` (one string or a list). Ctrl-C: KeyboardInterrupt, the outputs so far complete.
     """
     from .simulation import Simulation
 
-    sim = Simulation(scenario, set=list(set or []), seed=seed, out=out or "")
+    sim = Simulation(scenario, set=set if set is not None else (), seed=seed, out=out or "")
     sim.run()
     return sim.result()

@@ -36,11 +36,42 @@ def _read_limited(path: str, max_mb: float) -> str:
     return data.decode("utf-8")
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as Python numbers and lists (json.dumps' `default`); anything
+    else is refused as json.dumps would."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a dependency of the package
+        np = None
+    if np is not None and isinstance(value, np.generic):
+        return value.item()
+    if np is not None and isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"a scenario value must be a number, string, bool, list or dict (numpy scalars "
+                    f"and arrays too), got {type(value).__name__} {value!r}")
+
+
+def _json(value: Any, **kw) -> str:
+    return json.dumps(value, default=_plain, **kw)
+
+
 def _yaml_value(value: Any) -> str:
     """A Python value as YAML text for a `--set` override (JSON is valid YAML)."""
     if isinstance(value, float) and value != value:
         return ".nan"
-    return json.dumps(value)
+    return _json(value)
+
+
+def overrides_arg(set_arg: Any) -> List[str]:
+    """`set=` as a list of "dotted.path=value" strings: one string is one override (not its
+    characters); a list or tuple of strings as it is; anything else a TypeError."""
+    if set_arg is None:
+        return []
+    if isinstance(set_arg, str):
+        return [set_arg]
+    if isinstance(set_arg, (list, tuple)) and all(isinstance(x, str) for x in set_arg):
+        return list(set_arg)
+    raise TypeError(f"set: expected a 'dotted.path=value' string or a list of them, got {set_arg!r}")
 
 
 class Scenario:
@@ -63,23 +94,27 @@ class Scenario:
     # --- construction ---
     @classmethod
     def from_yaml(cls, path, max_input_mb: float = MAX_INPUT_MB, max_profile_mb: float = MAX_PROFILE_MB) -> "Scenario":
-        """Load a scenario file. Relative file references resolve beside it, as on the CLI.
+        """Load a scenario file: a path, or a library name such as "default" or "cold_morning"
+        (stacksim.scenario_path). Relative file references resolve beside it, as on the CLI.
 
         max_input_mb / max_profile_mb: the largest YAML file (this one, the parameter files) and
         CSV profile read, in MB, as the CLI's --max-input-mb / --max-profile-mb; a larger file (or
         an endless stream) raises InputError naming the file and the limit.
         """
-        p = os.path.abspath(os.fspath(path))
+        from .locate import scenario_path
+
+        p = scenario_path(path)
         return cls(_read_limited(p, max_input_mb), p, max_input_mb=max_input_mb, max_profile_mb=max_profile_mb)
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any], base_dir: Optional[str] = None) -> "Scenario":
-        """A scenario from a dict with the same structure as the YAML file.
+        """A scenario from a dict with the same structure as the YAML file (numpy scalars and
+        arrays are taken as numbers and lists).
 
         base_dir: where relative file references (CSV profiles) resolve (default: the
         repository, as for YAML text).
         """
-        text = json.dumps(d, indent=1)  # JSON is YAML
+        text = _json(d, indent=1)  # JSON is YAML
         name = os.path.join(os.path.abspath(base_dir), "<dict>") if base_dir else "<dict>"
         return cls(text, name)
 
@@ -108,7 +143,10 @@ class Scenario:
 
     @seed.setter
     def seed(self, value: Optional[int]) -> None:
-        self._seed = None if value is None else int(value)
+        """None (the file's seed) or an integer in the scenario key's range (0 .. 2**53 - 1)."""
+        from . import _core
+
+        self._seed = _core.check_seed(value)
 
     @property
     def file(self) -> str:
@@ -152,7 +190,7 @@ class Scenario:
                 entry[field] = value
         out = list(plain.values())
         for prefix, entries in named.items():
-            out.append(f"{prefix}={json.dumps(entries)}")
+            out.append(f"{prefix}={_json(entries)}")
         return out
 
     def _file_map(self, dotted: str) -> Dict[str, Any]:

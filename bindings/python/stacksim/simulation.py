@@ -8,30 +8,39 @@ import os
 from typing import Any, Dict, Iterable, Optional, Union
 
 from . import _core
-from .scenario import Scenario
+from .scenario import Scenario, overrides_arg
 
 
 class Simulation(_core.Simulation):
     """One simulation of a scenario, with its own SystemC kernel.
 
-    Simulation(scenario) takes a Scenario, or a scenario file path; the keyword form
+    Simulation(scenario) takes a Scenario, or a scenario file path or library name
+    (stacksim.scenario_path); the keyword form
     Simulation(path=..., yaml_text=..., set=[...], seed=..., out=...) is the raw one.
     Drive time with run_for(seconds) / run_until(t_s); between calls read state (state(),
     series(), the stacksim._core functions) and change inputs (set_inverter_power_w, faults).
     out: directory for the output files ('' or None = in memory only).
+    set: one "dotted.path=value" override or a list of them. seed: None or an integer in
+    0 .. 2**53 - 1 (the scenario key's range).
+    Ctrl-C during run_for/run_until/run raises KeyboardInterrupt (checked every ~50 ms): after
+    run_for/run_until the simulation stands at the time reached and may go on; run() finishes
+    the run first (summary.json with "completed": false, as the command line does).
     """
 
     def __init__(self, scenario: Union[Scenario, str, os.PathLike, None] = None, path: str = "",
-                 yaml_text: str = "", set: Iterable[str] = (), seed: Optional[int] = None,
+                 yaml_text: str = "", set: Union[str, Iterable[str]] = (), seed: Optional[int] = None,
                  out: Optional[Union[str, os.PathLike]] = ""):
         if isinstance(scenario, Scenario):
             args: Dict[str, Any] = scenario.core_args()
-            args["set"] = list(args["set"]) + list(set)
+            args["set"] = list(args["set"]) + overrides_arg(set)
             if seed is not None:
                 args["seed"] = seed
         else:
-            args = {"path": os.fspath(scenario) if scenario is not None else path,
-                    "yaml_text": yaml_text, "set": list(set), "seed": seed}
+            if scenario is not None:
+                from .locate import scenario_path
+
+                path = scenario_path(scenario)
+            args = {"path": path, "yaml_text": yaml_text, "set": overrides_arg(set), "seed": seed}
         super().__init__(out=os.fspath(out) if out else "", **args)
         self._summary: Optional[dict] = None
 
@@ -47,6 +56,15 @@ class Simulation(_core.Simulation):
             "fuse_damage": [self.fuse_damage(m) for m in range(n)],
             "fuse_blown": [self.fuse_blown(m) for m in range(n)],
         }
+
+    def run(self) -> bool:
+        """Run to the scenario's duration. Ctrl-C: the run is finished where it stands (its
+        outputs complete, summary.json "completed": false) and KeyboardInterrupt raised."""
+        try:
+            return super().run()
+        except KeyboardInterrupt:
+            self.finish()
+            raise
 
     def finish(self) -> str:
         """Write summary.json (if writing files); returns the summary as JSON text. Idempotent."""
