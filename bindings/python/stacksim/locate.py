@@ -38,7 +38,11 @@ def scenario_path(name) -> str:
     "cold_morning", "cable_loss/manual_cables" and "scenarios/default.yaml" work from anywhere.
     FileNotFoundError names every place looked at."""
     name = os.fspath(name)
-    tried = _candidates(name) if name else []
+    # What the caller named is taken as it is if it exists at all (a device or a FIFO too: the
+    # reader's size limit then judges it); library names only ever match regular files.
+    if name and os.path.exists(name) and not os.path.isdir(name):
+        return os.path.abspath(name)
+    tried = list(dict.fromkeys(_candidates(name))) if name else []
     for p in tried:
         if os.path.isfile(p):
             return os.path.abspath(p)
