@@ -128,7 +128,7 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
 
     const auto zeros = [n](Eigen::ArrayXd& a) { a = Eigen::ArrayXd::Zero(n); };
     m_soc = Eigen::ArrayXd::Constant(n, 0.5);
-    for (Eigen::ArrayXd* a : {&m_d, &m_ocv_b, &m_tg, &m_adf, &m_ad_anchor, &m_h, &m_v1, &m_v2, &m_voltage, &m_current, &m_heat_w, &m_e_in, &m_e_chem, &m_e_rc,
+    for (Eigen::ArrayXd* a : {&m_d, &m_ocv_b, &m_tg, &m_inv_taud, &m_ad_anchor, &m_h, &m_v1, &m_v2, &m_voltage, &m_current, &m_heat_w, &m_e_in, &m_e_chem, &m_e_rc,
                               &m_e_heat, &m_ocv, &m_dudt, &m_gap, &m_f0, &m_frc, &m_r0c, &m_r0d, &m_r1, &m_r2, &m_g1,
                               &m_g2, &m_r0_now, &m_w0, &m_w1, &m_w2, &m_w3, &m_w4, &m_r1_old, &m_x_anchor, &m_a0_anchor, &m_arc_anchor, &m_win_temp, &m_win_soc,
                               &m_win_min, &m_win_max, &m_win_q, &m_win_q_active})
@@ -360,16 +360,19 @@ void cell_array::refresh() {
         const double* ad = m_ad_anchor.data();
         double* f0 = m_w1.data();
         double* frc = m_w2.data();
-        double* adf = m_adf.data();
+        double* adf = m_tg.data(); // A_D(T) for now
         const auto n = static_cast<std::ptrdiff_t>(m_n);
         for (std::ptrdiff_t k = 0; k < n; ++k) {
             const double dx = x[k] - xa[k];
             f0[k] = a0[k] * exp_series(k0 * dx);
             frc[k] = arc[k] * exp_series(krc * dx);
-            adf[k] = ad[k] * exp_series(kd * dx);
         }
+        for (std::ptrdiff_t k = 0; k < n; ++k) // separate loop: each vectorises
+            adf[k] = ad[k] * exp_series(kd * (x[k] - xa[k]));
     }
-    m_tg = m_p.diffusion_depletion_s * m_adf;
+    m_inv_taud = (1.0 / m_p.diffusion_tau_s) * m_tg.inverse(); // 1 / tau_d(T)
+    m_inv_taud_max = m_inv_taud.maxCoeff();
+    m_tg *= m_p.diffusion_depletion_s;                          // tau_g(T)
     m_w3 = m_r0_spread * m_r_age * m_f0 * m_w1;
     m_r0d = m_p.r0_discharge_ohm * m_w3;
     m_r0c = m_p.r0_charge_ohm * m_w3;
@@ -470,16 +473,22 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
     // Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss), d_ss = tau_g i / Q,
     // a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's Arrhenius factor.
     if (m_p.diffusion_depletion_s > 0.0) {
-        m_w1 = (dt / m_p.diffusion_tau_s) / m_adf;
-        if (m_w1.maxCoeff() <= small_exp_arg) {
-            double* y = m_w1.data();
-            for (Eigen::Index k = 0; k < n; ++k)
-                y[k] = exp_series(-y[k]);
+        const double* tg = m_tg.data();
+        const double* inv_td = m_inv_taud.data();
+        const double* cur = i.data();
+        const double* q = m_cap_as.data();
+        double* dd = m_d.data();
+        if (dt * m_inv_taud_max <= small_exp_arg) { // every a_d by its series (vectorises)
+            for (Eigen::Index k = 0; k < n; ++k) {
+                const double dss = tg[k] * cur[k] / q[k];
+                dd[k] = dss + exp_series(-dt * inv_td[k]) * (dd[k] - dss);
+            }
         } else {
-            m_w1 = (-m_w1).exp();
+            for (Eigen::Index k = 0; k < n; ++k) {
+                const double dss = tg[k] * cur[k] / q[k];
+                dd[k] = dss + std::exp(-dt * inv_td[k]) * (dd[k] - dss);
+            }
         }
-        m_w2 = m_tg * i / m_cap_as; // d_ss
-        m_d = m_w2 + m_w1 * (m_d - m_w2);
     }
     m_current = i;
 

@@ -193,7 +193,7 @@ private:
     double m_win_s = 0.0;
     Eigen::ArrayXd m_win_temp, m_win_soc, m_win_min, m_win_max, m_win_q, m_win_q_active;
     // prepared parameters at the present state
-    Eigen::ArrayXd m_ocv, m_ocv_b, m_tg, m_adf, m_dudt, m_gap, m_f0, m_frc, m_r0c, m_r0d, m_r1, m_r2, m_g1, m_g2, m_r0_now;
+    Eigen::ArrayXd m_ocv, m_ocv_b, m_tg, m_inv_taud, m_dudt, m_gap, m_f0, m_frc, m_r0c, m_r0d, m_r1, m_r2, m_g1, m_g2, m_r0_now;
     // energies
     Eigen::ArrayXd m_e_in, m_e_chem, m_e_rc, m_e_heat, m_e_amb;
     double m_e_extra = 0.0;
@@ -201,6 +201,7 @@ private:
     Eigen::ArrayXd m_w0, m_w1, m_w2, m_w3, m_w4, m_r1_old, m_zero_cells, m_zero_modules;
     Eigen::MatrixXd m_pnode, m_tscratch;
     Eigen::ArrayXd m_x_anchor, m_a0_anchor, m_arc_anchor, m_ad_anchor; // Arrhenius anchors
+    double m_inv_taud_max = 0.0; // max over cells of 1 / tau_d(T)
     bool m_anchor_valid = false;
     mutable dt_consts m_dt;
 };
