@@ -54,6 +54,8 @@ struct published_point {
 //   scholarmate.com/S/1bA2WF): discharges at the nominal current (3 A) in a climate chamber gave
 //   93.33 % (20 degC), 80.67 % (0 degC) and 78 % (-10 degC) of nominal capacity, i.e. 86.4 % and
 //   83.6 % of the 20 degC capacity. The room-temperature capacity is taken as the reference.
+//   Caveats: the abstract does not give the C-rate of the 3 A test, and a cell in a chamber warms
+//   itself, so these cold points are probably a little high for an isothermal 0.5C test.
 // 25 degC: the rated capacity (EVE LF105 class, capacity_ah), the set's reference condition.
 // 45 degC: [assumption] the rated capacity: no measured 45 degC point for an LFP cell was found in
 //   the reference material; LFP specifications give only lower bounds (e.g. >= 95 % at 55 degC).
