@@ -12,8 +12,8 @@
 //           tau_d exceeds the discharge time, d grows as -(tau_g / tau_d) x charge passed / Q)
 //   dv_j/dt = -v_j / tau_j + i / C_j,  C_j = tau_j / R_j   (j = 1, 2)
 //   dsoc/dt = (eta i - i_sd) / Q,  eta = coulombic efficiency on charge, 1 on discharge
-//   dh/dq   = -gamma / Q (h - sign(i) H(soc)),  q = charge passed (|i| dt)
-//   R0 = R0_{charge|discharge} f0(soc) A0(T) (1 + growth) x spread,  R_j = R_j f_rc(soc) A_rc(T) (1 + growth)
+//   dh/dq   = -gamma / Q (h - sign(i) H(soc_s)),  q = charge passed (|i| dt)
+//   R0 = R0_{charge|discharge} f0(soc_s) A0(T) (1 + growth) x spread,  R_j = R_j f_rc(soc_s) A_rc(T) (1 + growth)
 //   A(T) = exp(Ea / R (1 / max(T, T_min) - 1 / T_ref))   (Ea per R0, RC terms and diffusion)
 // Every SoC table (OCV, dU/dT, hysteresis gap, resistance shapes) is read at soc_s. In the cold
 // tau_g grows, the surface reaches the steep end of the OCV while the bulk still holds charge,
