@@ -174,6 +174,11 @@ cell_params load_cell_params(const std::string& yaml_path) {
 std::string default_cell_params_path() {
     if (const char* env = std::getenv("STACKSIM_SOURCE_DIR"); env && *env)
         return std::string(env) + "/models/params/lfp_cell_100ah.yaml";
+#ifdef STACKSIM_SOURCE_DIR
+    // The source tree CMake configured (models/numeric/CMakeLists.txt). Preferred to __FILE__, which
+    // a compiler cache with a base directory (CCACHE_BASEDIR) turns into a relative path.
+    return std::string(STACKSIM_SOURCE_DIR) + "/models/params/lfp_cell_100ah.yaml";
+#endif
     // CMake compiles this file by its absolute path: <root>/models/numeric/cell_params.cpp.
     std::string here = __FILE__;
     const std::string tail = "models/numeric/cell_params.cpp";
