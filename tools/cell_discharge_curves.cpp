@@ -6,6 +6,12 @@
 // (SoC 1, charge branch, relaxed, at ambient) and discharges until its terminal voltage reaches
 // voltage_min_v. Columns: c_rate, t_s, discharged_ah, voltage_v, ocv_v, soc, temp_c, heat_w.
 // A summary line per rate goes to stderr. tools/plot_cell_discharge.py plots the CSV.
+//
+//   cell_discharge_curves --isothermal-sweep [params.yaml]
+//
+// Capacity against temperature: a full nominal cell held at each temperature from -20 to 45 degC
+// (5 K apart; the cell is set back to it after every 1 s step) discharges at 0.5C to voltage_min_v.
+// Columns: temp_c, delivered_ah. tools/plot_cell_capacity_temperature.py plots it.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -49,10 +55,35 @@ void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
                  100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - zero_celsius_k);
 }
 
+double isothermal_discharge_ah(const stacksim::num::cell_params& p, double temp_k, double c_rate) {
+    using namespace stacksim::num;
+    cell_array cell = make_standalone_cell(p, temp_k, 1.0, 1.0);
+    Eigen::ArrayXd i = Eigen::ArrayXd::Constant(1, -c_rate * p.capacity_ah);
+    double ah = 0.0, v_prev = cell.voltage_v()(0);
+    for (long n = 0; n < static_cast<long>(8.0 * 3600.0 / c_rate); ++n) {
+        cell.step(1.0, i, temp_k);
+        const double v = cell.voltage_v()(0), ah_next = ah - i(0) / 3600.0;
+        if (v <= p.voltage_min_v)
+            return ah + (v_prev - p.voltage_min_v) / (v_prev - v) * (ah_next - ah);
+        ah = ah_next;
+        v_prev = v;
+        cell.set_all_temperature_k(temp_k);
+    }
+    return ah;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     try {
+        if (argc > 1 && std::string(argv[1]) == "--isothermal-sweep") {
+            const std::string path = argc > 2 ? argv[2] : stacksim::num::default_cell_params_path();
+            const auto p = stacksim::num::load_cell_params(path);
+            std::printf("temp_c,delivered_ah\n");
+            for (int t_c = -20; t_c <= 45; t_c += 5)
+                std::printf("%d,%.4f\n", t_c, isothermal_discharge_ah(p, t_c + zero_celsius_k, 0.5));
+            return 0;
+        }
         const std::string path = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : stacksim::num::default_cell_params_path();
         const double ambient_c = argc > 2 ? std::stod(argv[2]) : 25.0;
         const auto p = stacksim::num::load_cell_params(path);

@@ -112,6 +112,7 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
     resample(p.r0_soc_factor, m_x, m_f0_y, m_f0_s);
     resample(p.rc_soc_factor, m_x, m_frc_y, m_frc_s);
     m_seg.assign(m_n, 0);
+    m_seg_b.assign(m_n, 0);
 
     // Spread, drawn cell by cell in index order (a smaller stack is a prefix of a larger one).
     m_cap0_ah.resize(n);
@@ -127,7 +128,7 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
 
     const auto zeros = [n](Eigen::ArrayXd& a) { a = Eigen::ArrayXd::Zero(n); };
     m_soc = Eigen::ArrayXd::Constant(n, 0.5);
-    for (Eigen::ArrayXd* a : {&m_h, &m_v1, &m_v2, &m_voltage, &m_current, &m_heat_w, &m_e_in, &m_e_chem, &m_e_rc,
+    for (Eigen::ArrayXd* a : {&m_d, &m_ocv_b, &m_tg, &m_inv_taud, &m_ad_anchor, &m_h, &m_v1, &m_v2, &m_voltage, &m_current, &m_heat_w, &m_e_in, &m_e_chem, &m_e_rc,
                               &m_e_heat, &m_ocv, &m_dudt, &m_gap, &m_f0, &m_frc, &m_r0c, &m_r0d, &m_r1, &m_r2, &m_g1,
                               &m_g2, &m_r0_now, &m_w0, &m_w1, &m_w2, &m_w3, &m_w4, &m_r1_old, &m_x_anchor, &m_a0_anchor, &m_arc_anchor, &m_win_temp, &m_win_soc,
                               &m_win_min, &m_win_max, &m_win_q, &m_win_q_active})
@@ -204,6 +205,8 @@ void cell_array::set_all_hysteresis(double fraction) {
 void cell_array::relax() {
     m_v1.setZero();
     m_v2.setZero();
+    m_d.setZero();
+    refresh();
     m_voltage = m_ocv + m_h;
 }
 
@@ -309,7 +312,8 @@ void cell_array::refresh() {
     const double x_lo = m_x.front(), x_hi = m_x.back();
     for (std::size_t k = 0; k < m_n; ++k) {
         const auto ki = static_cast<Eigen::Index>(k);
-        const double s = m_soc(ki);
+        const double sb = m_soc(ki);      // bulk SoC
+        const double s = sb + m_d(ki);    // particle-surface SoC: every table is read here
         std::size_t i = m_seg[k];
         while (i < last_seg && s >= m_x[i + 1])
             ++i;
@@ -319,11 +323,20 @@ void cell_array::refresh() {
         const double d = s - m_x[i];                                 // OCV: linear extrapolation beyond the ends
         const double dc = std::clamp(s, x_lo, x_hi) - m_x[i];      // others: held at the end values
         const double ent = m_ent_y[i] + m_ent_s[i] * dc;
+        const double dtemp = m_temp(ki) - tref;
         m_dudt(ki) = ent;
-        m_ocv(ki) = m_ocv_y[i] + m_ocv_s[i] * d + ent * (m_temp(ki) - tref);
+        m_ocv(ki) = m_ocv_y[i] + m_ocv_s[i] * d + ent * dtemp;
         m_gap(ki) = m_gap_y[i] + m_gap_s[i] * dc;
         m_f0(ki) = m_f0_y[i] + m_f0_s[i] * dc;
         m_frc(ki) = m_frc_y[i] + m_frc_s[i] * dc;
+        // The bulk's potential (for the energy books): same table at the bulk SoC.
+        std::size_t j = m_seg_b[k];
+        while (j < last_seg && sb >= m_x[j + 1])
+            ++j;
+        while (j > 0 && sb < m_x[j])
+            --j;
+        m_seg_b[k] = static_cast<std::uint32_t>(j);
+        m_ocv_b(ki) = m_ocv_y[j] + m_ocv_s[j] * (sb - m_x[j]) + ent * dtemp;
     }
     // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
     // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
@@ -331,10 +344,12 @@ void cell_array::refresh() {
     m_w0 = m_temp.max(m_p.arrhenius_min_temp_k).inverse() - 1.0 / tref;
     const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
     const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
-    if (!m_anchor_valid || (m_w0 - m_x_anchor).abs().maxCoeff() * std::max(k0, krc) > small_exp_arg) {
+    const double kd = m_p.ea_diffusion_j_per_mol / gas_constant_j_per_mol_k;
+    if (!m_anchor_valid || (m_w0 - m_x_anchor).abs().maxCoeff() * std::max({k0, krc, kd}) > small_exp_arg) {
         m_x_anchor = m_w0;
         m_a0_anchor = (k0 * m_w0).exp();
         m_arc_anchor = (krc * m_w0).exp();
+        m_ad_anchor = (kd * m_w0).exp();
         m_anchor_valid = true;
     }
     {
@@ -342,15 +357,22 @@ void cell_array::refresh() {
         const double* xa = m_x_anchor.data();
         const double* a0 = m_a0_anchor.data();
         const double* arc = m_arc_anchor.data();
+        const double* ad = m_ad_anchor.data();
         double* f0 = m_w1.data();
         double* frc = m_w2.data();
+        double* adf = m_tg.data(); // A_D(T) for now
         const auto n = static_cast<std::ptrdiff_t>(m_n);
         for (std::ptrdiff_t k = 0; k < n; ++k) {
             const double dx = x[k] - xa[k];
             f0[k] = a0[k] * exp_series(k0 * dx);
             frc[k] = arc[k] * exp_series(krc * dx);
         }
+        for (std::ptrdiff_t k = 0; k < n; ++k) // separate loop: each vectorises
+            adf[k] = ad[k] * exp_series(kd * (x[k] - xa[k]));
     }
+    m_inv_taud = (1.0 / m_p.diffusion_tau_s) * m_tg.inverse(); // 1 / tau_d(T)
+    m_inv_taud_max = m_inv_taud.maxCoeff();
+    m_tg *= m_p.diffusion_depletion_s;                          // tau_g(T)
     m_w3 = m_r0_spread * m_r_age * m_f0 * m_w1;
     m_r0d = m_p.r0_discharge_ohm * m_w3;
     m_r0c = m_p.r0_charge_ohm * m_w3;
@@ -416,13 +438,13 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
     m_w2 = m_v2 - m_r2 * i;                 // v2 - v2_inf
     // Electrical energy: i * int v dt, int v_j dt = R_j i dt + (v_j - v_j_inf) b_j.
     m_e_in += i * ((m_ocv + m_h + (m_w0 + m_r1 + m_r2) * i) * dt + m_w1 * c.b1 + m_w2 * c.b2);
-    // Heat (J): R0 i^2 dt + int v_j^2 / R_j dt + h i dt + i T dU/dT dt + (i - i_eff)(U - T dU/dT) dt,
-    // int v_j^2 dt = (R_j i)^2 dt + 2 R_j i d_j b_j + d_j^2 c_j.
-    m_w3 = m_ocv - m_temp * m_dudt; // enthalpy potential U - T dU/dT
+    // Heat (J): R0 i^2 dt + int v_j^2 / R_j dt + h i dt + i T dU/dT dt + (i - i_eff)(U_b - T dU/dT) dt
+    // + i (U - U_b) dt (diffusion overpotential), int v_j^2 dt = (R_j i)^2 dt + 2 R_j i d_j b_j + d_j^2 c_j.
+    m_w3 = m_ocv_b - m_temp * m_dudt; // enthalpy potential of the bulk U_b - T dU/dT
     m_w4 = (i > 0.0).select(m_p.coulombic_efficiency * i, i) - m_sd * m_cap_as; // i_eff
     m_heat_w = (m_w0 + m_r1 + m_r2) * i.square() * dt + 2.0 * i * (m_w1 * c.b1 + m_w2 * c.b2) +
                m_w1.square() * (c.c1 * m_g1) + m_w2.square() * (c.c2 * m_g2) +
-               (m_h * i + i * m_temp * m_dudt + (i - m_w4) * m_w3) * dt;
+               (m_h * i + i * m_temp * m_dudt + (i - m_w4) * m_w3 + i * (m_ocv - m_ocv_b)) * dt;
     m_e_heat += m_heat_w;
     m_heat_w *= 1.0 / dt;
     m_e_chem += m_w4 * m_w3 * dt;
@@ -448,6 +470,26 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
     }
     m_w2 = (i > 0.0).select(m_gap, (i < 0.0).select(-m_gap, 0.0));
     m_h = m_w2 + (m_h - m_w2) * m_w1;
+    // Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss), d_ss = tau_g i / Q,
+    // a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's Arrhenius factor.
+    if (m_p.diffusion_depletion_s > 0.0) {
+        const double* tg = m_tg.data();
+        const double* inv_td = m_inv_taud.data();
+        const double* cur = i.data();
+        const double* q = m_cap_as.data();
+        double* dd = m_d.data();
+        if (dt * m_inv_taud_max <= small_exp_arg) { // every a_d by its series (vectorises)
+            for (Eigen::Index k = 0; k < n; ++k) {
+                const double dss = tg[k] * cur[k] / q[k];
+                dd[k] = dss + exp_series(-dt * inv_td[k]) * (dd[k] - dss);
+            }
+        } else {
+            for (Eigen::Index k = 0; k < n; ++k) {
+                const double dss = tg[k] * cur[k] / q[k];
+                dd[k] = dss + std::exp(-dt * inv_td[k]) * (dd[k] - dss);
+            }
+        }
+    }
     m_current = i;
 
     // Thermal step: cell heat into the cell nodes, module heat into the case (or shared by the cells).

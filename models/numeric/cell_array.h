@@ -3,22 +3,31 @@
 // module, aging and cell-to-cell spread. Cell index k = module * cells_per_module + position.
 //
 // Electrical model of cell k (sign: + current charges the cell):
-//   v = U(soc, T) + h + v1 + v2 + R0 i
-//   U(soc, T) = OCV_ref(soc) + dU/dT(soc) (T - T_ref)
+//   v = U(soc_s, T) + h + v1 + v2 + R0 i
+//   U(s, T) = OCV_ref(s) + dU/dT(s) (T - T_ref)
+//   soc_s = soc + d: the SoC at the surface of the active particles; the terminal sees U(soc_s).
+//   dd/dt = (tau_g(T) i / Q - d) / tau_d(T)  (solid-state diffusion limit: on discharge the surface
+//           empties ahead of the bulk by tau_g i / Q in steady state; at rest d relaxes to 0)
+//   tau_g(T) = tau_g,ref A_D(T), tau_d(T) = tau_d,ref A_D(T)  (both scale as 1 / diffusivity; when
+//           tau_d exceeds the discharge time, d grows as -(tau_g / tau_d) x charge passed / Q)
 //   dv_j/dt = -v_j / tau_j + i / C_j,  C_j = tau_j / R_j   (j = 1, 2)
 //   dsoc/dt = (eta i - i_sd) / Q,  eta = coulombic efficiency on charge, 1 on discharge
-//   dh/dq   = -gamma / Q (h - sign(i) H(soc)),  q = charge passed (|i| dt)
-//   R0 = R0_{charge|discharge} f0(soc) A0(T) (1 + growth) x spread,  R_j = R_j f_rc(soc) A_rc(T) (1 + growth)
-//   A(T) = exp(Ea / R (1 / max(T, T_min) - 1 / T_ref))
-// One step of dt with constant i is exact for the RC branches (zero-order hold); U, h, dU/dT and
-// all resistances are frozen at the start of the step. Hence the end-of-step voltage is exactly
+//   dh/dq   = -gamma / Q (h - sign(i) H(soc_s)),  q = charge passed (|i| dt)
+//   R0 = R0_{charge|discharge} f0(soc_s) A0(T) (1 + growth) x spread,  R_j = R_j f_rc(soc_s) A_rc(T) (1 + growth)
+//   A(T) = exp(Ea / R (1 / max(T, T_min) - 1 / T_ref))   (Ea per R0, RC terms and diffusion)
+// Every SoC table (OCV, dU/dT, hysteresis gap, resistance shapes) is read at soc_s. In the cold
+// tau_g grows, the surface reaches the steep end of the OCV while the bulk still holds charge,
+// and the cut-off voltage comes earlier: the usable capacity falls with temperature.
+// One step of dt with constant i is exact for the RC branches and for d (zero-order hold); U, h,
+// dU/dT, tau_g and all resistances are frozen at the start of the step. Hence the end-of-step voltage is exactly
 //   v = e + r i,  e = U + h + a1 v1 + a2 v2,  r = R0 + (1 - a1) R1 + (1 - a2) R2,  a_j = exp(-dt/tau_j).
 // Nothing is ever clamped: SoC may leave 0..1 (the OCV table is extrapolated linearly beyond its
 // ends, the other tables are held at their end values) — stopping that is the BMS's job.
 //
 // Heat of cell k over a step (J), exact for the step:
-//   R0 i^2 dt + sum_j int v_j^2 / R_j dt + h i dt + i T dU/dT dt + (i - i_eff) (U - T dU/dT) dt
-// Chemical energy stored: i_eff (U - T dU/dT) dt, i_eff = eta i - i_sd. Electrical energy in:
+//   R0 i^2 dt + sum_j int v_j^2 / R_j dt + h i dt + i T dU/dT dt + (i - i_eff) (U_b - T dU/dT) dt
+//   + i (U - U_b) dt            (diffusion: U_b = OCV_ref(soc) + dU/dT (T - T_ref), the bulk's potential)
+// Chemical energy stored: i_eff (U_b - T dU/dT) dt, i_eff = eta i - i_sd. Electrical energy in:
 // int v i dt. Energy held by the RC capacitors: sum_j C_j/2 (v_j,end^2 - v_j,start^2). Their sum
 // balances exactly: electrical in = chemical + RC field + heat. Between steps, when R_j changes
 // with SoC, temperature or aging, v_j is rescaled by sqrt(R_new / R_old) so that C_j v_j^2 / 2
@@ -78,7 +87,7 @@ public:
     void set_case_temperature_k(std::size_t module, double temp_k); // no-op for free_standing
     void set_module_temperature_k(std::size_t module, double temp_k); // its cells and its case
     void set_all_temperature_k(double temp_k);
-    // RC branch voltages back to 0 (relaxed cell).
+    // RC branch voltages and the surface-bulk SoC difference back to 0 (relaxed cell).
     void relax();
 
     // --- one step ---
@@ -95,7 +104,10 @@ public:
 
     // --- state (per cell unless noted) ---
     const Eigen::ArrayXd& soc() const { return m_soc; }
-    const Eigen::ArrayXd& ocv_v() const { return m_ocv; }          // U(soc, T), mid branch, present state
+    const Eigen::ArrayXd& ocv_v() const { return m_ocv; }          // U(soc_s, T), mid branch, present state
+    const Eigen::ArrayXd& bulk_ocv_v() const { return m_ocv_b; }   // U at the bulk SoC (equals ocv_v at rest)
+    const Eigen::ArrayXd& surface_soc_offset() const { return m_d; } // d = soc_s - soc (< 0 while discharging)
+    const Eigen::ArrayXd& diffusion_depletion_s() const { return m_tg; } // tau_g(T) now
     const Eigen::ArrayXd& hysteresis_v() const { return m_h; }     // relaxed voltage = ocv_v + hysteresis_v
     const Eigen::ArrayXd& voltage_v() const { return m_voltage; }  // terminal voltage at the end of the last step
     const Eigen::ArrayXd& current_a() const { return m_current; }  // current of the last step
@@ -166,12 +178,12 @@ private:
     // SoC tables on one union axis: value = y[i] + slope[i] (soc - x[i]).
     std::vector<double> m_x;
     std::vector<double> m_ocv_y, m_ocv_s, m_ent_y, m_ent_s, m_gap_y, m_gap_s, m_f0_y, m_f0_s, m_frc_y, m_frc_s;
-    std::vector<std::uint32_t> m_seg;
+    std::vector<std::uint32_t> m_seg, m_seg_b; // segment of soc_s (all tables) and of soc (bulk OCV)
 
     // constants per cell (spread)
     Eigen::ArrayXd m_cap0_ah, m_r0_spread, m_sd;
     // state
-    Eigen::ArrayXd m_soc, m_h, m_v1, m_v2, m_temp, m_case_temp, m_voltage, m_current, m_heat_w;
+    Eigen::ArrayXd m_soc, m_d, m_h, m_v1, m_v2, m_temp, m_case_temp, m_voltage, m_current, m_heat_w;
     Eigen::MatrixXd m_tnode, m_tbase; // thermal nodes x modules: state and energy baseline
     // aging
     std::vector<aging_state> m_aging;
@@ -181,14 +193,15 @@ private:
     double m_win_s = 0.0;
     Eigen::ArrayXd m_win_temp, m_win_soc, m_win_min, m_win_max, m_win_q, m_win_q_active;
     // prepared parameters at the present state
-    Eigen::ArrayXd m_ocv, m_dudt, m_gap, m_f0, m_frc, m_r0c, m_r0d, m_r1, m_r2, m_g1, m_g2, m_r0_now;
+    Eigen::ArrayXd m_ocv, m_ocv_b, m_tg, m_inv_taud, m_dudt, m_gap, m_f0, m_frc, m_r0c, m_r0d, m_r1, m_r2, m_g1, m_g2, m_r0_now;
     // energies
     Eigen::ArrayXd m_e_in, m_e_chem, m_e_rc, m_e_heat, m_e_amb;
     double m_e_extra = 0.0;
     // scratch
     Eigen::ArrayXd m_w0, m_w1, m_w2, m_w3, m_w4, m_r1_old, m_zero_cells, m_zero_modules;
     Eigen::MatrixXd m_pnode, m_tscratch;
-    Eigen::ArrayXd m_x_anchor, m_a0_anchor, m_arc_anchor; // Arrhenius anchors
+    Eigen::ArrayXd m_x_anchor, m_a0_anchor, m_arc_anchor, m_ad_anchor; // Arrhenius anchors
+    double m_inv_taud_max = 0.0; // max over cells of 1 / tau_d(T)
     bool m_anchor_valid = false;
     mutable dt_consts m_dt;
 };

@@ -76,7 +76,7 @@ cell_params read_cell_params(const param_node& root) {
                   "entropic_v_per_k", "hysteresis_half_gap_v", "hysteresis_rate", "r0_charge_ohm", "r0_discharge_ohm",
                   "r1_ohm", "tau1_s", "r2_ohm", "tau2_s", "r0_soc_factor", "rc_soc_factor", "ea_r0_j_per_mol",
                   "ea_rc_j_per_mol", "arrhenius_min_temp_k", "coulombic_efficiency", "self_discharge_pct_per_month",
-                  "heat_capacity_j_per_k"});
+                  "heat_capacity_j_per_k", "diffusion_depletion_s", "diffusion_tau_s", "ea_diffusion_j_per_mol"});
     p.capacity_ah = c.param("capacity_ah", 1e-3, 1e5);
     p.table_capacity_ah = c.param("table_capacity_ah", 1e-3, 1e5);
     p.voltage_max_v = c.param("voltage_max_v", 0.5, 6.0);
@@ -102,6 +102,17 @@ cell_params read_cell_params(const param_node& root) {
     p.coulombic_efficiency = c.param("coulombic_efficiency", 0.5, 1.0);
     p.self_discharge_pct_per_month = c.param("self_discharge_pct_per_month", 0.0, 100.0);
     p.heat_capacity_j_per_k = c.param("heat_capacity_j_per_k", 1e-3, 1e8);
+    // Diffusion limit: optional as a group (a set without it has surface SoC = bulk SoC).
+    const bool has_diffusion = c.has("diffusion_depletion_s");
+    if (has_diffusion || c.has("diffusion_tau_s") || c.has("ea_diffusion_j_per_mol")) {
+        for (const char* k : {"diffusion_depletion_s", "diffusion_tau_s", "ea_diffusion_j_per_mol"})
+            if (!c.has(k))
+                c.fail(std::string("key '") + k + "' (the diffusion limit needs diffusion_depletion_s, diffusion_tau_s "
+                       "and ea_diffusion_j_per_mol together)");
+        p.diffusion_depletion_s = c.param("diffusion_depletion_s", 0.0, 1e7);
+        p.diffusion_tau_s = c.param("diffusion_tau_s", 1e-3, 1e7);
+        p.ea_diffusion_j_per_mol = c.param("ea_diffusion_j_per_mol", 0.0, 2e5);
+    }
 
     const param_node m = root.at("module_thermal");
     m.allow_only({"cell_to_cell_w_per_k", "cell_to_case_w_per_k", "case_to_ambient_w_per_k",
@@ -191,6 +202,10 @@ void validate_cell_params(const cell_params& p) {
     check_positive(p.r2_ohm, "r2_ohm");
     check_positive(p.tau2_s, "tau2_s");
     check_positive(p.arrhenius_min_temp_k, "arrhenius_min_temp_k");
+    if (!(p.diffusion_depletion_s >= 0.0) || !std::isfinite(p.diffusion_depletion_s) || !(p.ea_diffusion_j_per_mol >= 0.0) ||
+        !std::isfinite(p.ea_diffusion_j_per_mol))
+        throw std::invalid_argument("cell_params: diffusion_depletion_s and ea_diffusion_j_per_mol must be >= 0");
+    check_positive(p.diffusion_tau_s, "diffusion_tau_s");
     if (!(p.coulombic_efficiency > 0.0 && p.coulombic_efficiency <= 1.0))
         throw std::invalid_argument("cell_params.coulombic_efficiency: must be in (0, 1]");
     if (p.self_discharge_pct_per_month < 0.0 || p.hysteresis_rate < 0.0)

@@ -85,6 +85,14 @@ struct cell_params {
     double ea_r0_j_per_mol = 0.0;
     double ea_rc_j_per_mol = 0.0;
     double arrhenius_min_temp_k = 0.0; // Arrhenius factors are evaluated at max(T, this)
+    // Solid-state diffusion limit (particle surface vs bulk SoC), see cell_array.h:
+    //   d(soc_surface - soc)/dt = (tau_g(T) i / Q - (soc_surface - soc)) / tau_d(T)
+    //   tau_g(T) = diffusion_depletion_s A_D(T), tau_d(T) = diffusion_tau_s A_D(T),
+    //   A_D(T) = exp(ea_diffusion / R (1 / max(T, T_min) - 1 / T_ref))
+    // 0 = no diffusion limit (surface SoC = bulk SoC).
+    double diffusion_depletion_s = 0.0; // at reference_temp_k: steady surface depletion per (i / Q)
+    double diffusion_tau_s = 1.0;       // at reference_temp_k: relaxation time of the surface-bulk difference
+    double ea_diffusion_j_per_mol = 0.0;
     double coulombic_efficiency = 1.0; // on charge
     double self_discharge_pct_per_month = 0.0; // % of capacity per 30 days
     double heat_capacity_j_per_k = 0.0;        // per cell

@@ -25,8 +25,11 @@ double heat_rate_w(const cell_array& c, double i_a) {
     const double t_k = c.temp_k()(0), dudt = c.entropic_v_per_k()(0);
     const double i_eff = (i_a > 0.0 ? c.params().coulombic_efficiency * i_a : i_a) -
                          c.self_discharge_per_s()(0) * c.capacity_ah()(0) * seconds_per_hour;
+    // Side reactions release the bulk's enthalpy; the surface-bulk potential difference is the
+    // diffusion overpotential's heat (both as cell_array::step).
+    const double u_surface = c.ocv_v()(0), u_bulk = c.bulk_ocv_v()(0);
     return r0 * i_a * i_a + v1 * v1 / c.r1_ohm()(0) + v2 * v2 / c.r2_ohm()(0) + c.hysteresis_v()(0) * i_a +
-           i_a * t_k * dudt + (i_a - i_eff) * (c.ocv_v()(0) - t_k * dudt);
+           i_a * t_k * dudt + (i_a - i_eff) * (u_bulk - t_k * dudt) + i_a * (u_surface - u_bulk);
 }
 } // namespace
 

@@ -57,8 +57,9 @@ TEST(CellParams, DefaultSetLoadsWithASourceOnEveryValue) {
     EXPECT_DOUBLE_EQ(p.r0_discharge_ohm, 0.35e-3);
     EXPECT_EQ(p.capacity_spread.distribution, spread_distribution::normal);
     EXPECT_EQ(p.self_discharge_spread.distribution, spread_distribution::lognormal);
-    // 23 cell values + 5 module (with case_to_neighbour) + 1 standalone + 3 spread + 21 aging values.
-    EXPECT_EQ(p.records.size(), 53u);
+    // 26 cell values (with the 3 of the diffusion limit) + 5 module (with case_to_neighbour)
+    // + 1 standalone + 3 spread + 21 aging values.
+    EXPECT_EQ(p.records.size(), 56u);
     EXPECT_EQ(p.case_to_neighbour_w_per_k, 0.0);
     for (const auto& r : p.records)
         EXPECT_FALSE(r.source.empty()) << r.path;
@@ -152,4 +153,28 @@ TEST(CellParams, ValidateRejectsBadSetsBuiltInCode) {
     p = cell_test::default_params();
     p.tau1_s = 0.0;
     EXPECT_THROW(validate_cell_params(p), std::invalid_argument);
+}
+
+// The diffusion limit is optional as a group: a set without its three keys has surface SoC = bulk
+// SoC; a set with only some of them is refused, naming the missing key.
+TEST(CellParams, DiffusionLimitKeysComeAsAGroup) {
+    std::string t = default_text();
+    for (const char* key : {"diffusion_depletion_s", "diffusion_tau_s", "ea_diffusion_j_per_mol"}) {
+        const auto pos = t.find(std::string("  ") + key + ":");
+        ASSERT_NE(pos, std::string::npos) << key;
+        t.erase(pos, t.find('\n', pos) + 1 - pos);
+    }
+    ASSERT_EQ(load_error(t), "");
+    const cell_params p = read_cell_params(param_node::load_string(t, "test.yaml"));
+    EXPECT_EQ(p.diffusion_depletion_s, 0.0);
+
+    const std::string partial = edited("  diffusion_tau_s:", "  not_a_key_diffusion_tau_s:");
+    const std::string err = load_error(partial);
+    EXPECT_NE(err.find("not_a_key_diffusion_tau_s"), std::string::npos) << err; // unknown key first
+    std::string only_two = default_text();
+    const auto pos = only_two.find("  diffusion_tau_s:");
+    only_two.erase(pos, only_two.find('\n', pos) + 1 - pos);
+    const std::string err2 = load_error(only_two);
+    EXPECT_NE(err2.find("diffusion_tau_s"), std::string::npos) << err2;
+    EXPECT_NE(err2.find("test.yaml:"), std::string::npos) << err2;
 }

@@ -11,10 +11,10 @@ def test_returns_numpy_arrays_per_sample():
     r = stacksim.cell.simulate(None, t, np.full(t.shape, -50.0), ambient_c=25.0, dt_s=1.0)
     for key in ["t_s", "voltage_v", "ocv_v", "soc", "temp_c", "heat_w"]:
         assert isinstance(r[key], np.ndarray) and r[key].shape == t.shape, key
-    # 0.5C for 600 s from full: 50 A * 600 s = 8.33 Ah of the 102.2 Ah table capacity, plus
+    # 0.5C for 600 s from full: 50 A * 600 s = 8.33 Ah of the 103.35 Ah table capacity, plus
     # self-discharge of 3 %/month (30 days) over 600 s (models/params/lfp_cell_100ah.yaml:
     # cell.table_capacity_ah, cell.self_discharge_pct_per_month; the single cell has no spread).
-    table_capacity_ah = 102.2
+    table_capacity_ah = 103.35
     self_discharge = 0.03 * 600 / (30 * 86400)
     assert r["soc"][0] == pytest.approx(1.0)
     assert r["soc"][-1] == pytest.approx(1.0 - 50.0 * 600 / 3600 / table_capacity_ah - self_discharge, rel=1e-9)
