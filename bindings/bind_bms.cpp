@@ -74,25 +74,29 @@ void bind_bms(py::module_& m) {
           [](sim::simulation& s, const index_arg& mod) {
               const auto& r = module(s, mod).controller().report();
               py::dict d;
+              // Measured values do not exist before the first measurement: None, as the outputs'
+              // empty fields (docs/outputs.md, "Missing values").
+              const bool measured = r.time_s >= 0.0;
+              auto value = [measured](auto v) -> py::object { return measured ? py::cast(v) : py::none(); };
               d["address"] = r.address;
               d["powered"] = r.powered;
               d["joined"] = r.joined;
               d["master_lost"] = r.master_lost;
               d["switch_closed"] = r.switch_closed;
               d["protection"] = r.protection;
-              d["protection_bits"] = r.protection_bits;
-              d["warning_bits"] = r.warning_bits;
+              d["protection_bits"] = value(r.protection_bits);
+              d["warning_bits"] = value(r.warning_bits);
               d["protections"] = channel_names(r.protection_bits);
               d["warnings"] = channel_names(r.warning_bits);
               d["sensor_faults"] = r.sensor_faults;
-              d["soc"] = r.soc;
-              d["voltage_v"] = r.voltage_v;
-              d["stack_v"] = r.stack_v;
+              d["soc"] = value(r.soc);
+              d["voltage_v"] = value(r.voltage_v);
+              d["stack_v"] = value(r.stack_v);
               d["locked_out"] = r.locked_out;
-              d["current_a"] = r.current_a;
-              d["cvl_v"] = r.cvl_v;
-              d["ccl_a"] = r.ccl_a;
-              d["dcl_a"] = r.dcl_a;
+              d["current_a"] = value(r.current_a);
+              d["cvl_v"] = value(r.cvl_v);
+              d["ccl_a"] = value(r.ccl_a);
+              d["dcl_a"] = value(r.dcl_a);
               d["charge_enable"] = r.charge_enable;
               d["discharge_enable"] = r.discharge_enable;
               d["calibrated"] = r.calibrated;
@@ -104,13 +108,15 @@ void bind_bms(py::module_& m) {
           [](sim::simulation& s) {
               auto& ms = master(s);
               const auto& a = ms.aggregate();
+              const bool computed = a.time_s >= 0.0; // the stack view exists from the first CAN cycle
+              auto value = [computed](auto v) -> py::object { return computed ? py::cast(v) : py::none(); };
               py::dict d;
-              d["modules_present"] = a.modules_present;
-              d["modules_protected"] = a.modules_protected;
+              d["modules_present"] = value(a.modules_present);
+              d["modules_protected"] = value(a.modules_protected);
               d["cluster_stop"] = a.cluster_stop;
-              d["ccl_a"] = a.ccl_a;
-              d["dcl_a"] = a.dcl_a;
-              d["cvl_v"] = a.cvl_v;
+              d["ccl_a"] = value(a.ccl_a);
+              d["dcl_a"] = value(a.dcl_a);
+              d["cvl_v"] = value(a.cvl_v);
               d["first_start_hold"] = a.first_start_hold;
               d["modules_uncalibrated"] = a.modules_uncalibrated;
               py::list lost, joined;

@@ -106,3 +106,27 @@ def test_missing_is_an_empty_field_in_csv_and_nan_in_hdf5_and_python(short_run):
     assert from_csv.columns == h5.columns
     for c in h5.columns:
         np.testing.assert_array_equal(from_csv.series(c), h5.series(c))
+
+
+def test_python_state_dicts_say_none_before_a_value_exists():
+    """bms_state / master_state follow the outputs' missing-value rule: a BMS's measured values
+    and the master's stack view are None until the first measurement / CAN cycle, then numbers."""
+    from stacksim import _core
+
+    text = """
+name: state-before-first-measurement
+run: {duration_s: 5, step_s: 0.1, record_every: 1, record_cells: false}
+stack: {modules: 2, initial_soc_pct: 50}
+inverter: {protocol: pylontech, battery_power_w: 0}
+"""
+    s = _core.Simulation(yaml_text=text)
+    b, m = _core.bms_state(s, 1), _core.master_state(s)
+    measured = ("soc", "voltage_v", "stack_v", "current_a", "cvl_v", "ccl_a", "dcl_a",
+                "protection_bits", "warning_bits")
+    assert all(b[k] is None for k in measured), {k: b[k] for k in measured}
+    assert all(m[k] is None for k in ("ccl_a", "dcl_a", "cvl_v", "modules_present")), m
+    s.run_for(3.0)
+    b, m = _core.bms_state(s, 1), _core.master_state(s)
+    assert all(isinstance(b[k], (int, float)) for k in measured), b
+    assert 0.49 < b["soc"] < 0.51 and 50.0 < b["stack_v"] < 56.0  # soc as a fraction
+    assert m["modules_present"] == 2 and m["ccl_a"] > 0 and m["dcl_a"] > 0
