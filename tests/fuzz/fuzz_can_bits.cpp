@@ -14,27 +14,14 @@
 #include <stdexcept>
 #include <vector>
 
-#include "fuzz_check.h"
+#include "fuzz_can_input.h"
 #include "protocol/can_bits.h"
 
 using namespace stacksim::proto;
 using stacksim::fuzz::fuzz_input;
+using stacksim::fuzz::take_can_frame;
 
 namespace {
-
-can_frame take_frame(fuzz_input& in) {
-    const std::uint8_t flags = in.u8();
-    can_frame f;
-    f.extended = flags & 1;
-    f.rtr = flags & 2;
-    f.dlc = static_cast<std::uint8_t>(flags >> 4);
-    f.id = in.u32_le();
-    if (!(flags & 4))
-        f.id &= f.extended ? can_ext_id_max : can_std_id_max;
-    for (std::uint8_t& b : f.data)
-        b = in.u8();
-    return f;
-}
 
 template <typename F>
 bool refuses(F&& call) {
@@ -119,7 +106,7 @@ void check_pair(const can_frame& a, const can_frame& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz_input in(data, size);
-    const can_frame a = take_frame(in), b = take_frame(in);
+    const can_frame a = take_can_frame(in), b = take_can_frame(in);
     check_one(a);
     check_one(b);
     check_pair(a, b);

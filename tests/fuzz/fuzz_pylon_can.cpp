@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_check.h"
+#include "fuzz_can_input.h"
 #include "protocol/pylon_can.h"
 
 using namespace stacksim::proto;
@@ -165,16 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     battery_can_state s;
     std::string manufacturer;
     while (in.left() > 0) {
-        const std::uint8_t flags = in.u8();
-        can_frame f;
-        f.extended = flags & 1;
-        f.rtr = flags & 2;
-        f.dlc = static_cast<std::uint8_t>(flags >> 4);
-        f.id = in.u32_le();
-        if (!(flags & 4))
-            f.id &= f.extended ? can_ext_id_max : can_std_id_max;
-        for (std::uint8_t& b : f.data)
-            b = in.u8();
+        const can_frame f = stacksim::fuzz::take_can_frame(in);
         payload_only(f, s);
         battery_side(f, s, manufacturer);
         inverter_side(f);
