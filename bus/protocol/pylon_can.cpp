@@ -340,12 +340,11 @@ bool decode_layout(const message_layout<M>& layout, const can_frame& f, M& out) 
 } // namespace
 
 bool operator==(const battery_conditions& a, const battery_conditions& b) {
-    return a.over_voltage == b.over_voltage && a.under_voltage == b.under_voltage && a.over_temp == b.over_temp &&
-           a.under_temp == b.under_temp && a.discharge_over_current == b.discharge_over_current &&
-           a.charge_over_current == b.charge_over_current && a.system_error == b.system_error &&
-           a.general == b.general && a.charge_over_temp == b.charge_over_temp &&
-           a.charge_under_temp == b.charge_under_temp && a.contactor == b.contactor &&
-           a.short_circuit == b.short_circuit && a.cell_imbalance == b.cell_imbalance;
+    // sma_map names every member: 0x35A carries all the conditions.
+    for (bool battery_conditions::*c : sma_map)
+        if (c && a.*c != b.*c)
+            return false;
+    return true;
 }
 
 sma_alarms_35a sma_pairs_from_conditions(const battery_conditions& alarm, const battery_conditions& warning) {
