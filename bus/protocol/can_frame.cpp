@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "protocol/candump.h"
+#include "protocol/hex.h"
 
 namespace stacksim::proto {
 
@@ -43,10 +43,26 @@ bool operator==(const can_frame& a, const can_frame& b) {
 }
 
 std::string can_id_text(std::uint32_t id, bool extended) {
-    static constexpr char digits[] = "0123456789ABCDEF";
     std::string s = "0x";
-    for (unsigned i = extended ? 8u : 3u; i-- > 0;)
-        s.push_back(digits[(id >> (4 * i)) & 0xFu]);
+    append_hex(s, id, extended ? 8u : 3u);
+    return s;
+}
+
+std::string format_can_frame(const can_frame& f) {
+    if (!is_valid(f))
+        throw std::invalid_argument("format_can_frame: invalid CAN frame");
+    std::string s;
+    s.reserve(26);
+    append_hex(s, f.id, f.extended ? 8 : 3);
+    s.push_back('#');
+    if (f.rtr) {
+        s.push_back('R');
+        if (f.dlc > 0)
+            append_hex(s, f.dlc, 1);
+        return s;
+    }
+    for (unsigned i = 0; i < f.dlc; ++i)
+        append_hex(s, f.data[i], 2);
     return s;
 }
 

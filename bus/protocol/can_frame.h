@@ -41,7 +41,10 @@ inline bool operator!=(const can_frame& a, const can_frame& b) { return !(a == b
 // Every CAN identifier in stacksim's human-readable text goes through this.
 std::string can_id_text(std::uint32_t id, bool extended = false);
 
-// cansend/candump notation: "351#0E02E803", "12345678#R", "123#R5".
+// cansend/candump notation: "351#0E02E803" / "12345678#R" / "123#R5" (upper-case hex, no
+// separators); an invalid frame (is_valid false) -> std::invalid_argument.
+std::string format_can_frame(const can_frame& f);
+// The same notation on a stream.
 std::ostream& operator<<(std::ostream& os, const can_frame& f);
 
 } // namespace stacksim::proto

@@ -9,13 +9,6 @@ namespace stacksim::proto {
 
 namespace {
 
-constexpr char hex_digits[] = "0123456789ABCDEF";
-
-void append_hex(std::string& s, std::uint32_t v, unsigned digits) {
-    for (unsigned i = digits; i-- > 0;)
-        s.push_back(hex_digits[(v >> (4 * i)) & 0xFu]);
-}
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string_view trim(std::string_view s) {
@@ -33,24 +26,6 @@ candump_parse_result fail(unsigned line_no, const std::string& what) {
 }
 
 } // namespace
-
-std::string format_can_frame(const can_frame& f) {
-    if (!is_valid(f))
-        throw std::invalid_argument("format_can_frame: invalid CAN frame");
-    std::string s;
-    s.reserve(26);
-    append_hex(s, f.id, f.extended ? 8 : 3);
-    s.push_back('#');
-    if (f.rtr) {
-        s.push_back('R');
-        if (f.dlc > 0)
-            s.push_back(hex_digits[f.dlc]);
-        return s;
-    }
-    for (unsigned i = 0; i < f.dlc; ++i)
-        append_hex(s, f.data[i], 2);
-    return s;
-}
 
 std::string format_candump_line_us(std::uint64_t time_us, std::string_view interface, const can_frame& f) {
     std::string s = "(";

@@ -14,8 +14,7 @@
 
 namespace stacksim::proto {
 
-// "351#0E02E803" / "12345678#R" / "123#R5" (upper-case hex, no separators).
-std::string format_can_frame(const can_frame& f);
+// A frame alone in this notation: format_can_frame (protocol/can_frame.h).
 
 // One log line without a line end. The time is rounded to the nearest microsecond
 // (half away from zero); negative or non-finite times throw std::invalid_argument.

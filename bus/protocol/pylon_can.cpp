@@ -1,5 +1,7 @@
 #include "protocol/pylon_can.h"
 
+#include "protocol/flag_bits.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,10 +10,6 @@
 namespace stacksim::proto {
 
 namespace {
-
-constexpr std::uint16_t u16_invalid = 0xFFFF;
-constexpr std::uint16_t s16_invalid = 0x8000;
-constexpr std::uint32_t u32_invalid = 0xFFFFFFFFu;
 
 // value / resolution, rounded to nearest (halves away from zero), saturated to [lo, hi];
 // NaN -> `invalid`.
@@ -23,37 +21,145 @@ T to_raw(double value, double resolution, double lo, double hi, T invalid) {
     return static_cast<T>(static_cast<std::int64_t>(std::clamp(r, lo, hi)));
 }
 
-std::uint16_t raw_u16(double v, double res) { return to_raw<std::uint16_t>(v, res, 0, 0xFFFE, u16_invalid); }
-std::uint16_t raw_s16(double v, double res) {
-    return static_cast<std::uint16_t>(to_raw<std::int16_t>(v, res, -0x7FFF, 0x7FFF, static_cast<std::int16_t>(-0x8000)));
-}
-std::uint32_t raw_u32(double v, double res) { return to_raw<std::uint32_t>(v, res, 0, 0xFFFFFFFEu, u32_invalid); }
+// ---- field layouts ------------------------------------------------------------------------
+// Each message's payload is written down once, as a table of fields; its encoder and its decoder
+// both walk that table (put_fields / get_fields), so offset, width, resolution, offset and the
+// invalid code of a field cannot drift apart between the two directions.
 
-void put_u16(can_frame& f, unsigned at, std::uint16_t raw) {
-    f.data[at] = static_cast<std::uint8_t>(raw & 0xFF);
-    f.data[at + 1] = static_cast<std::uint8_t>(raw >> 8);
+enum class wire : std::uint8_t { u8, u16, s16, u32 }; // little-endian integers
+
+constexpr unsigned width(wire w) { return w == wire::u8 ? 1u : w == wire::u32 ? 4u : 2u; }
+
+// One field of message struct M. Exactly one of `number`, `byte`, `word` is set:
+//  - number: a physical value; raw = (value, negated if `negate`, + offset) / resolution, rounded
+//    and saturated, NaN <-> the type's invalid code (see pylon_can.h); decode is the inverse;
+//  - byte / word: an integer copied as is.
+// A field that does not fit the frame's DLC is not encoded; decoding makes it NaN and clears
+// `present` (when given), otherwise sets `present`.
+template <typename M>
+struct field {
+    std::uint8_t at = 0; // first byte
+    wire type = wire::u16;
+    double M::*number = nullptr;
+    double resolution = 1.0;
+    double offset = 0.0;
+    bool negate = false;
+    std::uint8_t M::*byte = nullptr;
+    std::uint16_t M::*word = nullptr;
+    bool M::*present = nullptr;
+
+    constexpr field(double M::*m, std::uint8_t a, wire t, double res) : at(a), type(t), number(m), resolution(res) {}
+    constexpr field(std::uint8_t M::*m, std::uint8_t a) : at(a), type(wire::u8), byte(m) {}
+    constexpr field(std::uint16_t M::*m, std::uint8_t a) : at(a), type(wire::u16), word(m) {}
+    // Sent as value + o (degC sent in K).
+    constexpr field plus(double o) const { return with(&field::offset, o); }
+    // Sent with its sign flipped (SMA 0x305 current: negative while charging).
+    constexpr field negated() const { return with(&field::negate, true); }
+    // A tail field that only some DLCs carry; `p` tells the decoder's caller.
+    constexpr field optional(bool M::*p) const { return with(&field::present, p); }
+
+    constexpr bool fits(unsigned dlc) const { return at + width(type) <= dlc; }
+
+private:
+    template <typename T, typename V>
+    constexpr field with(T field::*member, V v) const {
+        field d = *this;
+        d.*member = v;
+        return d;
+    }
+};
+
+// A message: its ID, the fewest bytes a decoder accepts, and its fields.
+template <typename M>
+struct message_layout {
+    std::uint32_t id;
+    std::uint8_t min_dlc;
+    const field<M>* fields;
+    std::size_t count;
+    template <std::size_t N>
+    constexpr message_layout(std::uint32_t i, std::uint8_t min, const field<M> (&f)[N])
+        : id(i), min_dlc(min), fields(f), count(N) {}
+    const field<M>* begin() const { return fields; }
+    const field<M>* end() const { return fields + count; }
+};
+
+std::uint32_t invalid_code(wire w) {
+    switch (w) {
+    case wire::u8: return 0xFFu;
+    case wire::u16: return 0xFFFFu;
+    case wire::s16: return 0x8000u;
+    case wire::u32: break;
+    }
+    return 0xFFFFFFFFu;
 }
-void put_u32(can_frame& f, unsigned at, std::uint32_t raw) {
-    put_u16(f, at, static_cast<std::uint16_t>(raw & 0xFFFF));
-    put_u16(f, at + 2, static_cast<std::uint16_t>(raw >> 16));
+
+// Encoding rule of pylon_can.h: finite values saturate below the invalid code.
+std::uint32_t raw_of(double value, wire w, double res) {
+    switch (w) {
+    case wire::u8: return to_raw<std::uint8_t>(value, res, 0, 0xFE, 0xFF);
+    case wire::u16: return to_raw<std::uint16_t>(value, res, 0, 0xFFFE, 0xFFFF);
+    case wire::s16:
+        return static_cast<std::uint16_t>(
+            to_raw<std::int16_t>(value, res, -0x7FFF, 0x7FFF, static_cast<std::int16_t>(-0x8000)));
+    case wire::u32: break;
+    }
+    return to_raw<std::uint32_t>(value, res, 0, 0xFFFFFFFEu, 0xFFFFFFFFu);
 }
-std::uint16_t get_u16(const can_frame& f, unsigned at) {
-    return static_cast<std::uint16_t>(f.data[at] | (f.data[at + 1] << 8));
+
+void put_le(can_frame& f, unsigned at, unsigned bytes, std::uint32_t raw) {
+    for (unsigned i = 0; i < bytes; ++i)
+        f.data[at + i] = static_cast<std::uint8_t>(raw >> (8 * i));
 }
-std::uint32_t get_u32(const can_frame& f, unsigned at) {
-    return static_cast<std::uint32_t>(get_u16(f, at)) | (static_cast<std::uint32_t>(get_u16(f, at + 2)) << 16);
+std::uint32_t get_le(const can_frame& f, unsigned at, unsigned bytes) {
+    std::uint32_t raw = 0;
+    for (unsigned i = bytes; i-- > 0;)
+        raw = (raw << 8) | f.data[at + i];
+    return raw;
 }
-double phys_u16(const can_frame& f, unsigned at, double res) {
-    const std::uint16_t raw = get_u16(f, at);
-    return raw == u16_invalid ? std::numeric_limits<double>::quiet_NaN() : raw * res;
+
+template <typename M>
+void put_fields(can_frame& f, const message_layout<M>& layout, const M& v) {
+    for (const field<M>& d : layout) {
+        if (!d.fits(f.dlc))
+            continue;
+        std::uint32_t raw = 0;
+        if (d.number) {
+            const double x = d.negate ? -(v.*d.number) : v.*d.number;
+            raw = raw_of(x + d.offset, d.type, d.resolution);
+        } else if (d.byte) {
+            raw = v.*d.byte;
+        } else {
+            raw = v.*d.word;
+        }
+        put_le(f, d.at, width(d.type), raw);
+    }
 }
-double phys_s16(const can_frame& f, unsigned at, double res) {
-    const std::uint16_t raw = get_u16(f, at);
-    return raw == s16_invalid ? std::numeric_limits<double>::quiet_NaN() : static_cast<std::int16_t>(raw) * res;
-}
-double phys_u32(const can_frame& f, unsigned at, double res) {
-    const std::uint32_t raw = get_u32(f, at);
-    return raw == u32_invalid ? std::numeric_limits<double>::quiet_NaN() : raw * res;
+
+template <typename M>
+void get_fields(const can_frame& f, const message_layout<M>& layout, M& out) {
+    for (const field<M>& d : layout) {
+        const bool here = d.fits(f.dlc);
+        if (d.present)
+            out.*d.present = here;
+        const std::uint32_t raw = here ? get_le(f, d.at, width(d.type)) : 0;
+        if (d.number) {
+            double x = std::numeric_limits<double>::quiet_NaN();
+            if (here) {
+                if (raw != invalid_code(d.type))
+                    x = d.type == wire::s16 ? static_cast<std::int16_t>(raw) * d.resolution : raw * d.resolution;
+                x -= d.offset;
+                if (d.negate)
+                    x = -x;
+                if (x == 0)
+                    x = 0.0; // no -0
+            }
+            out.*d.number = x;
+        } else if (d.byte) {
+            out.*d.byte = static_cast<std::uint8_t>(raw);
+        } else {
+            out.*d.word = static_cast<std::uint16_t>(raw);
+        }
+    }
 }
 
 can_frame blank(std::uint32_t id, std::uint8_t dlc) {
@@ -94,12 +200,12 @@ constexpr std::uint32_t b1(unsigned bit) { return 1u << (8 + bit); }
 constexpr std::uint32_t b2(unsigned bit) { return 1u << (16 + bit); }
 constexpr std::uint32_t b3(unsigned bit) { return 1u << (24 + bit); }
 
-struct flag_bit {
+struct condition_bit {
     bool battery_conditions::*field;
     std::uint32_t protection_mask;
     std::uint32_t alarm_mask;
 };
-constexpr flag_bit flags_359_map[] = {
+constexpr condition_bit flags_359_map[] = {
     {&battery_conditions::discharge_over_current, b0(7), b2(7)},
     {&battery_conditions::under_temp, b0(4), b2(4)},
     {&battery_conditions::over_temp, b0(3), b2(3)},
@@ -123,15 +229,122 @@ constexpr bool battery_conditions::*sma_map[16] = {
 
 constexpr double kelvin_offset_c = 273.15;
 
+// ---- the messages' layouts (pylon_can.h) ---------------------------------------------------
+
+constexpr field<limits_351> limits_fields[] = {
+    {&limits_351::cvl_v, 0, wire::u16, 0.1},
+    {&limits_351::ccl_a, 2, wire::s16, 0.1},
+    {&limits_351::dcl_a, 4, wire::s16, 0.1},
+    field<limits_351>{&limits_351::dvl_v, 6, wire::u16, 0.1}.optional(&limits_351::dvl_present),
+};
+constexpr message_layout<limits_351> limits_layout{can_id::limits, 6, limits_fields};
+
+constexpr field<soc_355> soc_fields[] = {
+    {&soc_355::soc_pct, 0, wire::u16, 1.0},
+    {&soc_355::soh_pct, 2, wire::u16, 1.0},
+    field<soc_355>{&soc_355::soc_hires_pct, 4, wire::u16, 0.01}.optional(&soc_355::hires_present),
+};
+constexpr message_layout<soc_355> soc_layout{can_id::soc, 4, soc_fields};
+
+constexpr field<measurements_356> measurements_fields[] = {
+    {&measurements_356::voltage_v, 0, wire::s16, 0.01},
+    {&measurements_356::current_a, 2, wire::s16, 0.1},
+    {&measurements_356::temp_c, 4, wire::s16, 0.1},
+};
+constexpr message_layout<measurements_356> measurements_layout{can_id::measurements, 6, measurements_fields};
+
+// Bytes 0-3: the condition bits (flags_359_map); bytes 5-6: "PN".
+constexpr field<flags_359> flags_fields[] = {{&flags_359::module_count, 4}};
+constexpr message_layout<flags_359> flags_layout{can_id::pylon_flags, 5, flags_fields};
+
+constexpr flag_bit<requests_35c> request_bits[] = {
+    {&requests_35c::charge_enable, 0x80},  {&requests_35c::discharge_enable, 0x40},
+    {&requests_35c::force_charge_1, 0x20}, {&requests_35c::force_charge_2, 0x10},
+    {&requests_35c::full_charge_request, 0x08},
+};
+
+// Bytes 0-1: the chemistry letters.
+constexpr field<battery_info_35f> battery_info_fields[] = {
+    {&battery_info_35f::version_major, 2},
+    {&battery_info_35f::version_minor, 3},
+    {&battery_info_35f::capacity_ah, 4, wire::u16, 1.0},
+};
+constexpr message_layout<battery_info_35f> battery_info_layout{can_id::battery_info, 6, battery_info_fields};
+
+// Victron extras, straight from/to the battery state (minimum DLC: can_allowed_dlcs).
+constexpr field<battery_can_state> module_counts_fields[] = {
+    {&battery_can_state::modules_ok, 0},
+    {&battery_can_state::modules_blocking_charge, 2},
+    {&battery_can_state::modules_blocking_discharge, 4},
+    {&battery_can_state::modules_offline, 6},
+};
+constexpr message_layout<battery_can_state> module_counts_layout{can_id::module_counts, 8, module_counts_fields};
+
+constexpr field<battery_can_state> cell_extremes_fields[] = {
+    {&battery_can_state::min_cell_v, 0, wire::u16, 0.001},
+    {&battery_can_state::max_cell_v, 2, wire::u16, 0.001},
+    field<battery_can_state>{&battery_can_state::min_cell_temp_c, 4, wire::u16, 1.0}.plus(kelvin_offset_c),
+    field<battery_can_state>{&battery_can_state::max_cell_temp_c, 6, wire::u16, 1.0}.plus(kelvin_offset_c),
+};
+constexpr message_layout<battery_can_state> cell_extremes_layout{can_id::cell_extremes, 8, cell_extremes_fields};
+
+constexpr field<battery_can_state> energy_fields[] = {
+    {&battery_can_state::charged_energy_kwh, 0, wire::u32, 0.1},
+    {&battery_can_state::discharged_energy_kwh, 4, wire::u32, 0.1},
+};
+constexpr message_layout<battery_can_state> energy_layout{can_id::energy, 8, energy_fields};
+
+constexpr field<battery_can_state> installed_capacity_fields[] = {
+    {&battery_can_state::installed_capacity_ah, 0, wire::u16, 1.0},
+};
+constexpr message_layout<battery_can_state> installed_capacity_layout{can_id::installed_capacity, 2,
+                                                                      installed_capacity_fields};
+
+constexpr field<sma_305> sma_305_fields[] = {
+    {&sma_305::voltage_v, 0, wire::u16, 0.1},
+    field<sma_305>{&sma_305::current_a, 2, wire::s16, 0.1}.negated(), // SMA: negative while charging
+    {&sma_305::temp_c, 4, wire::s16, 0.1},
+    {&sma_305::soc_pct, 6, wire::s16, 0.1},
+};
+constexpr message_layout<sma_305> sma_305_layout{can_id::inverter_heartbeat, 8, sma_305_fields};
+
+constexpr field<sma_306> sma_306_fields[] = {
+    {&sma_306::soh_pct, 0, wire::u16, 1.0},
+    {&sma_306::charge_procedure, 2},
+    {&sma_306::operating_state, 3},
+    {&sma_306::active_error, 4},
+    {&sma_306::charge_voltage_setpoint_v, 6, wire::u16, 0.1},
+};
+constexpr message_layout<sma_306> sma_306_layout{can_id::inverter_status, 8, sma_306_fields};
+
+constexpr field<sma_307> sma_307_fields[] = {{&sma_307::relay_state, 0}};
+constexpr message_layout<sma_307> sma_307_layout{can_id::inverter_relays, 2, sma_307_fields};
+
+// A frame of the layout's ID and `dlc` bytes, with every field that fits.
+template <typename M>
+can_frame encode_layout(const message_layout<M>& layout, const M& v, std::uint8_t dlc) {
+    can_frame f = blank(layout.id, dlc);
+    put_fields(f, layout, v);
+    return f;
+}
+
+// The layout's fields from a frame the decoder may read; false (and `out` untouched) otherwise.
+template <typename M>
+bool decode_layout(const message_layout<M>& layout, const can_frame& f, M& out) {
+    if (!readable(f, layout.id, layout.min_dlc))
+        return false;
+    get_fields(f, layout, out);
+    return true;
+}
+
 } // namespace
 
 bool operator==(const battery_conditions& a, const battery_conditions& b) {
-    return a.over_voltage == b.over_voltage && a.under_voltage == b.under_voltage && a.over_temp == b.over_temp &&
-           a.under_temp == b.under_temp && a.discharge_over_current == b.discharge_over_current &&
-           a.charge_over_current == b.charge_over_current && a.system_error == b.system_error &&
-           a.general == b.general && a.charge_over_temp == b.charge_over_temp &&
-           a.charge_under_temp == b.charge_under_temp && a.contactor == b.contactor &&
-           a.short_circuit == b.short_circuit && a.cell_imbalance == b.cell_imbalance;
+    // sma_map names every member: 0x35A carries all the conditions.
+    for (bool battery_conditions::*c : sma_map)
+        if (c && a.*c != b.*c)
+            return false;
+    return true;
 }
 
 sma_alarms_35a sma_pairs_from_conditions(const battery_conditions& alarm, const battery_conditions& warning) {
@@ -221,46 +434,30 @@ std::string validate(const can_message_set& set) {
 
 can_frame encode_351(const limits_351& v, std::uint8_t dlc) {
     require_dlc(can_id::limits, dlc);
-    can_frame f = blank(can_id::limits, dlc);
-    put_u16(f, 0, raw_u16(v.cvl_v, 0.1));
-    put_u16(f, 2, raw_s16(v.ccl_a, 0.1));
-    put_u16(f, 4, raw_s16(v.dcl_a, 0.1));
-    if (dlc >= 8)
-        put_u16(f, 6, raw_u16(v.dvl_v, 0.1));
-    return f;
+    return encode_layout(limits_layout, v, dlc);
 }
 
 can_frame encode_355(const soc_355& v, std::uint8_t dlc) {
     require_dlc(can_id::soc, dlc);
-    can_frame f = blank(can_id::soc, dlc);
-    put_u16(f, 0, raw_u16(v.soc_pct, 1.0));
-    put_u16(f, 2, raw_u16(v.soh_pct, 1.0));
-    if (dlc >= 6)
-        put_u16(f, 4, raw_u16(v.soc_hires_pct, 0.01));
-    return f;
+    return encode_layout(soc_layout, v, dlc);
 }
 
 can_frame encode_356(const measurements_356& v, std::uint8_t dlc) {
     require_dlc(can_id::measurements, dlc);
-    can_frame f = blank(can_id::measurements, dlc);
-    put_u16(f, 0, raw_s16(v.voltage_v, 0.01));
-    put_u16(f, 2, raw_s16(v.current_a, 0.1));
-    put_u16(f, 4, raw_s16(v.temp_c, 0.1));
-    return f;
+    return encode_layout(measurements_layout, v, dlc);
 }
 
 can_frame encode_359(const flags_359& v, std::uint8_t dlc) {
     require_dlc(can_id::pylon_flags, dlc);
-    can_frame f = blank(can_id::pylon_flags, dlc);
+    can_frame f = encode_layout(flags_layout, v, dlc);
     std::uint32_t bits = 0;
-    for (const flag_bit& m : flags_359_map) {
+    for (const condition_bit& m : flags_359_map) {
         if (v.protection.*m.field)
             bits |= m.protection_mask;
         if (v.alarm.*m.field)
             bits |= m.alarm_mask;
     }
-    put_u32(f, 0, bits);
-    f.data[4] = v.module_count;
+    put_le(f, 0, 4, bits);
     f.data[5] = 'P';
     f.data[6] = 'N';
     return f;
@@ -279,9 +476,7 @@ can_frame encode_35a(const sma_alarms_35a& v) {
 can_frame encode_35c(const requests_35c& v, std::uint8_t dlc) {
     require_dlc(can_id::requests, dlc);
     can_frame f = blank(can_id::requests, dlc);
-    f.data[0] = static_cast<std::uint8_t>((v.charge_enable ? 0x80 : 0) | (v.discharge_enable ? 0x40 : 0) |
-                                          (v.force_charge_1 ? 0x20 : 0) | (v.force_charge_2 ? 0x10 : 0) |
-                                          (v.full_charge_request ? 0x08 : 0));
+    f.data[0] = static_cast<std::uint8_t>(pack_flags(v, request_bits));
     return f;
 }
 
@@ -296,12 +491,9 @@ can_frame encode_35e(const std::string& manufacturer, std::uint8_t dlc) {
 
 can_frame encode_35f(const battery_info_35f& v, std::uint8_t dlc) {
     require_dlc(can_id::battery_info, dlc);
-    can_frame f = blank(can_id::battery_info, dlc);
+    can_frame f = encode_layout(battery_info_layout, v, dlc);
     f.data[0] = static_cast<std::uint8_t>(v.chemistry[0]);
     f.data[1] = static_cast<std::uint8_t>(v.chemistry[1]);
-    f.data[2] = v.version_major;
-    f.data[3] = v.version_minor;
-    put_u16(f, 4, raw_u16(v.capacity_ah, 1.0));
     return f;
 }
 
@@ -325,27 +517,14 @@ can_frame encode_message(const can_message_spec& spec, const battery_can_state& 
     switch (spec.id) {
     case can_id::bms_name_1: put_ascii(f, s.bms_name, 0, 0, 8); break;
     case can_id::bms_name_2: put_ascii(f, s.bms_name, 8, 0, 8); break;
-    case can_id::module_counts:
-        put_u16(f, 0, s.modules_ok);
-        put_u16(f, 2, s.modules_blocking_charge);
-        put_u16(f, 4, s.modules_blocking_discharge);
-        put_u16(f, 6, s.modules_offline);
-        break;
-    case can_id::cell_extremes:
-        put_u16(f, 0, raw_u16(s.min_cell_v, 0.001));
-        put_u16(f, 2, raw_u16(s.max_cell_v, 0.001));
-        put_u16(f, 4, raw_u16(s.min_cell_temp_c + kelvin_offset_c, 1.0));
-        put_u16(f, 6, raw_u16(s.max_cell_temp_c + kelvin_offset_c, 1.0));
-        break;
+    case can_id::module_counts: put_fields(f, module_counts_layout, s); break;
+    case can_id::cell_extremes: put_fields(f, cell_extremes_layout, s); break;
     case can_id::min_cell_v_id: put_ascii(f, s.min_cell_v_name, 0, 0, 8); break;
     case can_id::max_cell_v_id: put_ascii(f, s.max_cell_v_name, 0, 0, 8); break;
     case can_id::min_cell_temp_id: put_ascii(f, s.min_cell_temp_name, 0, 0, 8); break;
     case can_id::max_cell_temp_id: put_ascii(f, s.max_cell_temp_name, 0, 0, 8); break;
-    case can_id::energy:
-        put_u32(f, 0, raw_u32(s.charged_energy_kwh, 0.1));
-        put_u32(f, 4, raw_u32(s.discharged_energy_kwh, 0.1));
-        break;
-    case can_id::installed_capacity: put_u16(f, 0, raw_u16(s.installed_capacity_ah, 1.0)); break;
+    case can_id::energy: put_fields(f, energy_layout, s); break;
+    case can_id::installed_capacity: put_fields(f, installed_capacity_layout, s); break;
     default: break; // unreachable: require_dlc rejected unknown IDs
     }
     return f;
@@ -364,48 +543,23 @@ std::vector<can_frame> encode_message_set(const can_message_set& set, const batt
 
 // ---- decoders -----------------------------------------------------------------------------
 
-bool decode_351(const can_frame& f, limits_351& out) {
-    if (!readable(f, can_id::limits, 6))
-        return false;
-    out.cvl_v = phys_u16(f, 0, 0.1);
-    out.ccl_a = phys_s16(f, 2, 0.1);
-    out.dcl_a = phys_s16(f, 4, 0.1);
-    out.dvl_present = f.dlc >= 8;
-    out.dvl_v = out.dvl_present ? phys_u16(f, 6, 0.1) : std::numeric_limits<double>::quiet_NaN();
-    return true;
-}
+bool decode_351(const can_frame& f, limits_351& out) { return decode_layout(limits_layout, f, out); }
 
-bool decode_355(const can_frame& f, soc_355& out) {
-    if (!readable(f, can_id::soc, 4))
-        return false;
-    out.soc_pct = phys_u16(f, 0, 1.0);
-    out.soh_pct = phys_u16(f, 2, 1.0);
-    out.hires_present = f.dlc >= 6;
-    out.soc_hires_pct = out.hires_present ? phys_u16(f, 4, 0.01) : std::numeric_limits<double>::quiet_NaN();
-    return true;
-}
+bool decode_355(const can_frame& f, soc_355& out) { return decode_layout(soc_layout, f, out); }
 
-bool decode_356(const can_frame& f, measurements_356& out) {
-    if (!readable(f, can_id::measurements, 6))
-        return false;
-    out.voltage_v = phys_s16(f, 0, 0.01);
-    out.current_a = phys_s16(f, 2, 0.1);
-    out.temp_c = phys_s16(f, 4, 0.1);
-    return true;
-}
+bool decode_356(const can_frame& f, measurements_356& out) { return decode_layout(measurements_layout, f, out); }
 
 bool decode_359(const can_frame& f, flags_359& out) {
-    if (!readable(f, can_id::pylon_flags, 5))
-        return false;
-    const std::uint32_t bits = get_u32(f, 0);
-    std::uint32_t known = 0;
     flags_359 r;
-    for (const flag_bit& m : flags_359_map) {
+    if (!decode_layout(flags_layout, f, r))
+        return false;
+    const std::uint32_t bits = get_le(f, 0, 4);
+    std::uint32_t known = 0;
+    for (const condition_bit& m : flags_359_map) {
         r.protection.*m.field = (bits & m.protection_mask) != 0;
         r.alarm.*m.field = (bits & m.alarm_mask) != 0;
         known |= m.protection_mask | m.alarm_mask;
     }
-    r.module_count = f.data[4];
     r.undefined_bits = bits & ~known;
     out = r;
     return true;
@@ -425,12 +579,7 @@ bool decode_35a(const can_frame& f, sma_alarms_35a& out) {
 bool decode_35c(const can_frame& f, requests_35c& out) {
     if (!readable(f, can_id::requests, 1))
         return false;
-    const std::uint8_t b = f.data[0];
-    out.charge_enable = (b & 0x80) != 0;
-    out.discharge_enable = (b & 0x40) != 0;
-    out.force_charge_1 = (b & 0x20) != 0;
-    out.force_charge_2 = (b & 0x10) != 0;
-    out.full_charge_request = (b & 0x08) != 0;
+    unpack_flags(f.data[0], out, request_bits);
     return true;
 }
 
@@ -442,12 +591,9 @@ bool decode_35e(const can_frame& f, std::string& manufacturer) {
 }
 
 bool decode_35f(const can_frame& f, battery_info_35f& out) {
-    if (!readable(f, can_id::battery_info, 6))
+    if (!decode_layout(battery_info_layout, f, out))
         return false;
     out.chemistry = {{static_cast<char>(f.data[0]), static_cast<char>(f.data[1])}};
-    out.version_major = f.data[2];
-    out.version_minor = f.data[3];
-    out.capacity_ah = phys_u16(f, 4, 1.0);
     return true;
 }
 
@@ -482,7 +628,7 @@ bool decode_battery_frame(const can_frame& f, battery_can_state& s, std::string*
         flags_359 v;
         if (!decode_359(f, v))
             return false;
-        for (const flag_bit& m : flags_359_map) {
+        for (const condition_bit& m : flags_359_map) {
             s.protection.*m.field = v.protection.*m.field;
             s.alarm.*m.field = v.alarm.*m.field;
         }
@@ -546,27 +692,14 @@ bool decode_battery_frame(const can_frame& f, battery_can_state& s, std::string*
             s.bms_name.pop_back();
         break;
     }
-    case can_id::module_counts:
-        s.modules_ok = get_u16(f, 0);
-        s.modules_blocking_charge = get_u16(f, 2);
-        s.modules_blocking_discharge = get_u16(f, 4);
-        s.modules_offline = get_u16(f, 6);
-        break;
-    case can_id::cell_extremes:
-        s.min_cell_v = phys_u16(f, 0, 0.001);
-        s.max_cell_v = phys_u16(f, 2, 0.001);
-        s.min_cell_temp_c = phys_u16(f, 4, 1.0) - kelvin_offset_c;
-        s.max_cell_temp_c = phys_u16(f, 6, 1.0) - kelvin_offset_c;
-        break;
+    case can_id::module_counts: get_fields(f, module_counts_layout, s); break;
+    case can_id::cell_extremes: get_fields(f, cell_extremes_layout, s); break;
     case can_id::min_cell_v_id: s.min_cell_v_name = get_ascii(f, 0, 8); break;
     case can_id::max_cell_v_id: s.max_cell_v_name = get_ascii(f, 0, 8); break;
     case can_id::min_cell_temp_id: s.min_cell_temp_name = get_ascii(f, 0, 8); break;
     case can_id::max_cell_temp_id: s.max_cell_temp_name = get_ascii(f, 0, 8); break;
-    case can_id::energy:
-        s.charged_energy_kwh = phys_u32(f, 0, 0.1);
-        s.discharged_energy_kwh = phys_u32(f, 4, 0.1);
-        break;
-    case can_id::installed_capacity: s.installed_capacity_ah = phys_u16(f, 0, 1.0); break;
+    case can_id::energy: get_fields(f, energy_layout, s); break;
+    case can_id::installed_capacity: get_fields(f, installed_capacity_layout, s); break;
     default: return false;
     }
     return true;
@@ -576,63 +709,22 @@ bool decode_battery_frame(const can_frame& f, battery_can_state& s, std::string*
 
 can_frame encode_305_pylon() { return blank(can_id::inverter_heartbeat, 8); }
 
-can_frame encode_305_sma(const sma_305& v) {
-    can_frame f = blank(can_id::inverter_heartbeat, 8);
-    put_u16(f, 0, raw_u16(v.voltage_v, 0.1));
-    put_u16(f, 2, raw_s16(-v.current_a, 0.1)); // SMA: negative while charging
-    put_u16(f, 4, raw_s16(v.temp_c, 0.1));
-    put_u16(f, 6, raw_s16(v.soc_pct, 0.1));
-    return f;
-}
+can_frame encode_305_sma(const sma_305& v) { return encode_layout(sma_305_layout, v, 8); }
 
-bool decode_305_sma(const can_frame& f, sma_305& out) {
-    if (!readable(f, can_id::inverter_heartbeat, 8))
-        return false;
-    out.voltage_v = phys_u16(f, 0, 0.1);
-    out.current_a = -phys_s16(f, 2, 0.1);
-    if (out.current_a == 0)
-        out.current_a = 0.0; // no -0
-    out.temp_c = phys_s16(f, 4, 0.1);
-    out.soc_pct = phys_s16(f, 6, 0.1);
-    return true;
-}
+bool decode_305_sma(const can_frame& f, sma_305& out) { return decode_layout(sma_305_layout, f, out); }
 
 bool is_heartbeat_305(const can_frame& f) { return f.id == can_id::inverter_heartbeat && !f.extended; }
 
-can_frame encode_306(const sma_306& v) {
-    can_frame f = blank(can_id::inverter_status, 8);
-    put_u16(f, 0, raw_u16(v.soh_pct, 1.0));
-    f.data[2] = v.charge_procedure;
-    f.data[3] = v.operating_state;
-    put_u16(f, 4, v.active_error);
-    put_u16(f, 6, raw_u16(v.charge_voltage_setpoint_v, 0.1));
-    return f;
-}
+can_frame encode_306(const sma_306& v) { return encode_layout(sma_306_layout, v, 8); }
 
-bool decode_306(const can_frame& f, sma_306& out) {
-    if (!readable(f, can_id::inverter_status, 8))
-        return false;
-    out.soh_pct = phys_u16(f, 0, 1.0);
-    out.charge_procedure = f.data[2];
-    out.operating_state = f.data[3];
-    out.active_error = get_u16(f, 4);
-    out.charge_voltage_setpoint_v = phys_u16(f, 6, 0.1);
-    return true;
-}
+bool decode_306(const can_frame& f, sma_306& out) { return decode_layout(sma_306_layout, f, out); }
 
 can_frame encode_307(const sma_307& v, std::uint8_t dlc) {
     if (dlc < 2 || dlc > 8)
         throw std::invalid_argument("0x307: DLC must be 2..8");
-    can_frame f = blank(can_id::inverter_relays, dlc);
-    put_u16(f, 0, v.relay_state);
-    return f;
+    return encode_layout(sma_307_layout, v, dlc);
 }
 
-bool decode_307(const can_frame& f, sma_307& out) {
-    if (!readable(f, can_id::inverter_relays, 2))
-        return false;
-    out.relay_state = get_u16(f, 0);
-    return true;
-}
+bool decode_307(const can_frame& f, sma_307& out) { return decode_layout(sma_307_layout, f, out); }
 
 } // namespace stacksim::proto

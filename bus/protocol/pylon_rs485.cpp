@@ -1,5 +1,6 @@
 #include "protocol/pylon_rs485.h"
 
+#include "protocol/flag_bits.h"
 #include "protocol/hex.h"
 
 #include <algorithm>
@@ -10,18 +11,12 @@ namespace stacksim::proto {
 
 namespace {
 
-constexpr char hex_digits[] = "0123456789ABCDEF";
 constexpr char soi = '~';
 constexpr char eoi = '\r';
 constexpr std::size_t header_chars = 12;   // VER ADR CID1 CID2 LENGTH
 constexpr std::size_t chksum_chars = 4;
 constexpr std::uint16_t max_lenid = 0xFFF;
 constexpr int temp_offset_raw = 2731;      // 0.1 K raw of 0 degC (protocols.md §2.5)
-
-void append_hex(std::string& s, unsigned v, unsigned digits) {
-    for (unsigned i = digits; i-- > 0;)
-        s.push_back(hex_digits[(v >> (4 * i)) & 0xFu]);
-}
 
 // Hex value of chars [at, at + n), or -1 if any is not hex.
 long hex_field(std::string_view s, std::size_t at, std::size_t n) {
@@ -110,17 +105,217 @@ rs485_decoded failed(rs485_decoded d, rtn code, std::string why) {
     return d;
 }
 
+// ---- INFO layouts ---------------------------------------------------------------------------
+// Each INFO layout is written down once, as the sequence of its fields; the encoder and the
+// decoder both walk it (write_fields / read_fields), so width, resolution and order of a field
+// cannot drift apart between the two directions.
+
+// How a number is coded (header of pylon_rs485.h): big-endian u16 / s16 at a resolution, or a
+// temperature in 0.1 K with offset 2731.
+enum class coding : std::uint8_t { u16, s16, temp };
+
+// One INFO field of struct M. Exactly one member pointer is set:
+//  number   a physical value, coded as `code`;
+//  numbers  u8 count, then that many values coded as `code`;
+//  byte     u8 as is;       bytes   u8 count, then that many bytes;
+//  word_le  u16 as is, low byte first (0x44 status 4/5);
+//  text     `length` ASCII characters, NUL padded (decode strips trailing NULs and blanks);
+//  bits     one status byte of flags.
+template <typename M>
+struct info_field {
+    coding code = coding::u16;
+    double resolution = 0.1;
+    double M::*number = nullptr;
+    std::vector<double> M::*numbers = nullptr;
+    std::uint8_t M::*byte = nullptr;
+    std::vector<std::uint8_t> M::*bytes = nullptr;
+    std::uint16_t M::*word_le = nullptr;
+    std::string M::*text = nullptr;
+    std::uint8_t length = 0;
+    const flag_bit<M>* bits = nullptr;
+    std::size_t bit_count = 0;
+
+    constexpr info_field(double M::*m, coding c, double res = 0.1) : code(c), resolution(res), number(m) {}
+    constexpr info_field(std::vector<double> M::*m, coding c, double res = 0.1) : code(c), resolution(res), numbers(m) {}
+    constexpr info_field(std::uint8_t M::*m) : byte(m) {}
+    constexpr info_field(std::vector<std::uint8_t> M::*m) : bytes(m) {}
+    constexpr info_field(std::uint16_t M::*m) : word_le(m) {}
+    constexpr info_field(std::string M::*m, std::uint8_t n) : text(m), length(n) {}
+    template <std::size_t N>
+    constexpr info_field(const flag_bit<M> (&b)[N]) : bits(b), bit_count(N) {}
+};
+
+void write_number(writer& w, coding code, double v, double res) {
+    switch (code) {
+    case coding::u16: w.u16_phys(v, res); return;
+    case coding::s16: w.s16_phys(v, res); return;
+    case coding::temp: w.temp(v); return;
+    }
+}
+double read_number(reader& r, coding code, double res) {
+    switch (code) {
+    case coding::u16: return r.u16() * res;
+    case coding::s16: return r.s16(res);
+    case coding::temp: break;
+    }
+    return r.temp();
+}
+
+template <typename M, std::size_t N>
+void write_fields(writer& w, const M& v, const info_field<M> (&layout)[N]) {
+    for (const info_field<M>& d : layout) {
+        if (d.number) {
+            write_number(w, d.code, v.*d.number, d.resolution);
+        } else if (d.numbers) {
+            w.u8(static_cast<unsigned>((v.*d.numbers).size()));
+            for (double x : v.*d.numbers)
+                write_number(w, d.code, x, d.resolution);
+        } else if (d.byte) {
+            w.u8(v.*d.byte);
+        } else if (d.bytes) {
+            w.u8(static_cast<unsigned>((v.*d.bytes).size()));
+            for (std::uint8_t b : v.*d.bytes)
+                w.u8(b);
+        } else if (d.word_le) {
+            w.u8((v.*d.word_le) & 0xFFu);
+            w.u8((v.*d.word_le) >> 8);
+        } else if (d.text) {
+            w.ascii(v.*d.text, d.length);
+        } else {
+            std::uint32_t b = 0;
+            for (std::size_t i = 0; i < d.bit_count; ++i)
+                if (v.*d.bits[i].field)
+                    b |= d.bits[i].mask;
+            w.u8(b);
+        }
+    }
+}
+
+// Reads every field in order; past the end the reader turns !ok and the values are 0.
+template <typename M, std::size_t N>
+void read_fields(reader& r, M& v, const info_field<M> (&layout)[N]) {
+    for (const info_field<M>& d : layout) {
+        if (d.number) {
+            v.*d.number = read_number(r, d.code, d.resolution);
+        } else if (d.numbers) {
+            (v.*d.numbers).resize(r.u8());
+            for (double& x : v.*d.numbers)
+                x = read_number(r, d.code, d.resolution);
+        } else if (d.byte) {
+            v.*d.byte = static_cast<std::uint8_t>(r.u8());
+        } else if (d.bytes) {
+            (v.*d.bytes).resize(r.u8());
+            for (std::uint8_t& b : v.*d.bytes)
+                b = static_cast<std::uint8_t>(r.u8());
+        } else if (d.word_le) {
+            const unsigned lo = r.u8();
+            v.*d.word_le = static_cast<std::uint16_t>(lo | (r.u8() << 8));
+        } else if (d.text) {
+            v.*d.text = r.ascii(d.length);
+        } else {
+            const unsigned b = r.u8();
+            for (std::size_t i = 0; i < d.bit_count; ++i)
+                v.*d.bits[i].field = (b & d.bits[i].mask) != 0;
+        }
+    }
+}
+
+// INFO of exactly the layout: a fresh M on success, `out` untouched otherwise.
+template <typename M, std::size_t N>
+bool read_exactly(const std::vector<std::uint8_t>& info, M& out, const info_field<M> (&layout)[N]) {
+    reader r(info);
+    M v;
+    read_fields(r, v, layout);
+    if (!r.ok || r.left() != 0)
+        return false;
+    out = std::move(v);
+    return true;
+}
+
+template <typename M, std::size_t N>
+std::vector<std::uint8_t> write_all(const M& v, const info_field<M> (&layout)[N]) {
+    writer w;
+    write_fields(w, v, layout);
+    return std::move(w.out);
+}
+
+// 0x42 battery block up to the module voltage; the capacity items follow (write_block).
+constexpr info_field<analog_info> analog_head[] = {
+    {&analog_info::cell_v, coding::s16, 0.001},
+    {&analog_info::temp_c, coding::temp},
+    {&analog_info::current_a, coding::s16, 0.1},
+    {&analog_info::voltage_v, coding::u16, 0.001},
+};
+
+constexpr flag_bit<alarm_info> alarm_status_1[] = {
+    {&alarm_info::module_under_voltage, 0x80}, {&alarm_info::charge_over_temp, 0x40},
+    {&alarm_info::discharge_over_temp, 0x20},  {&alarm_info::discharge_over_current, 0x10},
+    {&alarm_info::charge_over_current, 0x04},  {&alarm_info::cell_under_voltage, 0x02},
+    {&alarm_info::module_over_voltage, 0x01},
+};
+constexpr flag_bit<alarm_info> alarm_status_2[] = {
+    {&alarm_info::using_battery_power, 0x08}, {&alarm_info::discharge_mosfet_on, 0x04},
+    {&alarm_info::charge_mosfet_on, 0x02},    {&alarm_info::precharge_mosfet_on, 0x01},
+};
+constexpr flag_bit<alarm_info> alarm_status_3[] = {
+    {&alarm_info::effective_charge_current, 0x80}, {&alarm_info::effective_discharge_current, 0x40},
+    {&alarm_info::heater_on, 0x20}, {&alarm_info::fully_charged, 0x08}, {&alarm_info::buzzer_on, 0x01},
+};
+constexpr info_field<alarm_info> alarm_layout[] = {
+    {&alarm_info::info_flag},
+    {&alarm_info::adr},
+    {&alarm_info::cell_state},
+    {&alarm_info::temp_state},
+    {&alarm_info::charge_current_state},
+    {&alarm_info::module_voltage_state},
+    {&alarm_info::discharge_current_state},
+    {alarm_status_1},
+    {alarm_status_2},
+    {alarm_status_3},
+    {&alarm_info::cell_error_mask}, // status 4/5
+};
+
+constexpr info_field<system_parameters> system_parameters_layout[] = {
+    {&system_parameters::info_flag},
+    {&system_parameters::cell_high_voltage_limit_v, coding::u16, 0.001},
+    {&system_parameters::cell_low_voltage_alarm_v, coding::u16, 0.001},
+    {&system_parameters::cell_under_voltage_protect_v, coding::u16, 0.001},
+    {&system_parameters::charge_high_temp_limit_c, coding::temp},
+    {&system_parameters::charge_low_temp_limit_c, coding::temp},
+    {&system_parameters::charge_current_limit_a, coding::s16, 0.1},
+    {&system_parameters::module_high_voltage_limit_v, coding::u16, 0.001},
+    {&system_parameters::module_low_voltage_alarm_v, coding::u16, 0.001},
+    {&system_parameters::module_under_voltage_protect_v, coding::u16, 0.001},
+    {&system_parameters::discharge_high_temp_limit_c, coding::temp},
+    {&system_parameters::discharge_low_temp_limit_c, coding::temp},
+    {&system_parameters::discharge_current_limit_a, coding::s16, 0.1},
+};
+
+constexpr flag_bit<management_info> management_status[] = {
+    {&management_info::charge_enable, 0x80},  {&management_info::discharge_enable, 0x40},
+    {&management_info::force_charge_1, 0x20}, {&management_info::force_charge_2, 0x10},
+    {&management_info::full_charge_request, 0x08},
+};
+constexpr info_field<management_info> management_layout[] = {
+    {&management_info::adr},
+    {&management_info::charge_voltage_limit_v, coding::u16, 0.001},
+    {&management_info::discharge_voltage_limit_v, coding::u16, 0.001},
+    {&management_info::max_charge_current_a, coding::s16, 0.1},
+    {&management_info::max_discharge_current_a, coding::s16, 0.1},
+    {management_status},
+};
+
+constexpr info_field<manufacturer_info> manufacturer_layout[] = {
+    {&manufacturer_info::battery_name, 10},
+    {&manufacturer_info::sw_version_major},
+    {&manufacturer_info::sw_version_minor},
+    {&manufacturer_info::manufacturer, 20},
+};
+
 void write_block(writer& w, const analog_info& a) {
     if (a.cell_v.size() > 0xFF || a.temp_c.size() > 0xFF)
         throw std::invalid_argument("0x42: more than 255 cells or temperatures");
-    w.u8(static_cast<unsigned>(a.cell_v.size()));
-    for (double v : a.cell_v)
-        w.s16_phys(v, 0.001);
-    w.u8(static_cast<unsigned>(a.temp_c.size()));
-    for (double t : a.temp_c)
-        w.temp(t);
-    w.s16_phys(a.current_a, 0.1);
-    w.u16_phys(a.voltage_v, 0.001);
+    write_fields(w, a, analog_head);
     const std::int64_t rem_mah = scaled(a.remaining_ah, 0.001, 0, 0xFFFFFF);
     const std::int64_t tot_mah = scaled(a.total_ah, 0.001, 0, 0xFFFFFF);
     unsigned count = a.user_item_count;
@@ -139,16 +334,7 @@ void write_block(writer& w, const analog_info& a) {
 }
 
 bool read_block(reader& r, analog_info& a) {
-    const unsigned m = r.u8();
-    a.cell_v.resize(m);
-    for (unsigned i = 0; i < m; ++i)
-        a.cell_v[i] = r.s16(0.001);
-    const unsigned n = r.u8();
-    a.temp_c.resize(n);
-    for (unsigned i = 0; i < n; ++i)
-        a.temp_c[i] = r.temp();
-    a.current_a = r.s16(0.1);
-    a.voltage_v = r.u16() * 0.001;
+    read_fields(r, a, analog_head);
     const unsigned rem16 = r.u16();
     const unsigned count = r.u8();
     const unsigned tot16 = r.u16();
@@ -165,8 +351,6 @@ bool read_block(reader& r, analog_info& a) {
     }
     return r.ok;
 }
-
-std::uint8_t bit(bool b, unsigned n) { return static_cast<std::uint8_t>(b ? (1u << n) : 0u); }
 
 } // namespace
 
@@ -352,56 +536,18 @@ std::vector<std::uint8_t> encode_alarm_info(const alarm_info& a) {
         throw std::invalid_argument("0x44: more than 255 cells or temperatures");
     writer w;
     w.out.reserve(2 + 1 + a.cell_state.size() + 1 + a.temp_state.size() + 3 + 5);
-    w.u8(a.info_flag);
-    w.u8(a.adr);
-    w.u8(static_cast<unsigned>(a.cell_state.size()));
-    for (std::uint8_t s : a.cell_state)
-        w.u8(s);
-    w.u8(static_cast<unsigned>(a.temp_state.size()));
-    for (std::uint8_t s : a.temp_state)
-        w.u8(s);
-    w.u8(a.charge_current_state);
-    w.u8(a.module_voltage_state);
-    w.u8(a.discharge_current_state);
-    w.u8(bit(a.module_under_voltage, 7) | bit(a.charge_over_temp, 6) | bit(a.discharge_over_temp, 5) |
-         bit(a.discharge_over_current, 4) | bit(a.charge_over_current, 2) | bit(a.cell_under_voltage, 1) |
-         bit(a.module_over_voltage, 0));
-    w.u8(bit(a.using_battery_power, 3) | bit(a.discharge_mosfet_on, 2) | bit(a.charge_mosfet_on, 1) |
-         bit(a.precharge_mosfet_on, 0));
-    w.u8(bit(a.effective_charge_current, 7) | bit(a.effective_discharge_current, 6) | bit(a.heater_on, 5) |
-         bit(a.fully_charged, 3) | bit(a.buzzer_on, 0));
-    w.u8(a.cell_error_mask & 0xFF);
-    w.u8(a.cell_error_mask >> 8);
+    write_fields(w, a, alarm_layout);
     return std::move(w.out);
 }
 
 bool decode_alarm_info(const std::vector<std::uint8_t>& info, alarm_info& out) {
     reader r(info);
     alarm_info a;
-    a.info_flag = static_cast<std::uint8_t>(r.u8());
-    a.adr = static_cast<std::uint8_t>(r.u8());
-    a.cell_state.resize(r.u8());
-    for (auto& s : a.cell_state)
-        s = static_cast<std::uint8_t>(r.u8());
-    a.temp_state.resize(r.u8());
-    for (auto& s : a.temp_state)
-        s = static_cast<std::uint8_t>(r.u8());
-    a.charge_current_state = static_cast<std::uint8_t>(r.u8());
-    a.module_voltage_state = static_cast<std::uint8_t>(r.u8());
-    a.discharge_current_state = static_cast<std::uint8_t>(r.u8());
-    const unsigned s1 = r.u8(), s2 = r.u8(), s3 = r.u8(), s4 = r.u8(), s5 = r.u8();
+    read_fields(r, a, alarm_layout);
     if (!r.ok)
         return false;
     if (r.left() > 1 || (r.left() == 1 && info.back() != 0))
         return false;
-    a.module_under_voltage = s1 & 0x80, a.charge_over_temp = s1 & 0x40, a.discharge_over_temp = s1 & 0x20;
-    a.discharge_over_current = s1 & 0x10, a.charge_over_current = s1 & 0x04, a.cell_under_voltage = s1 & 0x02;
-    a.module_over_voltage = s1 & 0x01;
-    a.using_battery_power = s2 & 0x08, a.discharge_mosfet_on = s2 & 0x04, a.charge_mosfet_on = s2 & 0x02;
-    a.precharge_mosfet_on = s2 & 0x01;
-    a.effective_charge_current = s3 & 0x80, a.effective_discharge_current = s3 & 0x40, a.heater_on = s3 & 0x20;
-    a.fully_charged = s3 & 0x08, a.buzzer_on = s3 & 0x01;
-    a.cell_error_mask = static_cast<std::uint16_t>(s4 | (s5 << 8));
     out = std::move(a);
     return true;
 }
@@ -423,98 +569,29 @@ bool operator==(const alarm_info& a, const alarm_info& b) {
 // ---- 0x47 -----------------------------------------------------------------------------------
 
 std::vector<std::uint8_t> encode_system_parameters(const system_parameters& p) {
-    writer w;
-    w.u8(p.info_flag);
-    w.u16_phys(p.cell_high_voltage_limit_v, 0.001);
-    w.u16_phys(p.cell_low_voltage_alarm_v, 0.001);
-    w.u16_phys(p.cell_under_voltage_protect_v, 0.001);
-    w.temp(p.charge_high_temp_limit_c);
-    w.temp(p.charge_low_temp_limit_c);
-    w.s16_phys(p.charge_current_limit_a, 0.1);
-    w.u16_phys(p.module_high_voltage_limit_v, 0.001);
-    w.u16_phys(p.module_low_voltage_alarm_v, 0.001);
-    w.u16_phys(p.module_under_voltage_protect_v, 0.001);
-    w.temp(p.discharge_high_temp_limit_c);
-    w.temp(p.discharge_low_temp_limit_c);
-    w.s16_phys(p.discharge_current_limit_a, 0.1);
-    return std::move(w.out);
+    return write_all(p, system_parameters_layout);
 }
 
 bool decode_system_parameters(const std::vector<std::uint8_t>& info, system_parameters& out) {
-    reader r(info);
-    system_parameters p;
-    p.info_flag = static_cast<std::uint8_t>(r.u8());
-    p.cell_high_voltage_limit_v = r.u16() * 0.001;
-    p.cell_low_voltage_alarm_v = r.u16() * 0.001;
-    p.cell_under_voltage_protect_v = r.u16() * 0.001;
-    p.charge_high_temp_limit_c = r.temp();
-    p.charge_low_temp_limit_c = r.temp();
-    p.charge_current_limit_a = r.s16(0.1);
-    p.module_high_voltage_limit_v = r.u16() * 0.001;
-    p.module_low_voltage_alarm_v = r.u16() * 0.001;
-    p.module_under_voltage_protect_v = r.u16() * 0.001;
-    p.discharge_high_temp_limit_c = r.temp();
-    p.discharge_low_temp_limit_c = r.temp();
-    p.discharge_current_limit_a = r.s16(0.1);
-    if (!r.ok || r.left() != 0)
-        return false;
-    out = p;
-    return true;
+    return read_exactly(info, out, system_parameters_layout);
 }
 
 // ---- 0x92 -----------------------------------------------------------------------------------
 
-std::vector<std::uint8_t> encode_management_info(const management_info& m) {
-    writer w;
-    w.u8(m.adr);
-    w.u16_phys(m.charge_voltage_limit_v, 0.001);
-    w.u16_phys(m.discharge_voltage_limit_v, 0.001);
-    w.s16_phys(m.max_charge_current_a, 0.1);
-    w.s16_phys(m.max_discharge_current_a, 0.1);
-    w.u8(bit(m.charge_enable, 7) | bit(m.discharge_enable, 6) | bit(m.force_charge_1, 5) | bit(m.force_charge_2, 4) |
-         bit(m.full_charge_request, 3));
-    return std::move(w.out);
-}
+std::vector<std::uint8_t> encode_management_info(const management_info& m) { return write_all(m, management_layout); }
 
 bool decode_management_info(const std::vector<std::uint8_t>& info, management_info& out) {
-    reader r(info);
-    management_info m;
-    m.adr = static_cast<std::uint8_t>(r.u8());
-    m.charge_voltage_limit_v = r.u16() * 0.001;
-    m.discharge_voltage_limit_v = r.u16() * 0.001;
-    m.max_charge_current_a = r.s16(0.1);
-    m.max_discharge_current_a = r.s16(0.1);
-    const unsigned st = r.u8();
-    if (!r.ok || r.left() != 0)
-        return false;
-    m.charge_enable = st & 0x80, m.discharge_enable = st & 0x40, m.force_charge_1 = st & 0x20;
-    m.force_charge_2 = st & 0x10, m.full_charge_request = st & 0x08;
-    out = m;
-    return true;
+    return read_exactly(info, out, management_layout);
 }
 
 // ---- 0x51 -----------------------------------------------------------------------------------
 
 std::vector<std::uint8_t> encode_manufacturer_info(const manufacturer_info& m) {
-    writer w;
-    w.ascii(m.battery_name, 10);
-    w.u8(m.sw_version_major);
-    w.u8(m.sw_version_minor);
-    w.ascii(m.manufacturer, 20);
-    return std::move(w.out);
+    return write_all(m, manufacturer_layout);
 }
 
 bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacturer_info& out) {
-    reader r(info);
-    manufacturer_info m;
-    m.battery_name = r.ascii(10);
-    m.sw_version_major = static_cast<std::uint8_t>(r.u8());
-    m.sw_version_minor = static_cast<std::uint8_t>(r.u8());
-    m.manufacturer = r.ascii(20);
-    if (!r.ok || r.left() != 0)
-        return false;
-    out = m;
-    return true;
+    return read_exactly(info, out, manufacturer_layout);
 }
 
 // ---- 0x99 -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "bms_bench.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -25,64 +26,6 @@ using sc_core::sc_time;
 namespace {
 
 constexpr double period_s = 0.1;
-constexpr double kelvin = 273.15;
-
-class scripted_plant : public sc_core::sc_module, public module_plant_if {
-public:
-    std::vector<double> cell_v = std::vector<double>(16, 3.30);
-    std::vector<double> temp_k = std::vector<double>(16, 25.0 + kelvin);
-    double current_a = 0.0;        // flows only while the switch is closed
-    double module_v_override = -1; // < 0: sum of the cells
-    bool sw = false;
-    std::vector<std::pair<double, bool>> switch_log;
-
-    explicit scripted_plant(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
-    std::size_t n_cells() const override { return cell_v.size(); }
-    double cell_voltage_v(std::size_t c) override { return cell_v.at(c); }
-    double cell_temp_k(std::size_t c) override { return temp_k.at(c); }
-    double module_voltage_v() override {
-        if (module_v_override >= 0)
-            return module_v_override;
-        double s = 0;
-        for (double v : cell_v)
-            s += v;
-        return s;
-    }
-    double module_current_a() override { return sw ? current_a : 0.0; }
-    std::uint32_t balance = 0;
-    void set_balancing(std::uint32_t mask) override { balance = mask; }
-    void set_switch(bool closed) override {
-        sw = closed;
-        switch_log.push_back({sctest::now_s(), closed});
-    }
-    void set_precharge(bool) override {}
-    void set_temp_c(double t_c) { temp_k.assign(temp_k.size(), t_c + kelvin); }
-};
-
-struct recorded_event {
-    double t_s;
-    std::string kind;
-    nlohmann::json details;
-};
-
-class recorder : public event_sink {
-public:
-    std::vector<recorded_event> events;
-    void event(const std::string&, const std::string& kind, const nlohmann::json& d) override {
-        events.push_back({sctest::now_s(), kind, d});
-        if (std::getenv("BMS_DEBUG"))
-            std::printf("%.6f %s %s\n", sctest::now_s(), kind.c_str(), d.dump().c_str());
-    }
-    // First `kind` event (warning/protection) of `channel` changing to `state` at or after t_s.
-    std::optional<double> first(const std::string& kind, const std::string& channel, const std::string& state,
-                                double after_s = 0.0) const {
-        for (const auto& e : events)
-            if (e.t_s >= after_s && e.kind == kind && e.details.value("channel", "") == channel &&
-                e.details.value("state", "") == state)
-                return e.t_s;
-        return std::nullopt;
-    }
-};
 
 afe_config quiet_afe() {
     afe_config c;  // ideal ADCs (no noise): thresholds are crossed exactly when the plant does
@@ -93,8 +36,8 @@ afe_config quiet_afe() {
 }
 
 struct bench {
-    recorder ev;
-    scripted_plant plant{"plant"};
+    sctest::recorder ev;
+    sctest::scripted_plant plant{"plant"};
     afe front{"afe", quiet_afe()};
     bms ctl;
     bus::rs485_chain chain{"chain", bus::rs485_chain_config{}, 1}; // a chain of one (silent)
@@ -131,7 +74,7 @@ const protection_pair& level(prot_channel c) {
 struct case_def {
     prot_channel channel;
     bool isolates;
-    std::function<void(scripted_plant&)> beyond, band, back;
+    std::function<void(sctest::scripted_plant&)> beyond, band, back;
 };
 
 void check_trip_and_recover(const case_def& c) {
@@ -176,7 +119,7 @@ void check_trip_and_recover(const case_def& c) {
     EXPECT_TRUE(b.plant.sw) << ch << ": switch closed again after recovery";
 }
 
-void set_cell(scripted_plant& p, double v) { p.cell_v[5] = v; }
+void set_cell(sctest::scripted_plant& p, double v) { p.cell_v[5] = v; }
 
 } // namespace
 
@@ -366,7 +309,7 @@ TEST(bms_protection, implausible_ntc) {
     bench b(default_bms());
     b.run_to(1.05);
     for (std::size_t k = 0; k < 4; ++k) // NTC 0 sees cells 0..3
-        b.plant.temp_k[k] = 150.0 + kelvin;
+        b.plant.temp_k[k] = 150.0 + sctest::kelvin;
     b.run_to(5.0);
     EXPECT_TRUE(b.ev.first("protection", "sensor", "trip"));
     EXPECT_EQ(b.ctl.report().protection_bits, bms::flag(prot_channel::sensor));
@@ -472,7 +415,7 @@ TEST(bms_protection, short_circuit_trips_after_200_us) {
 // 2.05, 33.05, 64.05 s. The third trip within oc_lockout_window_s (300 s) reaches
 // oc_lockout_trips (3): the module locks out and stays open past every recovery delay.
 namespace {
-std::vector<double> trip_times(const recorder& ev) {
+std::vector<double> trip_times(const sctest::recorder& ev) {
     std::vector<double> t;
     for (const auto& e : ev.events)
         if (e.kind == "protection" && e.details.value("channel", "") == "charge_oc" &&
@@ -480,8 +423,8 @@ std::vector<double> trip_times(const recorder& ev) {
             t.push_back(e.t_s);
     return t;
 }
-std::vector<recorded_event> lockout_events(const recorder& ev) {
-    std::vector<recorded_event> out;
+std::vector<sctest::recorded_event> lockout_events(const sctest::recorder& ev) {
+    std::vector<sctest::recorded_event> out;
     for (const auto& e : ev.events)
         if (e.kind == "lockout")
             out.push_back(e);

@@ -12,35 +12,7 @@ using sc_core::SC_US;
 
 namespace {
 
-struct rx_record {
-    proto::can_frame frame;
-    double t_s;
-};
-
-// A CAN node that sends scheduled frames and records what it receives.
-class node : public sc_core::sc_module, public bus::can_host {
-public:
-    std::vector<rx_record> received;
-    std::vector<rx_record> sent;
-    std::vector<std::pair<double, proto::can_frame>> schedule;
-
-    explicit node(const sc_core::sc_module_name& n) : sc_core::sc_module(n), bus::can_host("can_tx") {
-        SC_HAS_PROCESS(node);
-        SC_THREAD(run);
-    }
-    void can_receive(const proto::can_frame& f) override { received.push_back({f, sctest::now_s()}); }
-    void can_sent(const proto::can_frame& f, unsigned) override { sent.push_back({f, sctest::now_s()}); }
-    std::string can_node_name() const override { return name(); }
-
-private:
-    void run() {
-        for (const auto& [t, f] : schedule) {
-            if (sc_time(t, SC_SEC) > sc_core::sc_time_stamp())
-                sc_core::wait(sc_time(t, SC_SEC) - sc_core::sc_time_stamp());
-            can_send(f);
-        }
-    }
-};
+using node = sctest::can_station;
 
 proto::can_frame frame(std::uint32_t id, std::vector<std::uint8_t> data) {
     proto::can_frame f{};

@@ -16,6 +16,7 @@
 #include "battery/bms.h"
 #include "battery/stack_master.h"
 #include "protocol/pylon_rs485.h"
+#include "bms_bench.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -26,53 +27,8 @@ using sc_core::sc_time;
 
 namespace {
 
-constexpr double kelvin = 273.15;
 constexpr double poll_period_s = 1.0;     // stack_master_config default
 constexpr double latency_s = 0.02;        // bms_config::response_latency_s default
-
-class scripted_plant : public sc_core::sc_module, public module_plant_if {
-public:
-    std::vector<double> cell_v = std::vector<double>(16, 3.30);
-    double current_a = 0.0; // flows only while the switch is closed
-    bool sw = false;
-    explicit scripted_plant(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
-    std::size_t n_cells() const override { return cell_v.size(); }
-    double cell_voltage_v(std::size_t c) override { return cell_v.at(c); }
-    double cell_temp_k(std::size_t) override { return 25.0 + kelvin; }
-    double module_voltage_v() override {
-        double s = 0;
-        for (double v : cell_v)
-            s += v;
-        return s;
-    }
-    double module_current_a() override { return sw ? current_a : 0.0; }
-    void set_balancing(std::uint32_t) override {}
-    void set_switch(bool closed) override { sw = closed; }
-    void set_precharge(bool) override {}
-};
-
-struct recorded_event {
-    double t_s;
-    std::string source, kind;
-    nlohmann::json details;
-};
-
-class recorder : public event_sink {
-public:
-    std::vector<recorded_event> events;
-    void event(const std::string& source, const std::string& kind, const nlohmann::json& d) override {
-        events.push_back({sctest::now_s(), source, kind, d});
-        if (std::getenv("BMS_DEBUG"))
-            std::printf("%.6f %s %s %s\n", sctest::now_s(), source.c_str(), kind.c_str(), d.dump().c_str());
-    }
-    std::vector<recorded_event> of(const std::string& kind) const {
-        std::vector<recorded_event> out;
-        for (const auto& e : events)
-            if (e.kind == kind)
-                out.push_back(e);
-        return out;
-    }
-};
 
 afe_config quiet_afe() {
     afe_config c; // ideal ADCs: the scripted values are read exactly
@@ -100,9 +56,9 @@ struct answer_92 {
 };
 
 struct stack_bench {
-    recorder ev;
+    sctest::recorder ev;
     bus::rs485_chain chain{"chain", bus::rs485_chain_config{}, 1};
-    scripted_plant master_plant{"master_plant"}, sub_plant{"sub_plant"};
+    sctest::scripted_plant master_plant{"master_plant"}, sub_plant{"sub_plant"};
     afe master_afe{"master_afe", quiet_afe()}, sub_afe{"sub_afe", quiet_afe()};
     bms master_bms, sub_bms;
     stack_master master;
@@ -150,13 +106,13 @@ struct stack_bench {
         }
         return std::nullopt;
     }
-    void charge_to_full(scripted_plant& p) { // the full-charge condition: top cell 3.54 V, 1.5 A tail
+    void charge_to_full(sctest::scripted_plant& p) { // the full-charge condition: top cell 3.54 V, 1.5 A tail
         p.cell_v.assign(16, 3.54);
         p.current_a = 1.5;
     }
 };
 
-double first_time(const std::vector<recorded_event>& ev, const std::string& source) {
+double first_time(const std::vector<sctest::recorded_event>& ev, const std::string& source) {
     for (const auto& e : ev)
         if (e.source == source)
             return e.t_s;

@@ -13,6 +13,7 @@
 #include "battery/afe.h"
 #include "battery/bms.h"
 #include "battery/stack_master.h"
+#include "bms_bench.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -23,55 +24,6 @@ using sc_core::sc_time;
 
 namespace {
 
-constexpr double kelvin = 273.15;
-
-class scripted_plant : public sc_core::sc_module, public module_plant_if {
-public:
-    std::vector<double> cell_v = std::vector<double>(16, 3.30);
-    double current_a = 0.0; // flows only while the switch is closed
-    bool sw = false;
-    bool ever_closed = false;
-    explicit scripted_plant(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
-    std::size_t n_cells() const override { return cell_v.size(); }
-    double cell_voltage_v(std::size_t c) override { return cell_v.at(c); }
-    double cell_temp_k(std::size_t) override { return 25.0 + kelvin; }
-    double module_voltage_v() override {
-        double s = 0;
-        for (double v : cell_v)
-            s += v;
-        return s;
-    }
-    double module_current_a() override { return sw ? current_a : 0.0; }
-    void set_balancing(std::uint32_t) override {}
-    void set_switch(bool closed) override {
-        sw = closed;
-        ever_closed = ever_closed || closed;
-    }
-    void set_precharge(bool) override {}
-};
-
-struct recorded_event {
-    double t_s;
-    std::string source, kind;
-    nlohmann::json details;
-};
-
-class recorder : public event_sink {
-public:
-    std::vector<recorded_event> events;
-    void event(const std::string& source, const std::string& kind, const nlohmann::json& d) override {
-        events.push_back({sctest::now_s(), source, kind, d});
-        if (std::getenv("BMS_DEBUG"))
-            std::printf("%.6f %s %s %s\n", sctest::now_s(), source.c_str(), kind.c_str(), d.dump().c_str());
-    }
-    std::vector<recorded_event> of(const std::string& kind, double after_s = 0.0) const {
-        std::vector<recorded_event> out;
-        for (const auto& e : events)
-            if (e.kind == kind && e.t_s >= after_s)
-                out.push_back(e);
-        return out;
-    }
-};
 
 afe_config quiet_afe() {
     afe_config c;
@@ -90,9 +42,9 @@ bms_config module_cfg(std::uint8_t address) {
 }
 
 struct stack_bench {
-    recorder ev;
+    sctest::recorder ev;
     bus::rs485_chain chain{"chain", bus::rs485_chain_config{}, 1};
-    scripted_plant master_plant{"master_plant"}, sub_plant{"sub_plant"};
+    sctest::scripted_plant master_plant{"master_plant"}, sub_plant{"sub_plant"};
     afe master_afe{"master_afe", quiet_afe()}, sub_afe{"sub_afe", quiet_afe()};
     bms master_bms{"master_bms", module_cfg(2), quiet_afe(), ev};
     bms sub_bms{"sub_bms", module_cfg(3), quiet_afe(), ev};

@@ -11,28 +11,7 @@ using sc_core::SC_SEC;
 
 namespace {
 
-class station : public sc_core::sc_module, public bus::rs485_host {
-public:
-    std::vector<bus::rs485_frame> received;
-    std::vector<std::pair<double, std::string>> schedule;
-    sc_time released;
-
-    explicit station(const sc_core::sc_module_name& n) : sc_core::sc_module(n), bus::rs485_host("rs485") {
-        SC_HAS_PROCESS(station);
-        SC_THREAD(run);
-    }
-    void rs485_receive(const bus::rs485_frame& f) override { received.push_back(f); }
-    std::string rs485_node_name() const override { return name(); }
-
-private:
-    void run() {
-        for (const auto& [t, chars] : schedule) {
-            if (sc_time(t, SC_SEC) > sc_core::sc_time_stamp())
-                sc_core::wait(sc_time(t, SC_SEC) - sc_core::sc_time_stamp());
-            released = rs485_send(chars);
-        }
-    }
-};
+using station = sctest::rs485_station;
 
 bus::rs485_chain_config config(std::uint32_t baud) {
     bus::rs485_chain_config c;
