@@ -178,6 +178,17 @@ private:
     void check_r(element_id e, double r) const;
     bool conductive(element_id e) const;
     void analyse();
+    // steps of analyse()
+    void find_components();
+    void reduce_to_chains();
+    void mark_fixed_terminals(std::vector<std::vector<element_id>>& adj);
+    std::vector<std::size_t> prune_leaves(const std::vector<std::vector<element_id>>& adj, std::vector<char>& used);
+    void walk_chains(const std::vector<std::vector<element_id>>& adj, std::vector<char>& used);
+    void order_and_analyse_pattern();
+    Eigen::Index order_terminals();
+    void build_pattern(Eigen::Index nr);
+    void locate_stamp_slots();
+    void reset_results();
     void fill_and_factorise();
     void residual();
     void ldlt_solve(Eigen::VectorXd& x) const; // in place, with the current factorisation
