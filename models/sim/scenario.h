@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "common/profile.h"
 #include "inverter/inverter.h"
 #include "numeric/param_file.h"
 #include "sim/expectations.h"
-#include "sim/profile.h"
 #include "sim/scenario_events.h"
 #include "stack/stack.h"
 
 namespace stacksim::sim {
+
+using models::profile; // time profiles are plain model data (common/profile.h)
 
 struct run_config {
     double duration_s = 3600.0;

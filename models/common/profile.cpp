@@ -1,9 +1,9 @@
-#include "sim/profile.h"
+#include "common/profile.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace stacksim::sim {
+namespace stacksim::models {
 
 double profile::at(double t) const {
     if (t_s.empty())
@@ -22,4 +22,4 @@ double profile::at(double t) const {
     return value[i - 1] + f * (value[i] - value[i - 1]);
 }
 
-} // namespace stacksim::sim
+} // namespace stacksim::models
