@@ -21,34 +21,6 @@ std::size_t find_root(std::vector<std::size_t>& parent, std::size_t x) {
 
 } // namespace
 
-const char* to_string(element_kind kind) {
-    switch (kind) {
-    case element_kind::resistor:
-        return "resistor";
-    case element_kind::source:
-        return "source";
-    case element_kind::switch_element:
-        return "switch";
-    case element_kind::current_port:
-        return "current_port";
-    case element_kind::power_port:
-        return "power_port";
-    }
-    return "?";
-}
-
-const char* to_string(port_status status) {
-    switch (status) {
-    case port_status::ok:
-        return "ok";
-    case port_status::open_circuit:
-        return "open_circuit";
-    case port_status::power_limited:
-        return "power_limited";
-    }
-    return "?";
-}
-
 network::network(const std::string& ground_name) {
     m_node_names.push_back(ground_name);
     m_node_index.emplace(ground_name, ground);

@@ -56,6 +56,8 @@
 #include <Eigen/SparseCholesky>
 #include <Eigen/SparseCore>
 
+#include "numeric/enum_names.h"
+
 namespace stacksim::num {
 
 class network_error : public std::runtime_error {
@@ -67,8 +69,19 @@ enum class element_kind { resistor, source, switch_element, current_port, power_
 enum class port_status { ok, open_circuit, power_limited };
 enum class floating_policy { isolate, error };
 
-const char* to_string(element_kind kind);
-const char* to_string(port_status status);
+inline const enum_names<element_kind, 5> element_kind_names{"element kind",
+                                                           {{{element_kind::resistor, "resistor"},
+                                                             {element_kind::source, "source"},
+                                                             {element_kind::switch_element, "switch"},
+                                                             {element_kind::current_port, "current_port"},
+                                                             {element_kind::power_port, "power_port"}}}};
+inline const enum_names<port_status, 3> port_status_names{"port status",
+                                                         {{{port_status::ok, "ok"},
+                                                           {port_status::open_circuit, "open_circuit"},
+                                                           {port_status::power_limited, "power_limited"}}}};
+
+inline const char* to_string(element_kind kind) { return element_kind_names.name(kind); }
+inline const char* to_string(port_status status) { return port_status_names.name(status); }
 
 class network {
 public:
