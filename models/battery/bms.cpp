@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "numeric/interpolate.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
@@ -437,17 +438,6 @@ void bms::lock_out_if_due(std::uint32_t prot_before) {
                     {"cleared_by", cleared_by}});
 }
 
-namespace {
-double interp(double x, const std::vector<double>& xs, const std::vector<double>& ys) {
-    if (x <= xs.front())
-        return ys.front();
-    for (std::size_t k = 1; k < xs.size(); ++k)
-        if (x <= xs[k])
-            return ys[k - 1] + (ys[k] - ys[k - 1]) * (x - xs[k - 1]) / (xs[k] - xs[k - 1]);
-    return ys.back();
-}
-} // namespace
-
 double bms::soc_ceiling() const { return m_report.calibrated ? 1.0 : m_cfg.soc.uncalibrated_max_soc; }
 
 void bms::set_soc(double soc, const char* reason) {
@@ -477,7 +467,7 @@ void bms::recalibrate(double dt_s, double dq_ah) {
             mean_v += v;
         mean_v /= static_cast<double>(m_report.cell_v.size());
         if (mean_v <= c.low_v.back()) {
-            const double soc = interp(mean_v, c.low_v, c.low_soc);
+            const double soc = num::interp_clamped(c.low_v, c.low_soc, mean_v);
             set_soc(soc, "rest_ocv_low");
             const double depth = 1.0 - soc;
             if (m_have_full && depth >= c.min_soh_depth && m_ah_since_full < 0) {
@@ -489,7 +479,7 @@ void bms::recalibrate(double dt_s, double dq_ah) {
                                 {"depth", depth}});
             }
         } else if (mean_v >= c.high_v.front()) {
-            set_soc(interp(mean_v, c.high_v, c.high_soc), "rest_ocv_high");
+            set_soc(num::interp_clamped(c.high_v, c.high_soc, mean_v), "rest_ocv_high");
         }
     }
     // Full charge: at the CVL with the current tailing off.
