@@ -15,14 +15,14 @@
 #include "numeric/cell_array.h"
 #include "numeric/cell_params.h"
 #include "numeric/cell_simulation.h"
+#include "numeric/units.h"
 
 namespace {
 
-constexpr double zero_celsius_k = 273.15;
 
 void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
     using namespace stacksim::num;
-    const double ambient_k = ambient_c + zero_celsius_k;
+    const double ambient_k = ambient_c + stacksim::num::zero_celsius_k;
     cell_array cell = make_standalone_cell(p, ambient_k, 1.0, 1.0);
     const double current_a = -c_rate * p.capacity_ah;
     const double dt_s = 1.0;
@@ -32,7 +32,7 @@ void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
     double ah = 0.0;
     const auto print = [&] {
         std::printf("%g,%.1f,%.5f,%.5f,%.5f,%.6f,%.4f,%.4f\n", c_rate, t_s, ah, cell.voltage_v()(0), cell.ocv_v()(0),
-                    cell.soc()(0), cell.temp_k()(0) - zero_celsius_k, cell.heat_w()(0));
+                    cell.soc()(0), cell.temp_k()(0) - stacksim::num::zero_celsius_k, cell.heat_w()(0));
     };
     print();
     long n = 0;
@@ -46,7 +46,7 @@ void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
             print();
     }
     std::fprintf(stderr, "%.2fC: %.3f Ah (%.2f %% of rated %.1f Ah) in %.0f s, end temperature %.2f degC\n", c_rate, ah,
-                 100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - zero_celsius_k);
+                 100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - stacksim::num::zero_celsius_k);
 }
 
 } // namespace

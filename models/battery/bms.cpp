@@ -6,13 +6,13 @@
 #include <string>
 
 #include "numeric/interpolate.h"
+#include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
 
 namespace {
 constexpr double seconds_per_hour = 3600.0;
-constexpr double kelvin_offset = 273.15;
 
 std::string fmt_g(double x) {
     char buf[32];
@@ -267,8 +267,8 @@ void bms::protect(double dt_s) {
     const auto& p = m_cfg.protection;
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
-    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
-    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
     clear_lockout_if_due();
     const std::uint32_t prot_before = m_report.protection_bits;
     const std::uint32_t warn_before = m_report.warning_bits;
@@ -280,7 +280,7 @@ void bms::protect(double dt_s) {
         ++faults;
     double tmax_ok_c = -1e9, tmin_ok_c = 1e9;
     for (double t_k : m_report.temp_k) {
-        const double t_c = t_k - kelvin_offset;
+        const double t_c = t_k - num::zero_celsius_k;
         if (t_c < p.ntc_min_c || t_c > p.ntc_max_c) {
             ++faults;
             continue;
@@ -526,8 +526,8 @@ void bms::compute_limits() {
     const double n = static_cast<double>(m_report.cell_v.size());
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
-    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
-    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
     m_report.cvl_v = l.cvl_cell_v * n;
     m_report.dvl_v = l.dvl_cell_v * n;
     const bool ok = !m_report.protection && m_switch_wanted && !m_report.master_lost && m_report.joined;
@@ -554,7 +554,7 @@ proto::analog_info bms::to_analog() const {
     a.adr = m_cfg.address;
     a.cell_v = m_report.cell_v;
     for (double t_k : m_report.temp_k)
-        a.temp_c.push_back(t_k - kelvin_offset); // one per NTC cell group
+        a.temp_c.push_back(t_k - num::zero_celsius_k); // one per NTC cell group
     a.current_a = m_report.current_a;
     a.voltage_v = m_report.voltage_v;
     a.remaining_ah = m_report.remaining_ah;
@@ -573,10 +573,12 @@ proto::alarm_info bms::to_alarm() const {
                                                                              : proto::alarm_state::normal);
     const auto& ot = p[prot_channel::discharge_ot].protection;
     const auto& ut = p[prot_channel::discharge_ut].protection;
-    for (double t_k : m_report.temp_k)
-        a.temp_state.push_back(t_k - kelvin_offset >= ot.set   ? proto::alarm_state::above_upper_limit
-                               : t_k - kelvin_offset <= ut.set ? proto::alarm_state::below_lower_limit
-                                                                : proto::alarm_state::normal);
+    for (double t_k : m_report.temp_k) {
+        const double t_c = t_k - num::zero_celsius_k;
+        a.temp_state.push_back(t_c >= ot.set   ? proto::alarm_state::above_upper_limit
+                               : t_c <= ut.set ? proto::alarm_state::below_lower_limit
+                                               : proto::alarm_state::normal);
+    }
     // Status 1 from the active protections (the master maps them back, stack_master.cpp).
     const std::uint32_t b = m_report.protection_bits;
     a.cell_under_voltage = b & flag(prot_channel::cell_uv);

@@ -10,6 +10,7 @@
 
 #include "numeric/cell_params.h"
 #include "numeric/csv_series.h"
+#include "numeric/units.h"
 #include "numeric/wiring.h"
 
 namespace stacksim::sim {
@@ -21,7 +22,7 @@ using num::param_node;
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double kelvin_offset = 273.15;
+constexpr double kelvin_offset = num::zero_celsius_k;
 
 // --set a.b.c=value: set a scalar (parsed as YAML) at a dotted path, creating maps on the way.
 void apply_override(YAML::Node root, const std::string& assignment, const std::string& file) {

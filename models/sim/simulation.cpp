@@ -9,6 +9,7 @@
 
 #include <systemc>
 
+#include "numeric/units.h"
 #include "sim/system.h"
 #include "sim/version.h"
 #include "tlm/sim_time.h"
@@ -17,7 +18,7 @@ namespace stacksim::sim {
 
 namespace {
 
-constexpr double kelvin_offset = 273.15;
+constexpr double kelvin_offset = num::zero_celsius_k;
 constexpr double missing = std::numeric_limits<double>::quiet_NaN(); // a value that does not exist yet
 
 // A time for a message: shortest form, e.g. "2.5", "1e+308", "nan".

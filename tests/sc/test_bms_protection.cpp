@@ -14,6 +14,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "numeric/units.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -25,12 +26,11 @@ using sc_core::sc_time;
 namespace {
 
 constexpr double period_s = 0.1;
-constexpr double kelvin = 273.15;
 
 class scripted_plant : public sc_core::sc_module, public module_plant_if {
 public:
     std::vector<double> cell_v = std::vector<double>(16, 3.30);
-    std::vector<double> temp_k = std::vector<double>(16, 25.0 + kelvin);
+    std::vector<double> temp_k = std::vector<double>(16, 25.0 + num::zero_celsius_k);
     double current_a = 0.0;        // flows only while the switch is closed
     double module_v_override = -1; // < 0: sum of the cells
     bool sw = false;
@@ -56,7 +56,7 @@ public:
         switch_log.push_back({sctest::now_s(), closed});
     }
     void set_precharge(bool) override {}
-    void set_temp_c(double t_c) { temp_k.assign(temp_k.size(), t_c + kelvin); }
+    void set_temp_c(double t_c) { temp_k.assign(temp_k.size(), t_c + num::zero_celsius_k); }
 };
 
 struct recorded_event {
@@ -366,7 +366,7 @@ TEST(bms_protection, implausible_ntc) {
     bench b(default_bms());
     b.run_to(1.05);
     for (std::size_t k = 0; k < 4; ++k) // NTC 0 sees cells 0..3
-        b.plant.temp_k[k] = 150.0 + kelvin;
+        b.plant.temp_k[k] = 150.0 + num::zero_celsius_k;
     b.run_to(5.0);
     EXPECT_TRUE(b.ev.first("protection", "sensor", "trip"));
     EXPECT_EQ(b.ctl.report().protection_bits, bms::flag(prot_channel::sensor));

@@ -15,6 +15,7 @@
 #include "battery/afe.h"
 #include "battery/bms.h"
 #include "battery/stack_master.h"
+#include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
@@ -26,7 +27,6 @@ using sc_core::sc_time;
 
 namespace {
 
-constexpr double kelvin = 273.15;
 constexpr double poll_period_s = 1.0;     // stack_master_config default
 constexpr double latency_s = 0.02;        // bms_config::response_latency_s default
 
@@ -38,7 +38,7 @@ public:
     explicit scripted_plant(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
     std::size_t n_cells() const override { return cell_v.size(); }
     double cell_voltage_v(std::size_t c) override { return cell_v.at(c); }
-    double cell_temp_k(std::size_t) override { return 25.0 + kelvin; }
+    double cell_temp_k(std::size_t) override { return 25.0 + num::zero_celsius_k; }
     double module_voltage_v() override {
         double s = 0;
         for (double v : cell_v)

@@ -13,6 +13,7 @@
 #include "battery/afe.h"
 #include "battery/bms.h"
 #include "battery/stack_master.h"
+#include "numeric/units.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -23,7 +24,6 @@ using sc_core::sc_time;
 
 namespace {
 
-constexpr double kelvin = 273.15;
 
 class scripted_plant : public sc_core::sc_module, public module_plant_if {
 public:
@@ -34,7 +34,7 @@ public:
     explicit scripted_plant(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
     std::size_t n_cells() const override { return cell_v.size(); }
     double cell_voltage_v(std::size_t c) override { return cell_v.at(c); }
-    double cell_temp_k(std::size_t) override { return 25.0 + kelvin; }
+    double cell_temp_k(std::size_t) override { return 25.0 + num::zero_celsius_k; }
     double module_voltage_v() override {
         double s = 0;
         for (double v : cell_v)
