@@ -93,7 +93,8 @@ struct recording {
     const std::vector<recorded_event>& events;
 };
 
-expectation_result started(const expectation& e) {
+// A result that passes until a judge finds otherwise.
+expectation_result passing_result(const expectation& e) {
     expectation_result r;
     r.name = e.name;
     r.passed = true;
@@ -104,36 +105,33 @@ expectation_result started(const expectation& e) {
 // max / min: every present value of every matching column in the counted rows is within the
 // limit; fails at the first violation, and when nothing was judged.
 expectation_result judge_extreme(const expectation& e, const recording& rec) {
-    expectation_result r = started(e);
-    const auto& columns = rec.columns;
-    const auto& times = rec.times;
-    const auto& data = rec.data;
+    expectation_result r = passing_result(e);
     const bool is_max = e.type == expectation::kind::max;
-    const auto cols = matching(e.column, columns);
+    const auto cols = matching(e.column, rec.columns);
     double worst = is_max ? -big : big;
     std::string worst_col;
-    const row_filter counts(e, columns);
+    const row_filter counts(e, rec.columns);
     std::size_t used = 0, judged = 0;
-    for (std::size_t row = 0; row < times.size(); ++row) {
-        if (!counts(times, data, row))
+    for (std::size_t row = 0; row < rec.times.size(); ++row) {
+        if (!counts(rec.times, rec.data, row))
             continue;
         ++used;
         bool has_value = false;
         for (auto k : cols) {
-            const double v = data[k][row];
+            const double v = rec.data[k][row];
             if (std::isnan(v))
                 continue; // missing (does not exist yet): nothing to judge
             has_value = true;
             const bool bad = is_max ? v > e.limit : v < e.limit;
             if (bad && r.passed) {
                 r.passed = false;
-                r.t_s = times[row];
-                r.message = fmt::format("{}: {} = {} {} {} at t = {} s{}", e.name, columns[k], v,
-                                        is_max ? ">" : "<", e.limit, fmt_t(times[row]), while_text(e));
+                r.t_s = rec.times[row];
+                r.message = fmt::format("{}: {} = {} {} {} at t = {} s{}", e.name, rec.columns[k], v,
+                                        is_max ? ">" : "<", e.limit, fmt_t(rec.times[row]), while_text(e));
             }
             if (is_max ? v > worst : v < worst) {
                 worst = v;
-                worst_col = columns[k];
+                worst_col = rec.columns[k];
             }
         }
         judged += has_value ? 1 : 0;
@@ -157,13 +155,10 @@ expectation_result judge_extreme(const expectation& e, const recording& rec) {
 // reaches (... before ...): the first condition holds at some counted row, strictly before the
 // second one does.
 expectation_result judge_order(const expectation& e, const recording& rec) {
-    expectation_result r = started(e);
-    const auto& columns = rec.columns;
-    const auto& times = rec.times;
-    const auto& data = rec.data;
+    expectation_result r = passing_result(e);
     std::string a_col, b_col;
-    const double ta = first_time(e.first, e, columns, times, data, a_col);
-    const double tb = e.has_then ? first_time(e.then, e, columns, times, data, b_col) : nan;
+    const double ta = first_time(e.first, e, rec.columns, rec.times, rec.data, a_col);
+    const double tb = e.has_then ? first_time(e.then, e, rec.columns, rec.times, rec.data, b_col) : nan;
     if (std::isnan(ta)) {
         r.passed = false;
         r.message = fmt::format("{}: {} never happened{}", e.name, describe(e.first),
@@ -188,16 +183,13 @@ expectation_result judge_order(const expectation& e, const recording& rec) {
 // share: the module's current stays within within_pct % of the mean module current in every
 // counted row where |mean| >= min_current_a.
 expectation_result judge_share(const expectation& e, const recording& rec) {
-    expectation_result r = started(e);
-    const auto& columns = rec.columns;
-    const auto& times = rec.times;
-    const auto& data = rec.data;
-    const auto cols = matching("stack.m*.current_a", columns);
+    expectation_result r = passing_result(e);
+    const auto cols = matching("stack.m*.current_a", rec.columns);
     std::vector<std::size_t> mods;
-    std::size_t mine = columns.size();
+    std::size_t mine = rec.columns.size();
     for (auto k : cols) {
         // only stack.m<N>.current_a (not cables)
-        const std::string& c = columns[k];
+        const std::string& c = rec.columns[k];
         const std::string mid = c.substr(7, c.size() - 7 - 10);
         if (mid.empty() || mid.find_first_not_of("0123456789") != std::string::npos)
             continue;
@@ -207,26 +199,26 @@ expectation_result judge_share(const expectation& e, const recording& rec) {
     }
     double worst = 0.0;
     std::size_t used = 0;
-    const row_filter counts(e, columns);
-    for (std::size_t row = 0; row < times.size(); ++row) {
-        if (!counts(times, data, row))
+    const row_filter counts(e, rec.columns);
+    for (std::size_t row = 0; row < rec.times.size(); ++row) {
+        if (!counts(rec.times, rec.data, row))
             continue;
         double mean = 0.0;
         for (auto k : mods)
-            mean += data[k][row];
+            mean += rec.data[k][row];
         mean /= static_cast<double>(mods.size());
         if (!(std::abs(mean) >= e.min_current_a))
             continue;
         ++used;
-        const double dev_pct = 100.0 * std::abs(data[mine][row] - mean) / std::abs(mean);
+        const double dev_pct = 100.0 * std::abs(rec.data[mine][row] - mean) / std::abs(mean);
         worst = std::max(worst, dev_pct);
         if (!(dev_pct <= e.within_pct) && r.passed) {
             r.passed = false;
-            r.t_s = times[row];
+            r.t_s = rec.times[row];
             r.message = fmt::format("{}: module m{} current {} A is {:.2f} % from the mean {} A (allowed {} %) "
                                     "at t = {} s",
-                                    e.name, e.module, data[mine][row], dev_pct, mean, e.within_pct,
-                                    fmt_t(times[row]));
+                                    e.name, e.module, rec.data[mine][row], dev_pct, mean, e.within_pct,
+                                    fmt_t(rec.times[row]));
         }
     }
     if (used == 0) {
@@ -242,7 +234,7 @@ expectation_result judge_share(const expectation& e, const recording& rec) {
 
 // event / no_event: at least `count` matching events in the window, or none.
 expectation_result judge_events(const expectation& e, const recording& rec) {
-    expectation_result r = started(e);
+    expectation_result r = passing_result(e);
     std::size_t n = 0;
     double t_first = nan;
     for (const auto& ev : rec.events) {
