@@ -1,4 +1,4 @@
-// Constant-current discharge curves of a cell parameter set, as CSV on stdout (issue #3).
+// Constant-current discharge curves of a cell parameter set, as CSV on stdout.
 //
 //   cell_discharge_curves [params.yaml] [ambient_c]
 //

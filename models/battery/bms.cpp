@@ -175,7 +175,7 @@ void bms::drive_switch(bool closed) {
 void bms::measure_loop() {
     const sc_core::sc_time period(m_cfg.measure_period_s, sc_core::SC_SEC);
     const sc_core::sc_time conversion(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
-    // The switch closes at start-up unless a protection is active (sequencing: issue #5).
+    // The switch closes at start-up unless a protection is active (sequencing: docs/models/bms.md).
     for (;;) {
         while (!m_powered)
             sc_core::wait(m_power_ev);

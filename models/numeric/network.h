@@ -1,4 +1,4 @@
-// Generic DC power network solved by nodal analysis (issue #4).
+// Generic DC power network solved by nodal analysis.
 //
 // Nodes are named; node 0 is ground. Elements (every one named, currents positive from the
 // element's first node to its second):

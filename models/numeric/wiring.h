@@ -1,4 +1,4 @@
-// Wiring of a stack of N parallel modules to the inverter (issue #4): builds a `network` with
+// Wiring of a stack of N parallel modules to the inverter: builds a `network` with
 // every module's internals, every cable and every contact, and keeps an index so the stack finds
 // its elements without name look-ups.
 //

@@ -1,7 +1,7 @@
 // stacksim command line: run | validate | describe | netlist | sweep.
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
-// 3 the run completed but an expectation of the scenario failed (issue #7), 130 interrupted by
+// 3 the run completed but an expectation of the scenario failed, 130 interrupted by
 // SIGINT (outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>

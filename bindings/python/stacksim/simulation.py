@@ -1,4 +1,4 @@
-"""Simulation: one run with its own SystemC kernel, driven step by step from Python (issue #7)."""
+"""Simulation: one run with its own SystemC kernel, driven step by step from Python."""
 
 from __future__ import annotations
 
