@@ -1,4 +1,4 @@
-// Python hooks for the BMS, AFE and RS485 chain (issue #5): free functions taking a
+// Python hooks for the BMS, AFE and RS485 chain: free functions taking a
 // Simulation, so a Python controller can inject faults and read state between run_for() calls.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

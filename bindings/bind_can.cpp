@@ -1,4 +1,4 @@
-// Python hooks for the CAN link and inverter (issue #6): free functions taking a
+// Python hooks for the CAN link and inverter: free functions taking a
 // Simulation, so a Python controller can inject faults and read state between run_for() calls.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

@@ -1,4 +1,4 @@
-// Constant-current discharge curves of a cell parameter set, as CSV on stdout (issue #3).
+// Constant-current discharge curves of a cell parameter set, as CSV on stdout.
 //
 //   cell_discharge_curves [params.yaml] [ambient_c]
 //
@@ -21,14 +21,14 @@
 #include "numeric/cell_array.h"
 #include "numeric/cell_params.h"
 #include "numeric/cell_simulation.h"
+#include "numeric/units.h"
 
 namespace {
 
-constexpr double zero_celsius_k = 273.15;
 
 void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
     using namespace stacksim::num;
-    const double ambient_k = ambient_c + zero_celsius_k;
+    const double ambient_k = ambient_c + stacksim::num::zero_celsius_k;
     cell_array cell = make_standalone_cell(p, ambient_k, 1.0, 1.0);
     const double current_a = -c_rate * p.capacity_ah;
     const double dt_s = 1.0;
@@ -38,7 +38,7 @@ void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
     double ah = 0.0;
     const auto print = [&] {
         std::printf("%g,%.1f,%.5f,%.5f,%.5f,%.6f,%.4f,%.4f\n", c_rate, t_s, ah, cell.voltage_v()(0), cell.ocv_v()(0),
-                    cell.soc()(0), cell.temp_k()(0) - zero_celsius_k, cell.heat_w()(0));
+                    cell.soc()(0), cell.temp_k()(0) - stacksim::num::zero_celsius_k, cell.heat_w()(0));
     };
     print();
     long n = 0;
@@ -52,7 +52,7 @@ void run(const stacksim::num::cell_params& p, double c_rate, double ambient_c) {
             print();
     }
     std::fprintf(stderr, "%.2fC: %.3f Ah (%.2f %% of rated %.1f Ah) in %.0f s, end temperature %.2f degC\n", c_rate, ah,
-                 100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - zero_celsius_k);
+                 100.0 * ah / p.capacity_ah, p.capacity_ah, t_s, cell.temp_k()(0) - stacksim::num::zero_celsius_k);
 }
 
 double isothermal_discharge_ah(const stacksim::num::cell_params& p, double temp_k, double c_rate) {
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
             const auto p = stacksim::num::load_cell_params(path);
             std::printf("temp_c,delivered_ah\n");
             for (int t_c = -20; t_c <= 45; t_c += 5)
-                std::printf("%d,%.4f\n", t_c, isothermal_discharge_ah(p, t_c + zero_celsius_k, 0.5));
+                std::printf("%d,%.4f\n", t_c, isothermal_discharge_ah(p, t_c + stacksim::num::zero_celsius_k, 0.5));
             return 0;
         }
         const std::string path = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : stacksim::num::default_cell_params_path();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn a stacksim results folder into report.md with PNG plots (issue #7).
+"""Turn a stacksim results folder into report.md with PNG plots.
 
 Usage: /usr/bin/python3 tools/report.py RESULTS_DIR [--out REPORT_DIR]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sensitivity of the cable losses to one jumper and one lug (issue #7, docs/python.md).
+"""Sensitivity of the cable losses to one jumper and one lug (docs/python.md).
 
 Sweeps scenarios/cable_loss/manual_cables.yaml over the positive m2-m3 jumper's cross-section
 and length and the torque of the lug of the m1-m2 jumper on m2's + terminal (24 variants),

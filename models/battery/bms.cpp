@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <string>
 
+#include "numeric/interpolate.h"
+#include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
 
 namespace {
 constexpr double seconds_per_hour = 3600.0;
-constexpr double kelvin_offset = 273.15;
 
 std::string fmt_g(double x) {
     char buf[32];
@@ -174,7 +175,7 @@ void bms::drive_switch(bool closed) {
 void bms::measure_loop() {
     const sc_core::sc_time period(m_cfg.measure_period_s, sc_core::SC_SEC);
     const sc_core::sc_time conversion(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
-    // The switch closes at start-up unless a protection is active (sequencing: issue #5).
+    // The switch closes at start-up unless a protection is active (sequencing: docs/models/bms.md).
     for (;;) {
         while (!m_powered)
             sc_core::wait(m_power_ev);
@@ -266,8 +267,8 @@ void bms::protect(double dt_s) {
     const auto& p = m_cfg.protection;
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
-    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
-    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
     clear_lockout_if_due();
     const std::uint32_t prot_before = m_report.protection_bits;
     const std::uint32_t warn_before = m_report.warning_bits;
@@ -279,7 +280,7 @@ void bms::protect(double dt_s) {
         ++faults;
     double tmax_ok_c = -1e9, tmin_ok_c = 1e9;
     for (double t_k : m_report.temp_k) {
-        const double t_c = t_k - kelvin_offset;
+        const double t_c = t_k - num::zero_celsius_k;
         if (t_c < p.ntc_min_c || t_c > p.ntc_max_c) {
             ++faults;
             continue;
@@ -437,17 +438,6 @@ void bms::lock_out_if_due(std::uint32_t prot_before) {
                     {"cleared_by", cleared_by}});
 }
 
-namespace {
-double interp(double x, const std::vector<double>& xs, const std::vector<double>& ys) {
-    if (x <= xs.front())
-        return ys.front();
-    for (std::size_t k = 1; k < xs.size(); ++k)
-        if (x <= xs[k])
-            return ys[k - 1] + (ys[k] - ys[k - 1]) * (x - xs[k - 1]) / (xs[k] - xs[k - 1]);
-    return ys.back();
-}
-} // namespace
-
 double bms::soc_ceiling() const { return m_report.calibrated ? 1.0 : m_cfg.soc.uncalibrated_max_soc; }
 
 void bms::set_soc(double soc, const char* reason) {
@@ -477,7 +467,7 @@ void bms::recalibrate(double dt_s, double dq_ah) {
             mean_v += v;
         mean_v /= static_cast<double>(m_report.cell_v.size());
         if (mean_v <= c.low_v.back()) {
-            const double soc = interp(mean_v, c.low_v, c.low_soc);
+            const double soc = num::interp_clamped(c.low_v, c.low_soc, mean_v);
             set_soc(soc, "rest_ocv_low");
             const double depth = 1.0 - soc;
             if (m_have_full && depth >= c.min_soh_depth && m_ah_since_full < 0) {
@@ -489,7 +479,7 @@ void bms::recalibrate(double dt_s, double dq_ah) {
                                 {"depth", depth}});
             }
         } else if (mean_v >= c.high_v.front()) {
-            set_soc(interp(mean_v, c.high_v, c.high_soc), "rest_ocv_high");
+            set_soc(num::interp_clamped(c.high_v, c.high_soc, mean_v), "rest_ocv_high");
         }
     }
     // Full charge: at the CVL with the current tailing off.
@@ -536,8 +526,8 @@ void bms::compute_limits() {
     const double n = static_cast<double>(m_report.cell_v.size());
     const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());
     const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
-    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
-    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - kelvin_offset;
+    const double tmax_c = *std::max_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
+    const double tmin_c = *std::min_element(m_report.temp_k.begin(), m_report.temp_k.end()) - num::zero_celsius_k;
     m_report.cvl_v = l.cvl_cell_v * n;
     m_report.dvl_v = l.dvl_cell_v * n;
     const bool ok = !m_report.protection && m_switch_wanted && !m_report.master_lost && m_report.joined;
@@ -564,7 +554,7 @@ proto::analog_info bms::to_analog() const {
     a.adr = m_cfg.address;
     a.cell_v = m_report.cell_v;
     for (double t_k : m_report.temp_k)
-        a.temp_c.push_back(t_k - kelvin_offset); // one per NTC cell group
+        a.temp_c.push_back(t_k - num::zero_celsius_k); // one per NTC cell group
     a.current_a = m_report.current_a;
     a.voltage_v = m_report.voltage_v;
     a.remaining_ah = m_report.remaining_ah;
@@ -583,10 +573,12 @@ proto::alarm_info bms::to_alarm() const {
                                                                              : proto::alarm_state::normal);
     const auto& ot = p[prot_channel::discharge_ot].protection;
     const auto& ut = p[prot_channel::discharge_ut].protection;
-    for (double t_k : m_report.temp_k)
-        a.temp_state.push_back(t_k - kelvin_offset >= ot.set   ? proto::alarm_state::above_upper_limit
-                               : t_k - kelvin_offset <= ut.set ? proto::alarm_state::below_lower_limit
-                                                                : proto::alarm_state::normal);
+    for (double t_k : m_report.temp_k) {
+        const double t_c = t_k - num::zero_celsius_k;
+        a.temp_state.push_back(t_c >= ot.set   ? proto::alarm_state::above_upper_limit
+                               : t_c <= ut.set ? proto::alarm_state::below_lower_limit
+                                               : proto::alarm_state::normal);
+    }
     // Status 1 from the active protections (the master maps them back, stack_master.cpp).
     const std::uint32_t b = m_report.protection_bits;
     a.cell_under_voltage = b & flag(prot_channel::cell_uv);

@@ -5,12 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
 
 namespace {
-constexpr double kelvin_offset = 273.15;
 
 // A sub's conditions as its 0x44 answer states them (bms::to_alarm is the other side).
 // Protection (latched, after its delay): the status 1 flags; a cell voltage error (status 4/5)
@@ -131,7 +131,7 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.cell_v = a.cell_v;
                 s.report.temp_k.clear();
                 for (double t_c : a.temp_c)
-                    s.report.temp_k.push_back(t_c + kelvin_offset);
+                    s.report.temp_k.push_back(t_c + num::zero_celsius_k);
                 s.report.current_a = a.current_a;
                 s.report.voltage_v = a.voltage_v;
                 s.report.remaining_ah = a.remaining_ah;
@@ -346,7 +346,7 @@ void stack_master::update_aggregate() {
         a.cvl_v = std::min(a.cvl_v, r->cvl_v);
         a.dvl_v = std::max(a.dvl_v, r->dvl_v);
         for (double t : r->temp_k) {
-            temp_sum += t - kelvin_offset;
+            temp_sum += t - num::zero_celsius_k;
             ++temp_n;
         }
     }

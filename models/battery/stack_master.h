@@ -66,7 +66,7 @@ struct stack_aggregate {
     bool full_charge_request = false;
     unsigned modules_uncalibrated = 0;
     // Conditions for 0x359 (Pylontech) / 0x35A (SMA): protection (alarm level) and alarm
-    // (warning level), OR-ed over the modules present; sent as is by can_link (issue #6).
+    // (warning level), OR-ed over the modules present; sent as is by can_link.
     proto::battery_conditions protection, alarm;
 };
 

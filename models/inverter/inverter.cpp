@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "numeric/interpolate.h"
 #include "protocol/pylon_can.h"
 
 namespace stacksim::models {
@@ -34,14 +35,7 @@ double inverter::efficiency_at(double ac_power_w) const {
     const auto& y = m_cfg.efficiency;
     if (x.empty() || y.size() != x.size())
         return 1.0;
-    const double p = std::abs(ac_power_w);
-    if (p <= x.front())
-        return y.front();
-    if (p >= x.back())
-        return y.back();
-    const std::size_t k = static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), p) - x.begin());
-    const double w = (p - x[k - 1]) / (x[k] - x[k - 1]);
-    return y[k - 1] + w * (y[k] - y[k - 1]);
+    return num::interp_clamped(x, y, std::abs(ac_power_w));
 }
 
 void inverter::can_receive(const proto::can_frame& frame) {

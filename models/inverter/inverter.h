@@ -26,7 +26,7 @@
 #include <systemc>
 
 #include "common/event_sink.h"
-#include "sim/profile.h"
+#include "common/profile.h"
 #include "tlm/can_socket.h"
 #include "tlm/dc_socket.h"
 
@@ -34,11 +34,11 @@ namespace stacksim::models {
 
 struct inverter_config {
     std::string protocol = "pylontech";   // pylontech | sma | victron (0x305 contents, timeouts)
-    sim::profile battery_power_w;         // requested DC battery power, + = charging; empty = site model
+    profile battery_power_w;              // requested DC battery power, + = charging; empty = site model
     // Site model (used when battery_power_w is empty): AC powers, W.
-    sim::profile pv_w = sim::profile::constant(0.0);          // PV production (>= 0)
-    sim::profile load_w = sim::profile::constant(0.0);        // household load (>= 0)
-    sim::profile tou_charge_w = sim::profile::constant(0.0);  // grid power to charge with (time of use)
+    profile pv_w = profile::constant(0.0);         // PV production (>= 0)
+    profile load_w = profile::constant(0.0);       // household load (>= 0)
+    profile tou_charge_w = profile::constant(0.0); // grid power to charge with (time of use)
     // Grid power to charge with while the battery asks for it (0x35C full-charge request, force
     // charge I / II): at least this much (AC W); 0 = the requests are ignored.
     double request_charge_w = 0.0;

@@ -1,4 +1,4 @@
-// Capacity fade and resistance growth of an LFP cell (issue #3).
+// Capacity fade and resistance growth of an LFP cell.
 //
 // Capacity: NREL BLAST-Lite Lfp_Gr_250AhPrismatic (large-format prismatic LFP/graphite):
 //   q = 1 - qLoss_t - qLoss_EFC,  qLoss_t = k_cal t_days^p_cal,  qLoss_EFC = k_cyc EFC^p_cyc.

@@ -1,4 +1,4 @@
-// Lumped first-order thermal nodes, one per cable and per contact (issue #4):
+// Lumped first-order thermal nodes, one per cable and per contact:
 //   C dT/dt = P - G (T - T_amb)
 // advanced exactly for power P held constant over the step (zero-order hold):
 //   T(t + dt) = T_amb + P/G + (T(t) - T_amb - P/G) exp(-G dt / C)

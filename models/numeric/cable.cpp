@@ -6,32 +6,6 @@
 
 namespace stacksim::num {
 
-const char* to_string(conductor_class c) {
-    switch (c) {
-    case conductor_class::class2:
-        return "class2";
-    case conductor_class::class5:
-        return "class5";
-    case conductor_class::class5_tinned:
-        return "class5_tinned";
-    case conductor_class::ideal:
-        return "ideal";
-    }
-    return "?";
-}
-
-conductor_class parse_conductor_class(const std::string& s) {
-    if (s == "class2")
-        return conductor_class::class2;
-    if (s == "class5")
-        return conductor_class::class5;
-    if (s == "class5_tinned")
-        return conductor_class::class5_tinned;
-    if (s == "ideal")
-        return conductor_class::ideal;
-    throw std::invalid_argument("unknown conductor class '" + s + "', expected one of: class2, class5, class5_tinned, ideal");
-}
-
 double cable_table::r_ref_ohm_per_m(double mm2, conductor_class c) const {
     if (!(mm2 > 0.0) || !std::isfinite(mm2))
         throw std::invalid_argument("cable cross-section must be > 0 mm2");

@@ -8,13 +8,22 @@
 #include <string>
 #include <vector>
 
+#include "numeric/enum_names.h"
+
 namespace stacksim::num {
 
 enum class conductor_class { class2, class5, class5_tinned, ideal };
 
-const char* to_string(conductor_class c);
+inline const enum_names<conductor_class, 4> conductor_class_names{
+    "conductor class",
+    {{{conductor_class::class2, "class2"},
+      {conductor_class::class5, "class5"},
+      {conductor_class::class5_tinned, "class5_tinned"},
+      {conductor_class::ideal, "ideal"}}}};
+
+inline const char* to_string(conductor_class c) { return conductor_class_names.name(c); }
 // "class2", "class5", "class5_tinned", "ideal"; throws std::invalid_argument otherwise.
-conductor_class parse_conductor_class(const std::string& s);
+inline conductor_class parse_conductor_class(const std::string& s) { return conductor_class_names.parse(s); }
 
 // Conductor resistance data (read from models/params/wiring_default.yaml).
 struct cable_table {

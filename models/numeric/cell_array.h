@@ -1,4 +1,4 @@
-// Every cell of a stack in one structure of arrays (issue #3): LFP equivalent circuit with two RC
+// Every cell of a stack in one structure of arrays: LFP equivalent circuit with two RC
 // branches and one-state hysteresis, entropic and irreversible heat, a lumped thermal network per
 // module, aging and cell-to-cell spread. Cell index k = module * cells_per_module + position.
 //

@@ -1,4 +1,4 @@
-// Parameter set of the electro-thermal LFP cell core (issue #3): electrical 2RC model with
+// Parameter set of the electro-thermal LFP cell core: electrical 2RC model with
 // hysteresis, entropic heat, Arrhenius temperature scaling, thermal network data, cell-to-cell
 // spread and aging constants. Loaded from YAML (models/params/lfp_cell_100ah.yaml is the default);
 // every value in the file carries a source. docs/models/cell.md documents each key.

@@ -4,11 +4,11 @@
 #include <stdexcept>
 
 #include "numeric/cell_array.h"
+#include "numeric/units.h"
 
 namespace stacksim::num {
 
 namespace {
-constexpr double zero_celsius_k = 273.15;
 constexpr double seconds_per_hour = 3600.0;
 
 // Cell 0 at its present state with current i_a (+ = charge) flowing from now on: the model's
@@ -56,7 +56,7 @@ cell_simulation_result simulate_cell(const cell_params& p, const std::vector<dou
         if (!(t_s[i] > t_s[i - 1]))
             throw std::invalid_argument("simulate_cell: t_s must strictly increase");
 
-    const double ambient_k = ambient_c + zero_celsius_k;
+    const double ambient_k = ambient_c + num::zero_celsius_k;
     cell_array cell = make_standalone_cell(p, ambient_k, initial_soc, initial_hysteresis);
 
     cell_simulation_result r;
@@ -70,7 +70,7 @@ cell_simulation_result simulate_cell(const cell_params& p, const std::vector<dou
         r.ocv_v.push_back(cell.ocv_v()(0));
         r.hysteresis_v.push_back(cell.hysteresis_v()(0));
         r.soc.push_back(cell.soc()(0));
-        r.temp_c.push_back(cell.temp_k()(0) - zero_celsius_k);
+        r.temp_c.push_back(cell.temp_k()(0) - num::zero_celsius_k);
         r.heat_w.push_back(heat_rate_w(cell, i));
     };
     record(t_s[0], current_a[0]);

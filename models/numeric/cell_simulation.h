@@ -1,4 +1,4 @@
-// Standalone single cell (issue #3, item 6): the stack's own cell core (cell_array with one
+// Standalone single cell: the stack's own cell core (cell_array with one
 // free-standing cell: cell -> ambient through standalone_thermal.cell_to_ambient_w_per_k), driven
 // by a piecewise-constant current profile. Used by stacksim.cell.simulate() in Python.
 #pragma once

@@ -6,10 +6,6 @@
 
 namespace stacksim::num {
 
-const char* to_string(contact_location l) {
-    return l == contact_location::terminal ? "terminal" : "busbar";
-}
-
 double contact_law::r_ref_ohm(double torque_nm) const {
     if (!std::isfinite(torque_nm))
         throw std::invalid_argument("contact torque must be finite");

@@ -11,11 +11,16 @@
 #include <limits>
 #include <string>
 
+#include "numeric/enum_names.h"
+
 namespace stacksim::num {
 
 enum class contact_location { terminal, busbar };
 
-const char* to_string(contact_location l);
+inline const enum_names<contact_location, 2> contact_location_names{
+    "contact location", {{{contact_location::terminal, "terminal"}, {contact_location::busbar, "busbar"}}}};
+
+inline const char* to_string(contact_location l) { return contact_location_names.name(l); }
 
 struct contact_law {
     double nominal_torque_nm = 14.0;

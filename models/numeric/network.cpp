@@ -21,34 +21,6 @@ std::size_t find_root(std::vector<std::size_t>& parent, std::size_t x) {
 
 } // namespace
 
-const char* to_string(element_kind kind) {
-    switch (kind) {
-    case element_kind::resistor:
-        return "resistor";
-    case element_kind::source:
-        return "source";
-    case element_kind::switch_element:
-        return "switch";
-    case element_kind::current_port:
-        return "current_port";
-    case element_kind::power_port:
-        return "power_port";
-    }
-    return "?";
-}
-
-const char* to_string(port_status status) {
-    switch (status) {
-    case port_status::ok:
-        return "ok";
-    case port_status::open_circuit:
-        return "open_circuit";
-    case port_status::power_limited:
-        return "power_limited";
-    }
-    return "?";
-}
-
 network::network(const std::string& ground_name) {
     m_node_names.push_back(ground_name);
     m_node_index.emplace(ground_name, ground);
@@ -251,11 +223,23 @@ bool network::conductive(element_id e) const {
     }
 }
 
+// Structural analysis, run once per change of topology: conductive components, series reduction
+// to chains between terminal nodes, then the fill-reducing ordering and the symbolic
+// factorisation of the reduced matrix. solve() then only refills values and factorises.
 void network::analyse() {
+    find_components();
+    reduce_to_chains();
+    order_and_analyse_pattern();
+    reset_results();
+    m_dirty = false;
+}
+
+// Conductive components (union-find over the closed conductive elements). A node outside the
+// ground's component is floating: an error under floating_policy::error, otherwise its
+// component is pinned at its smallest node id (m_pin).
+void network::find_components() {
     const std::size_t n = m_node_names.size();
     const std::size_t ne = m_kind.size();
-
-    // Conductive components.
     std::vector<std::size_t> parent(n);
     std::iota(parent.begin(), parent.end(), std::size_t{0});
     m_cond.clear();
@@ -290,18 +274,36 @@ void network::analyse() {
         if (m_component[i] == i)
             m_pin.push_back(i); // root = smallest node id of its component
     }
+}
 
-    // Series reduction. Terminal nodes: ground, port terminals, floating-component references,
-    // nodes with a self-loop element and every node with 3 or more conductive elements. Leaves
-    // (non-terminal nodes with one element) carry no current and are pruned, repeatedly; the
-    // remaining non-terminal nodes have exactly two elements and lie on chains between terminal
-    // nodes. A chain is one Thevenin branch (sum of r, signed sum of e) in the matrix, which
-    // therefore has one row per terminal node only.
+// Series reduction. Terminal nodes: ground, port terminals, floating-component references,
+// nodes with a self-loop element and every node with 3 or more conductive elements. Leaves
+// (non-terminal nodes with one element) carry no current and are pruned, repeatedly; the
+// remaining non-terminal nodes have exactly two elements and lie on chains between terminal
+// nodes. A chain is one Thevenin branch (sum of r, signed sum of e) in the matrix, which
+// therefore has one row per terminal node only.
+void network::reduce_to_chains() {
+    const std::size_t n = m_node_names.size();
+    const std::size_t ne = m_kind.size();
+    std::vector<std::vector<element_id>> adj(n);
+    mark_fixed_terminals(adj);
+    std::vector<char> used(ne, 0); // element pruned or on a chain
+    std::vector<std::size_t> degree = prune_leaves(adj, used);
+    for (std::size_t i = 0; i < n; ++i)
+        if (degree[i] >= 3)
+            m_terminal[i] = 1;
+    walk_chains(adj, used);
+}
+
+// Terminals known before pruning (ground, pins, self-loop nodes, port terminals), and the
+// adjacency of the conductive elements that are not self-loops.
+void network::mark_fixed_terminals(std::vector<std::vector<element_id>>& adj) {
+    const std::size_t n = m_node_names.size();
+    const std::size_t ne = m_kind.size();
     m_terminal.assign(n, 0);
     m_terminal[ground] = 1;
     for (node_id pn : m_pin)
         m_terminal[pn] = 1;
-    std::vector<std::vector<element_id>> adj(n);
     for (element_id e : m_cond) {
         if (m_a[e] == m_b[e]) {
             m_terminal[m_a[e]] = 1;
@@ -313,10 +315,16 @@ void network::analyse() {
     for (element_id e = 0; e < ne; ++e)
         if (m_kind[e] == element_kind::current_port || m_kind[e] == element_kind::power_port)
             m_terminal[m_a[e]] = m_terminal[m_b[e]] = 1;
+}
+
+// Prunes dangling elements (non-terminal leaves, repeatedly) into m_pruned_*; returns the
+// degree of every node in what remains.
+std::vector<std::size_t> network::prune_leaves(const std::vector<std::vector<element_id>>& adj,
+                                               std::vector<char>& used) {
+    const std::size_t n = m_node_names.size();
     std::vector<std::size_t> degree(n);
     for (std::size_t i = 0; i < n; ++i)
         degree[i] = adj[i].size();
-    std::vector<char> used(ne, 0); // element pruned or on a chain
     m_pruned_el.clear();
     m_pruned_leaf.clear();
     m_pruned_attach.clear();
@@ -343,9 +351,12 @@ void network::analyse() {
         if (!m_terminal[other] && degree[other] == 1)
             stack.push_back(other);
     }
-    for (std::size_t i = 0; i < n; ++i)
-        if (degree[i] >= 3)
-            m_terminal[i] = 1;
+    return degree;
+}
+
+// Walks every remaining element into a chain between terminal nodes (m_ca, m_cb, m_chain_*).
+void network::walk_chains(const std::vector<std::vector<element_id>>& adj, std::vector<char>& used) {
+    const std::size_t n = m_node_names.size();
     m_ca.clear();
     m_cb.clear();
     m_chain_off.assign(1, 0);
@@ -402,10 +413,26 @@ void network::analyse() {
             m_chain_node.push_back(m_a[e]);
             m_chain_off.push_back(m_chain_el.size());
         }
+}
 
-    // Fill-reducing ordering (AMD) of the reduced matrix (terminal nodes but ground), computed
-    // here once so that the matrix is assembled directly in permuted order: factorize() then
-    // needs no copy.
+// Fill-reducing ordering (AMD) of the reduced matrix (terminal nodes but ground), computed here
+// once so that the matrix is assembled directly in permuted order: factorize() then needs no
+// copy. Then the pattern of the upper triangle, the value slot of every chain's stamp in it,
+// and the symbolic factorisation.
+void network::order_and_analyse_pattern() {
+    const Eigen::Index nr = order_terminals();
+    build_pattern(nr);
+    locate_stamp_slots();
+    if (nr > 0)
+        m_solver.s->analyzePattern(m_g);
+    ++m_n_analyses;
+    m_solver.analysed = true;
+}
+
+// m_perm: node -> row of the reduced matrix in AMD order (-1 for ground and non-terminals).
+// Returns the number of rows.
+Eigen::Index network::order_terminals() {
+    const std::size_t n = m_node_names.size();
     std::vector<Eigen::Index> red(n, -1);
     Eigen::Index nr = 0;
     for (std::size_t i = 1; i < n; ++i)
@@ -437,8 +464,15 @@ void network::analyse() {
             if (red[i] >= 0)
                 m_perm[i] = new_of_red[static_cast<std::size_t>(red[i])];
     }
-    // Upper triangle in permuted indices, every diagonal present.
-    trip.clear();
+    return nr;
+}
+
+// m_g: upper triangle in permuted indices, every diagonal present, values to be filled.
+void network::build_pattern(Eigen::Index nr) {
+    const std::size_t n = m_node_names.size();
+    const std::size_t nch = m_ca.size();
+    std::vector<Eigen::Triplet<double>> trip;
+    trip.reserve(static_cast<std::size_t>(nr) + nch);
     for (std::size_t i = 1; i < n; ++i)
         if (m_perm[i] >= 0)
             trip.emplace_back(m_perm[i], m_perm[i], 1.0);
@@ -450,7 +484,11 @@ void network::analyse() {
     m_g.resize(nr, nr);
     m_g.setFromTriplets(trip.begin(), trip.end());
     m_g.makeCompressed();
+}
 
+// Index into m_g's values of every chain's stamp (aa, bb, ab; -1 = ground) and of every pin's
+// diagonal, so that fill_and_factorise() writes values without searching.
+void network::locate_stamp_slots() {
     auto slot = [&](node_id r, node_id c) -> Eigen::Index {
         if (r == ground || c == ground)
             return -1;
@@ -462,6 +500,7 @@ void network::analyse() {
         const auto* it = std::lower_bound(first, last, static_cast<int>(row));
         return static_cast<Eigen::Index>(it - inner);
     };
+    const std::size_t nch = m_ca.size();
     m_slot_aa.resize(nch);
     m_slot_bb.resize(nch);
     m_slot_ab.resize(nch);
@@ -480,12 +519,13 @@ void network::analyse() {
     m_slot_pin.resize(m_pin.size());
     for (std::size_t k = 0; k < m_pin.size(); ++k)
         m_slot_pin[k] = slot(m_pin[k], m_pin[k]);
+}
 
-    if (nr > 0)
-        m_solver.s->analyzePattern(m_g);
-    ++m_n_analyses;
-    m_solver.analysed = true;
-
+// Result and scratch vectors sized for the new structure; the port list.
+void network::reset_results() {
+    const std::size_t n = m_node_names.size();
+    const std::size_t ne = m_kind.size();
+    const Eigen::Index nr = m_g.rows();
     m_rhs.resize(nr);
     m_x.resize(nr);
     m_z.resize(nr);
@@ -499,7 +539,6 @@ void network::analyse() {
     for (element_id e = 0; e < ne; ++e)
         if (m_kind[e] == element_kind::current_port || m_kind[e] == element_kind::power_port)
             m_ports.push_back(e);
-    m_dirty = false;
 }
 
 void network::fill_and_factorise() {

@@ -1,4 +1,4 @@
-// Generic DC power network solved by nodal analysis (issue #4).
+// Generic DC power network solved by nodal analysis.
 //
 // Nodes are named; node 0 is ground. Elements (every one named, currents positive from the
 // element's first node to its second):
@@ -56,6 +56,8 @@
 #include <Eigen/SparseCholesky>
 #include <Eigen/SparseCore>
 
+#include "numeric/enum_names.h"
+
 namespace stacksim::num {
 
 class network_error : public std::runtime_error {
@@ -67,8 +69,19 @@ enum class element_kind { resistor, source, switch_element, current_port, power_
 enum class port_status { ok, open_circuit, power_limited };
 enum class floating_policy { isolate, error };
 
-const char* to_string(element_kind kind);
-const char* to_string(port_status status);
+inline const enum_names<element_kind, 5> element_kind_names{"element kind",
+                                                           {{{element_kind::resistor, "resistor"},
+                                                             {element_kind::source, "source"},
+                                                             {element_kind::switch_element, "switch"},
+                                                             {element_kind::current_port, "current_port"},
+                                                             {element_kind::power_port, "power_port"}}}};
+inline const enum_names<port_status, 3> port_status_names{"port status",
+                                                         {{{port_status::ok, "ok"},
+                                                           {port_status::open_circuit, "open_circuit"},
+                                                           {port_status::power_limited, "power_limited"}}}};
+
+inline const char* to_string(element_kind kind) { return element_kind_names.name(kind); }
+inline const char* to_string(port_status status) { return port_status_names.name(status); }
 
 class network {
 public:
@@ -178,6 +191,17 @@ private:
     void check_r(element_id e, double r) const;
     bool conductive(element_id e) const;
     void analyse();
+    // steps of analyse()
+    void find_components();
+    void reduce_to_chains();
+    void mark_fixed_terminals(std::vector<std::vector<element_id>>& adj);
+    std::vector<std::size_t> prune_leaves(const std::vector<std::vector<element_id>>& adj, std::vector<char>& used);
+    void walk_chains(const std::vector<std::vector<element_id>>& adj, std::vector<char>& used);
+    void order_and_analyse_pattern();
+    Eigen::Index order_terminals();
+    void build_pattern(Eigen::Index nr);
+    void locate_stamp_slots();
+    void reset_results();
     void fill_and_factorise();
     void residual();
     void ldlt_solve(Eigen::VectorXd& x) const; // in place, with the current factorisation

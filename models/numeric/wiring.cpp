@@ -30,32 +30,6 @@ std::string ground_name(const wiring_spec& spec) {
 
 } // namespace
 
-const char* to_string(wiring_topology t) {
-    switch (t) {
-    case wiring_topology::same_side:
-        return "same_side";
-    case wiring_topology::loop:
-        return "loop";
-    case wiring_topology::busbar:
-        return "busbar";
-    case wiring_topology::explicit_netlist:
-        return "explicit";
-    }
-    return "?";
-}
-
-wiring_topology parse_wiring_topology(const std::string& s) {
-    if (s == "same_side")
-        return wiring_topology::same_side;
-    if (s == "loop")
-        return wiring_topology::loop;
-    if (s == "busbar")
-        return wiring_topology::busbar;
-    if (s == "explicit")
-        return wiring_topology::explicit_netlist;
-    throw std::invalid_argument("unknown wiring topology '" + s + "', expected one of: same_side, loop, busbar, explicit");
-}
-
 // ---------------------------------------------------------------------------------------------
 wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
     node.allow_only({"topology", "port", "inter_module_cable", "inverter_cable", "busbar_cable", "cables", "contacts",
@@ -63,9 +37,9 @@ wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
     wiring_spec s;
     s.n_modules = n_modules;
     if (node.has("topology"))
-        s.topology = parse_wiring_topology(node.at("topology").as_choice({"same_side", "loop", "busbar", "explicit"}));
+        s.topology = wiring_topology_names.parse(node.at("topology").as_choice(wiring_topology_names.choices()));
     if (node.has("port"))
-        s.port = node.at("port").as_choice({"current", "power"}) == "power" ? port_mode::power : port_mode::current;
+        s.port = port_mode_names.parse(node.at("port").as_choice(port_mode_names.choices()));
     // Partial cable specs: unspecified fields keep the defaults of wiring_params.
     auto partial = [](const param_node& n) {
         n.allow_only({"length_m", "cross_section_mm2", "class"});
@@ -75,7 +49,7 @@ wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
         if (n.has("cross_section_mm2"))
             o.cross_section_mm2 = n.at("cross_section_mm2").as_number(0.1, 1e3);
         if (n.has("class"))
-            o.cls = parse_conductor_class(n.at("class").as_choice({"class2", "class5", "class5_tinned", "ideal"}));
+            o.cls = conductor_class_names.parse(n.at("class").as_choice(conductor_class_names.choices()));
         return o;
     };
     if (auto n = node.find("inter_module_cable"))
@@ -119,16 +93,15 @@ wiring_spec wiring_spec::from(const param_node& node, std::size_t n_modules) {
                 cable_spec c;
                 c.length_m = e.at("length_m").as_number(1e-3, 1e3);
                 c.cross_section_mm2 = e.at("cross_section_mm2").as_number(0.1, 1e3);
-                c.cls = e.has("class") ? parse_conductor_class(e.at("class").as_choice(
-                                             {"class2", "class5", "class5_tinned", "ideal"}))
+                c.cls = e.has("class") ? conductor_class_names.parse(e.at("class").as_choice(conductor_class_names.choices()))
                                        : conductor_class::class5;
                 x.cable = c;
             } else if (x.kind == "contact") {
                 e.allow_only({"kind", "name", "a", "b", "torque_nm", "location", "loosening_time_s"});
                 x.torque_nm = e.at("torque_nm").as_number(0.0, 1e3);
-                x.location = e.has("location") && e.at("location").as_choice({"terminal", "busbar"}) == "busbar"
-                                 ? contact_location::busbar
-                                 : contact_location::terminal;
+                x.location = e.has("location") ? contact_location_names.parse(e.at("location").as_choice(
+                                                  contact_location_names.choices()))
+                                            : contact_location::terminal;
                 if (e.has("loosening_time_s"))
                     x.loosening_time_s = e.at("loosening_time_s").as_number(0.0, 1e12);
             } else if (x.kind == "resistor") {

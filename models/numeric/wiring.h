@@ -1,4 +1,4 @@
-// Wiring of a stack of N parallel modules to the inverter (issue #4): builds a `network` with
+// Wiring of a stack of N parallel modules to the inverter: builds a `network` with
 // every module's internals, every cable and every contact, and keeps an index so the stack finds
 // its elements without name look-ups.
 //
@@ -40,9 +40,18 @@ namespace stacksim::num {
 enum class wiring_topology { same_side, loop, busbar, explicit_netlist };
 enum class port_mode { current, power };
 
-const char* to_string(wiring_topology t);
+inline const enum_names<wiring_topology, 4> wiring_topology_names{
+    "wiring topology",
+    {{{wiring_topology::same_side, "same_side"},
+      {wiring_topology::loop, "loop"},
+      {wiring_topology::busbar, "busbar"},
+      {wiring_topology::explicit_netlist, "explicit"}}}};
+inline const enum_names<port_mode, 2> port_mode_names{
+    "port mode", {{{port_mode::current, "current"}, {port_mode::power, "power"}}}};
+
+inline const char* to_string(wiring_topology t) { return wiring_topology_names.name(t); }
 // "same_side", "loop", "busbar", "explicit"; throws std::invalid_argument otherwise.
-wiring_topology parse_wiring_topology(const std::string& s);
+inline wiring_topology parse_wiring_topology(const std::string& s) { return wiring_topology_names.parse(s); }
 
 struct cable_override {
     std::optional<double> length_m;

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <limits>
 
+#include "numeric/units.h"
+
 namespace stacksim::num {
 
 namespace {
-constexpr double kelvin_offset = 273.15;
+constexpr double kelvin_offset = num::zero_celsius_k;
 constexpr double pi = 3.14159265358979323846;
 } // namespace
 

@@ -85,6 +85,189 @@ double first_time(const column_condition& c, const expectation& e, const std::ve
     return nan;
 }
 
+// What evaluate_expectations() judges: the recorded table and the event log.
+struct recording {
+    const std::vector<std::string>& columns;
+    const std::vector<double>& times;
+    const std::vector<std::vector<double>>& data;
+    const std::vector<recorded_event>& events;
+};
+
+// A result that passes until a judge finds otherwise.
+expectation_result passing_result(const expectation& e) {
+    expectation_result r;
+    r.name = e.name;
+    r.passed = true;
+    r.t_s = nan;
+    return r;
+}
+
+// max / min: every present value of every matching column in the counted rows is within the
+// limit; fails at the first violation, and when nothing was judged.
+expectation_result judge_extreme(const expectation& e, const recording& rec) {
+    expectation_result r = passing_result(e);
+    const bool is_max = e.type == expectation::kind::max;
+    const auto cols = matching(e.column, rec.columns);
+    double worst = is_max ? -big : big;
+    std::string worst_col;
+    const row_filter counts(e, rec.columns);
+    std::size_t used = 0, judged = 0;
+    for (std::size_t row = 0; row < rec.times.size(); ++row) {
+        if (!counts(rec.times, rec.data, row))
+            continue;
+        ++used;
+        bool has_value = false;
+        for (auto k : cols) {
+            const double v = rec.data[k][row];
+            if (std::isnan(v))
+                continue; // missing (does not exist yet): nothing to judge
+            has_value = true;
+            const bool bad = is_max ? v > e.limit : v < e.limit;
+            if (bad && r.passed) {
+                r.passed = false;
+                r.t_s = rec.times[row];
+                r.message = fmt::format("{}: {} = {} {} {} at t = {} s{}", e.name, rec.columns[k], v,
+                                        is_max ? ">" : "<", e.limit, fmt_t(rec.times[row]), while_text(e));
+            }
+            if (is_max ? v > worst : v < worst) {
+                worst = v;
+                worst_col = rec.columns[k];
+            }
+        }
+        judged += has_value ? 1 : 0;
+    }
+    if (r.passed && used == 0 && e.has_while) {
+        // A condition that never held checked nothing: say so instead of passing silently.
+        r.passed = false;
+        r.message = fmt::format("{}: no recorded row in the window{}", e.name, while_text(e));
+    } else if (r.passed && judged == 0) {
+        // Every value in the window is missing: nothing was checked, so it cannot pass.
+        r.passed = false;
+        r.message = fmt::format("{}: no value of {} in the window{} ({} rows, every value missing)", e.name,
+                                e.column, while_text(e), used);
+    } else if (r.passed) {
+        r.message = fmt::format("{}: {} {} {}{} (extreme {} = {}, {} rows)", e.name, e.column,
+                                is_max ? "<=" : ">=", e.limit, while_text(e), worst_col, worst, judged);
+    }
+    return r;
+}
+
+// reaches (... before ...): the first condition holds at some counted row, strictly before the
+// second one does.
+expectation_result judge_order(const expectation& e, const recording& rec) {
+    expectation_result r = passing_result(e);
+    std::string a_col, b_col;
+    const double ta = first_time(e.first, e, rec.columns, rec.times, rec.data, a_col);
+    const double tb = e.has_then ? first_time(e.then, e, rec.columns, rec.times, rec.data, b_col) : nan;
+    if (std::isnan(ta)) {
+        r.passed = false;
+        r.message = fmt::format("{}: {} never happened{}", e.name, describe(e.first),
+                                std::isnan(tb) ? "" : fmt::format(" ({} = {} at t = {} s)", b_col,
+                                                                  describe(e.then), fmt_t(tb)));
+        r.t_s = tb;
+    } else if (!std::isnan(tb) && !(ta < tb)) {
+        r.passed = false;
+        r.t_s = tb;
+        r.message = fmt::format("{}: {} ({}) at t = {} s, not before {} ({}) at t = {} s", e.name,
+                                describe(e.first), a_col, fmt_t(ta), describe(e.then), b_col, fmt_t(tb));
+    } else {
+        r.t_s = ta;
+        r.message = fmt::format("{}: {} at t = {} s{}", e.name, describe(e.first), fmt_t(ta),
+                                !e.has_then ? std::string()
+                                : std::isnan(tb) ? std::string(", the other never")
+                                               : fmt::format(", before t = {} s", fmt_t(tb)));
+    }
+    return r;
+}
+
+// share: the module's current stays within within_pct % of the mean module current in every
+// counted row where |mean| >= min_current_a.
+expectation_result judge_share(const expectation& e, const recording& rec) {
+    expectation_result r = passing_result(e);
+    const auto cols = matching("stack.m*.current_a", rec.columns);
+    std::vector<std::size_t> mods;
+    std::size_t mine = rec.columns.size();
+    for (auto k : cols) {
+        // only stack.m<N>.current_a (not cables)
+        const std::string& c = rec.columns[k];
+        const std::string mid = c.substr(7, c.size() - 7 - 10);
+        if (mid.empty() || mid.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        mods.push_back(k);
+        if (mid == std::to_string(e.module))
+            mine = k;
+    }
+    double worst = 0.0;
+    std::size_t used = 0;
+    const row_filter counts(e, rec.columns);
+    for (std::size_t row = 0; row < rec.times.size(); ++row) {
+        if (!counts(rec.times, rec.data, row))
+            continue;
+        double mean = 0.0;
+        for (auto k : mods)
+            mean += rec.data[k][row];
+        mean /= static_cast<double>(mods.size());
+        if (!(std::abs(mean) >= e.min_current_a))
+            continue;
+        ++used;
+        const double dev_pct = 100.0 * std::abs(rec.data[mine][row] - mean) / std::abs(mean);
+        worst = std::max(worst, dev_pct);
+        if (!(dev_pct <= e.within_pct) && r.passed) {
+            r.passed = false;
+            r.t_s = rec.times[row];
+            r.message = fmt::format("{}: module m{} current {} A is {:.2f} % from the mean {} A (allowed {} %) "
+                                    "at t = {} s",
+                                    e.name, e.module, rec.data[mine][row], dev_pct, mean, e.within_pct,
+                                    fmt_t(rec.times[row]));
+        }
+    }
+    if (used == 0) {
+        r.passed = false;
+        r.message = fmt::format("{}: no recorded row in the window with |mean module current| >= {} A",
+                                e.name, e.min_current_a);
+    } else if (r.passed) {
+        r.message = fmt::format("{}: module m{} within {:.2f} % of the mean over {} rows (allowed {} %)",
+                                e.name, e.module, worst, used, e.within_pct);
+    }
+    return r;
+}
+
+// event / no_event: at least `count` matching events in the window, or none.
+expectation_result judge_events(const expectation& e, const recording& rec) {
+    expectation_result r = passing_result(e);
+    std::size_t n = 0;
+    double t_first = nan;
+    for (const auto& ev : rec.events) {
+        if (ev.t_s < e.from_s || ev.t_s > e.until_s)
+            continue;
+        if (!glob_match(e.source, ev.source) || !glob_match(e.event_kind, ev.kind))
+            continue;
+        if (!e.details_contains.empty() && ev.details.find(e.details_contains) == std::string::npos)
+            continue;
+        if (n++ == 0)
+            t_first = ev.t_s;
+        if (e.type == expectation::kind::event && n == e.count) {
+            r.t_s = ev.t_s;
+            break;
+        }
+    }
+    const std::string what = fmt::format("event source '{}' kind '{}'{}", e.source, e.event_kind,
+                                         e.details_contains.empty() ? "" : " containing '" + e.details_contains + "'");
+    if (e.type == expectation::kind::event) {
+        r.passed = n >= e.count;
+        r.message = r.passed ? fmt::format("{}: {} at t = {} s", e.name, what, fmt_t(r.t_s))
+                             : fmt::format("{}: {} seen {} times, expected at least {} between t = {} and {} s",
+                                           e.name, what, n, e.count, fmt_t(e.from_s),
+                                           e.until_s >= big ? std::string("the end") : fmt_t(e.until_s));
+    } else {
+        r.passed = n == 0;
+        r.t_s = t_first;
+        r.message = r.passed ? fmt::format("{}: no {}", e.name, what)
+                             : fmt::format("{}: unexpected {} at t = {} s", e.name, what, fmt_t(t_first));
+    }
+    return r;
+}
+
 } // namespace
 
 bool glob_match(const std::string& p, const std::string& s) {
@@ -212,168 +395,25 @@ std::vector<expectation_result> evaluate_expectations(const std::vector<expectat
                                                       const std::vector<double>& times,
                                                       const std::vector<std::vector<double>>& data,
                                                       const std::vector<recorded_event>& events) {
+    const recording rec{columns, times, data, events};
     std::vector<expectation_result> out;
     for (const auto& e : ex) {
-        expectation_result r;
-        r.name = e.name;
-        r.passed = true;
-        r.t_s = nan;
         switch (e.type) {
         case expectation::kind::max:
-        case expectation::kind::min: {
-            const bool is_max = e.type == expectation::kind::max;
-            const auto cols = matching(e.column, columns);
-            double worst = is_max ? -big : big;
-            std::string worst_col;
-            const row_filter counts(e, columns);
-            std::size_t used = 0, judged = 0;
-            for (std::size_t row = 0; row < times.size(); ++row) {
-                if (!counts(times, data, row))
-                    continue;
-                ++used;
-                bool has_value = false;
-                for (auto k : cols) {
-                    const double v = data[k][row];
-                    if (std::isnan(v))
-                        continue; // missing (does not exist yet): nothing to judge
-                    has_value = true;
-                    const bool bad = is_max ? v > e.limit : v < e.limit;
-                    if (bad && r.passed) {
-                        r.passed = false;
-                        r.t_s = times[row];
-                        r.message = fmt::format("{}: {} = {} {} {} at t = {} s{}", e.name, columns[k], v,
-                                                is_max ? ">" : "<", e.limit, fmt_t(times[row]), while_text(e));
-                    }
-                    if (is_max ? v > worst : v < worst) {
-                        worst = v;
-                        worst_col = columns[k];
-                    }
-                }
-                judged += has_value ? 1 : 0;
-            }
-            if (r.passed && used == 0 && e.has_while) {
-                // A condition that never held checked nothing: say so instead of passing silently.
-                r.passed = false;
-                r.message = fmt::format("{}: no recorded row in the window{}", e.name, while_text(e));
-            } else if (r.passed && judged == 0) {
-                // Every value in the window is missing: nothing was checked, so it cannot pass.
-                r.passed = false;
-                r.message = fmt::format("{}: no value of {} in the window{} ({} rows, every value missing)", e.name,
-                                        e.column, while_text(e), used);
-            } else if (r.passed) {
-                r.message = fmt::format("{}: {} {} {}{} (extreme {} = {}, {} rows)", e.name, e.column,
-                                        is_max ? "<=" : ">=", e.limit, while_text(e), worst_col, worst, judged);
-            }
+        case expectation::kind::min:
+            out.push_back(judge_extreme(e, rec));
             break;
-        }
-        case expectation::kind::before: {
-            std::string a_col, b_col;
-            const double ta = first_time(e.first, e, columns, times, data, a_col);
-            const double tb = e.has_then ? first_time(e.then, e, columns, times, data, b_col) : nan;
-            if (std::isnan(ta)) {
-                r.passed = false;
-                r.message = fmt::format("{}: {} never happened{}", e.name, describe(e.first),
-                                        std::isnan(tb) ? "" : fmt::format(" ({} = {} at t = {} s)", b_col,
-                                                                          describe(e.then), fmt_t(tb)));
-                r.t_s = tb;
-            } else if (!std::isnan(tb) && !(ta < tb)) {
-                r.passed = false;
-                r.t_s = tb;
-                r.message = fmt::format("{}: {} ({}) at t = {} s, not before {} ({}) at t = {} s", e.name,
-                                        describe(e.first), a_col, fmt_t(ta), describe(e.then), b_col, fmt_t(tb));
-            } else {
-                r.t_s = ta;
-                r.message = fmt::format("{}: {} at t = {} s{}", e.name, describe(e.first), fmt_t(ta),
-                                        !e.has_then ? std::string()
-                                        : std::isnan(tb) ? std::string(", the other never")
-                                                       : fmt::format(", before t = {} s", fmt_t(tb)));
-            }
+        case expectation::kind::before:
+            out.push_back(judge_order(e, rec));
             break;
-        }
-        case expectation::kind::share: {
-            const auto cols = matching("stack.m*.current_a", columns);
-            std::vector<std::size_t> mods;
-            std::size_t mine = columns.size();
-            for (auto k : cols) {
-                // only stack.m<N>.current_a (not cables)
-                const std::string& c = columns[k];
-                const std::string mid = c.substr(7, c.size() - 7 - 10);
-                if (mid.empty() || mid.find_first_not_of("0123456789") != std::string::npos)
-                    continue;
-                mods.push_back(k);
-                if (mid == std::to_string(e.module))
-                    mine = k;
-            }
-            double worst = 0.0;
-            std::size_t used = 0;
-            const row_filter counts(e, columns);
-            for (std::size_t row = 0; row < times.size(); ++row) {
-                if (!counts(times, data, row))
-                    continue;
-                double mean = 0.0;
-                for (auto k : mods)
-                    mean += data[k][row];
-                mean /= static_cast<double>(mods.size());
-                if (!(std::abs(mean) >= e.min_current_a))
-                    continue;
-                ++used;
-                const double dev_pct = 100.0 * std::abs(data[mine][row] - mean) / std::abs(mean);
-                worst = std::max(worst, dev_pct);
-                if (!(dev_pct <= e.within_pct) && r.passed) {
-                    r.passed = false;
-                    r.t_s = times[row];
-                    r.message = fmt::format("{}: module m{} current {} A is {:.2f} % from the mean {} A (allowed {} %) "
-                                            "at t = {} s",
-                                            e.name, e.module, data[mine][row], dev_pct, mean, e.within_pct,
-                                            fmt_t(times[row]));
-                }
-            }
-            if (used == 0) {
-                r.passed = false;
-                r.message = fmt::format("{}: no recorded row in the window with |mean module current| >= {} A",
-                                        e.name, e.min_current_a);
-            } else if (r.passed) {
-                r.message = fmt::format("{}: module m{} within {:.2f} % of the mean over {} rows (allowed {} %)",
-                                        e.name, e.module, worst, used, e.within_pct);
-            }
+        case expectation::kind::share:
+            out.push_back(judge_share(e, rec));
             break;
-        }
         case expectation::kind::event:
-        case expectation::kind::no_event: {
-            std::size_t n = 0;
-            double t_first = nan;
-            for (const auto& ev : events) {
-                if (ev.t_s < e.from_s || ev.t_s > e.until_s)
-                    continue;
-                if (!glob_match(e.source, ev.source) || !glob_match(e.event_kind, ev.kind))
-                    continue;
-                if (!e.details_contains.empty() && ev.details.find(e.details_contains) == std::string::npos)
-                    continue;
-                if (n++ == 0)
-                    t_first = ev.t_s;
-                if (e.type == expectation::kind::event && n == e.count) {
-                    r.t_s = ev.t_s;
-                    break;
-                }
-            }
-            const std::string what = fmt::format("event source '{}' kind '{}'{}", e.source, e.event_kind,
-                                                 e.details_contains.empty() ? "" : " containing '" + e.details_contains + "'");
-            if (e.type == expectation::kind::event) {
-                r.passed = n >= e.count;
-                r.message = r.passed ? fmt::format("{}: {} at t = {} s", e.name, what, fmt_t(r.t_s))
-                                     : fmt::format("{}: {} seen {} times, expected at least {} between t = {} and {} s",
-                                                   e.name, what, n, e.count, fmt_t(e.from_s),
-                                                   e.until_s >= big ? std::string("the end") : fmt_t(e.until_s));
-            } else {
-                r.passed = n == 0;
-                r.t_s = t_first;
-                r.message = r.passed ? fmt::format("{}: no {}", e.name, what)
-                                     : fmt::format("{}: unexpected {} at t = {} s", e.name, what, fmt_t(t_first));
-            }
+        case expectation::kind::no_event:
+            out.push_back(judge_events(e, rec));
             break;
         }
-        }
-        out.push_back(r);
     }
     return out;
 }

@@ -1,4 +1,4 @@
-// timeseries.h5 (docs/outputs.md, issue #7 "optionally HDF5 time series for long runs"): the rows
+// timeseries.h5 (docs/outputs.md): the rows
 // of timeseries.csv as one float64 dataset, for runs whose CSV gets large. Written only when
 // run.hdf5 is true.
 //

@@ -10,6 +10,7 @@
 
 #include "numeric/cell_params.h"
 #include "numeric/csv_series.h"
+#include "numeric/units.h"
 #include "numeric/wiring.h"
 
 namespace stacksim::sim {
@@ -21,7 +22,7 @@ using num::param_node;
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double kelvin_offset = 273.15;
+constexpr double kelvin_offset = num::zero_celsius_k;
 
 // --set a.b.c=value: set a scalar (parsed as YAML) at a dotted path, creating maps on the way.
 void apply_override(YAML::Node root, const std::string& assignment, const std::string& file) {
@@ -125,7 +126,7 @@ profile read_profile(const param_node& n, double min, double max, const std::str
     return p;
 }
 
-// CAN link choices (issue #6).
+// CAN link choices.
 std::vector<std::string> can_message_set_names() { return {"pylontech_v12", "sma", "sma_victron"}; }
 proto::can_message_set can_message_set_named(const std::string& n) {
     if (n == "pylontech_v12")
@@ -224,7 +225,7 @@ module_params read_module_params(const param_node& root) {
         bc.balancing.delta_v = bal->param("delta_v", 1e-4, 1);
         bc.balancing.max_discharge_a = bal->param("max_discharge_a", 0, 1000);
     }
-    // bms.protection (issue #5): per channel, `warning` and `protection` as
+    // bms.protection: per channel, `warning` and `protection` as
     // {value: [set, clear, delay_s, clear_delay_s], source}; plus scalar parameters.
     const param_node p = b.at("protection");
     auto& pc = bc.protection;
@@ -313,7 +314,7 @@ module_params read_module_params(const param_node& root) {
     mp.can.period_s = m.param("can_period_s", 1e-3, 60);
     mp.can.spacing_s = m.param("can_spacing_s", 0, 1);
     mp.can.heartbeat_timeout_s = m.param("heartbeat_timeout_s", 0.1, 3600);
-    // --- CAN link (issue #6): message set, heartbeat reaction, 0x35C request flags ---
+    // --- CAN link: message set, heartbeat reaction, 0x35C request flags ---
     auto sourced_choice = [&m](const char* key, const std::vector<std::string>& choices) {
         const param_node t = m.sourced(key);
         t.allow_only({"value", "source"});
@@ -608,7 +609,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                     heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
         }
     }
-    // --- events and expectations (issue #7, scenario_events.h / expectations.h) ---
+    // --- events and expectations (scenario_events.h / expectations.h) ---
     if (auto ev = root.find("events")) {
         const auto& afe0 = sc.stack.modules.front().afe;
         sc.events = read_events(*ev, n_modules, mp.cells, afe0.ntc_sensors(), sc.run.duration_s);

@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "common/profile.h"
 #include "inverter/inverter.h"
 #include "numeric/param_file.h"
 #include "sim/expectations.h"
-#include "sim/profile.h"
 #include "sim/scenario_events.h"
 #include "stack/stack.h"
 
 namespace stacksim::sim {
+
+using models::profile; // time profiles are plain model data (common/profile.h)
 
 struct run_config {
     double duration_s = 3600.0;
@@ -51,8 +53,8 @@ struct scenario {
     double can_bitrate_bps = 500000.0;
     profile ambient_c = profile::constant(25.0);
     std::vector<num::param_record> parameters; // every sourced parameter that was read
-    std::vector<timed_event> events;           // issue #7: timed faults/actions, sorted by time
-    std::vector<expectation> expectations;     // issue #7: checked on the results after the run
+    std::vector<timed_event> events;           // timed faults/actions, sorted by time
+    std::vector<expectation> expectations;     // checked on the results after the run
 };
 
 // The seed's range, one definition for the scenario key `seed`, the CLI's --seed and Python's

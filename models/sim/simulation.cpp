@@ -9,6 +9,7 @@
 
 #include <systemc>
 
+#include "numeric/units.h"
 #include "sim/system.h"
 #include "sim/version.h"
 #include "tlm/sim_time.h"
@@ -17,7 +18,7 @@ namespace stacksim::sim {
 
 namespace {
 
-constexpr double kelvin_offset = 273.15;
+constexpr double kelvin_offset = num::zero_celsius_k;
 constexpr double missing = std::numeric_limits<double>::quiet_NaN(); // a value that does not exist yet
 
 // A time for a message: shortest form, e.g. "2.5", "1e+308", "nan".
@@ -79,7 +80,7 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     fresh_kernel();
     // Elaborate first: an impossible topology or configuration fails here, before any file exists.
     m_top = std::make_unique<system>("top", m_sc, *this);
-    // Expectations' column patterns and events' contact names are checked here too (issue #7).
+    // Expectations' column patterns and events' contact names are checked here too.
     build_recorder();
     check_columns(m_sc.expectations, m_columns);
     for (const auto& e : m_sc.events)
@@ -213,7 +214,7 @@ void simulation::build_recorder() {
     add("inverter.ccl_a", from_0x351([](const models::inverter_view& v) { return v.ccl_a; }));
     add("inverter.dcl_a", from_0x351([](const models::inverter_view& v) { return v.dcl_a; }));
     add("inverter.cvl_v", from_0x351([](const models::inverter_view& v) { return v.cvl_v; }));
-    // CAN link and inverter state (issue #6, docs/outputs.md).
+    // CAN link and inverter state (docs/outputs.md).
     add("inverter.standby", [&inv] { return inv.standby() ? 1.0 : 0.0; });
     add("inverter.in_cv", [&inv] { return inv.in_cv() ? 1.0 : 0.0; });
     add("inverter.ac_power_w", [&inv] { return inv.ac_power_w(); });
@@ -236,7 +237,7 @@ void simulation::build_recorder() {
         add(p + ".fuse_damage", [&plant, m] { return plant.fuse_damage(m); });
         add(p + ".ccl_a", from_bms([](const report& r) { return r.ccl_a; }));
         add(p + ".dcl_a", from_bms([](const report& r) { return r.dcl_a; }));
-        // BMS state (issue #5): protection/warning bits (bit k = channel k of docs/models/bms.md,
+        // BMS state: protection/warning bits (bit k = channel k of docs/models/bms.md,
         // bit 12 = short circuit), bleed switches, SoH.
         add(p + ".protection_bits", from_bms([](const report& r) { return r.protection_bits; }));
         add(p + ".warning_bits", from_bms([](const report& r) { return r.warning_bits; }));

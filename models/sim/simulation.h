@@ -77,7 +77,7 @@ public:
     void event(const std::string& source, const std::string& kind, const nlohmann::json& details) override;
     std::size_t event_count() const { return m_events; }
 
-    // Issue #7: the scenario's expectations, evaluated by finish() (empty before). The run failed
+    // The scenario's expectations, evaluated by finish() (empty before). The run failed
     // its expectations if any result has passed == false (CLI exit code 3).
     const std::vector<expectation_result>& expectation_results() const { return m_results; }
     bool expectations_passed() const;
@@ -88,7 +88,7 @@ private:
     void open_vcd(const std::string& out_dir);
     void record();      // every grid step: extremes; a row every record_every steps
     void record_row();  // one row of every column, now
-    void apply(const timed_event& e); // a scenario event, at its instant (issue #7)
+    void apply(const timed_event& e); // a scenario event, at its instant
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void settle_now();                // run everything due at the present instant
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end

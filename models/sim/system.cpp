@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "numeric/units.h"
+
 namespace stacksim::sim {
 
 system::system(const sc_core::sc_module_name& name, const scenario& sc, models::event_sink& events)
@@ -24,11 +26,10 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
 
 void system::environment_loop() {
     // Ambient changes reach the plant on the electrical grid (a slow input).
-    constexpr double kelvin_offset = 273.15;
     for (;;) {
         sc_core::wait(sc_core::sc_time(m_step_s, sc_core::SC_SEC));
         m_stack.sync();
-        m_stack.plant().set_ambient_k(m_ambient_c.at(sc_core::sc_time_stamp().to_seconds()) + kelvin_offset);
+        m_stack.plant().set_ambient_k(m_ambient_c.at(sc_core::sc_time_stamp().to_seconds()) + num::zero_celsius_k);
     }
 }
 

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "numeric/units.h"
+
 namespace stacksim::models {
 
 stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events)
@@ -106,14 +108,13 @@ void stack::fault_changed() {
 void stack::report_ratings() {
     // A cable or contact above its temperature rating (insulation class): the manual's "damage
     // and injury" warning made visible.
-    constexpr double kelvin_offset = 273.15;
     const num::branch_thermal& th = m_plant.power_network().thermal();
     for (std::size_t k : th.crossed_up())
         m_events.event(std::string(name()) + "." + th.name(k), "over_temperature",
-                       {{"temp_c", th.temp_k(k) - kelvin_offset}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - kelvin_offset}});
+                       {{"temp_c", th.temp_k(k) - num::zero_celsius_k}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - num::zero_celsius_k}});
     for (std::size_t k : th.crossed_down())
         m_events.event(std::string(name()) + "." + th.name(k), "temperature_normal",
-                       {{"temp_c", th.temp_k(k) - kelvin_offset}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - kelvin_offset}});
+                       {{"temp_c", th.temp_k(k) - num::zero_celsius_k}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - num::zero_celsius_k}});
 }
 
 void stack::grid() {

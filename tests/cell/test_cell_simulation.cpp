@@ -6,6 +6,7 @@
 #include "cell_test_util.h"
 #include "numeric/cell_array.h"
 #include "numeric/cell_simulation.h"
+#include "numeric/units.h"
 
 using namespace stacksim::num;
 
@@ -47,7 +48,7 @@ TEST(CellSimulation, SameResultsAsTheCellArray) {
         EXPECT_DOUBLE_EQ(r.ocv_v[k], c.ocv_v()(0));
         EXPECT_DOUBLE_EQ(r.hysteresis_v[k], c.hysteresis_v()(0));
         EXPECT_DOUBLE_EQ(r.soc[k], c.soc()(0));
-        EXPECT_DOUBLE_EQ(r.temp_c[k], c.temp_k()(0) - 273.15);
+        EXPECT_DOUBLE_EQ(r.temp_c[k], c.temp_k()(0) - zero_celsius_k);
     }
 }
 

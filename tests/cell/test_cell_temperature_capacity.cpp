@@ -9,12 +9,12 @@
 
 #include "cell_test_util.h"
 #include "numeric/cell_array.h"
+#include "numeric/units.h"
 
 using namespace stacksim::num;
 
 namespace {
 
-constexpr double zero_c_k = 273.15;
 
 // Full cell (SoC 1, charge branch, relaxed) held at temp_k; constant current c_rate x capacity_ah
 // until the terminal voltage reaches voltage_min_v (crossing interpolated within the 1 s step).
@@ -39,7 +39,7 @@ double isothermal_discharge_ah(const cell_params& p, double temp_k, double c_rat
         v_prev = v;
         c.set_all_temperature_k(temp_k); // held at the chamber temperature (self-heating removed)
     }
-    ADD_FAILURE() << "never reached voltage_min_v at " << temp_k - zero_c_k << " degC";
+    ADD_FAILURE() << "never reached voltage_min_v at " << temp_k - zero_celsius_k << " degC";
     return 0.0;
 }
 
@@ -71,7 +71,7 @@ const std::vector<published_point> published = {
 TEST(CellTemperatureCapacity, HalfCDischargeMatchesPublishedLfpDataWithinThreePercent) {
     const cell_params p = cell_test::nominal_params();
     for (const published_point& pt : published) {
-        const double ah = isothermal_discharge_ah(p, zero_c_k + pt.temp_c, 0.5);
+        const double ah = isothermal_discharge_ah(p, zero_celsius_k + pt.temp_c, 0.5);
         const double expected_ah = pt.fraction * p.capacity_ah;
         EXPECT_NEAR(ah / expected_ah, 1.0, 0.03)
             << pt.temp_c << " degC: delivered " << ah << " Ah, published " << expected_ah << " Ah (" << pt.source << ")";
@@ -83,7 +83,7 @@ TEST(CellTemperatureCapacity, DeliveredChargeFallsWithTemperature) {
     const cell_params p = cell_test::nominal_params();
     double prev = 1e9;
     for (double t_c : {45.0, 25.0, 10.0, 0.0, -10.0, -20.0}) {
-        const double ah = isothermal_discharge_ah(p, zero_c_k + t_c, 0.5);
+        const double ah = isothermal_discharge_ah(p, zero_celsius_k + t_c, 0.5);
         EXPECT_LT(ah, prev + 1e-9) << t_c << " degC";
         prev = ah;
     }

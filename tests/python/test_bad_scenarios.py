@@ -1,4 +1,4 @@
-"""Malformed scenarios are refused before anything runs (issue #7): the message names the file,
+"""Malformed scenarios are refused before anything runs: the message names the file,
 the line and the key path and says what was expected; exit code 2; nothing is written."""
 
 import re

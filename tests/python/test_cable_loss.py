@@ -1,4 +1,4 @@
-"""The cable-loss scenarios of issue #4 (scenarios/cable_loss): Kirchhoff at every recorded step,
+"""The cable-loss scenarios (scenarios/cable_loss): Kirchhoff at every recorded step,
 energy books closing, and the physics the comparisons rest on."""
 
 import csv

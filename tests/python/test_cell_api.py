@@ -1,4 +1,4 @@
-"""stacksim.cell.simulate: the stack's own cell core, driven from Python (issue #3)."""
+"""stacksim.cell.simulate: the stack's own cell core, driven from Python."""
 
 import numpy as np
 import pytest

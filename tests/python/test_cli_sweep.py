@@ -1,4 +1,4 @@
-"""`stacksim sweep` (issue #7): every combination runs in its own process, the same as alone."""
+"""`stacksim sweep`: every combination runs in its own process, the same as alone."""
 
 import csv
 

@@ -1,4 +1,4 @@
-"""The output contract of the default scenario (issue #2), checked independently of the C++ code:
+"""The output contract of the default scenario, checked independently of the C++ code:
 frames are decoded here by hand from the byte layouts in the Pylontech V1.2 CAN specification."""
 
 import csv

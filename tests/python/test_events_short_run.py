@@ -1,4 +1,4 @@
-"""Scenario events: an internal cell short, the RUN button and a cable change (issue #7)."""
+"""Scenario events: an internal cell short, the RUN button and a cable change."""
 
 import csv
 import json

@@ -1,4 +1,4 @@
-"""Issue #7: timed scenario events (applied at their exact instant, logged in events.jsonl) and
+"""Timed scenario events (applied at their exact instant, logged in events.jsonl) and
 expectations (max/min, reaches-before, share, event/no_event), checked against values computed
 here independently from timeseries.csv and events.jsonl."""
 

@@ -1,4 +1,4 @@
-"""Issue #7, "a year of aging": the fast-aging run mode (docs/scenarios.md, "aging").
+"""A year of aging: the fast-aging run mode (docs/scenarios.md, "aging").
 
 The capacity fade a run reports is checked against the published aging model (NREL BLAST-Lite
 Lfp_Gr_250AhPrismatic, cell-and-cable-data.md §9.3) evaluated here, in Python, by hand: exactly for

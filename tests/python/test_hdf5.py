@@ -1,7 +1,6 @@
-"""Optional HDF5 time series (issue #7, "optionally HDF5 time series for long runs";
-docs/outputs.md#timeseriesh5): with `run.hdf5: true`, timeseries.h5 holds exactly the rows of
-timeseries.csv. Checked here against the CSV, parsed independently with Python's float(), and
-against the scenario file read with PyYAML."""
+"""Optional HDF5 time series (docs/outputs.md#timeseriesh5): with `run.hdf5: true`, timeseries.h5
+holds exactly the rows of timeseries.csv. Checked here against the CSV, parsed independently with
+Python's float(), and against the scenario file read with PyYAML."""
 
 import csv
 import json

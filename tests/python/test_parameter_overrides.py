@@ -1,4 +1,4 @@
-"""Issue #7: a scenario's `parameters:` section and `--set parameters.<file>.<path>=value` override
+"""A scenario's `parameters:` section and `--set parameters.<file>.<path>=value` override
 entries of the parameter files (module, cell, wiring). The value takes effect, `describe` shows where
 it came from, and a wrong path or value is refused with the override's file, line and key path."""
 

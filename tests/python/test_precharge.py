@@ -1,4 +1,4 @@
-"""Switch sequencing: every module closes through its precharge path first (issue #5)."""
+"""Switch sequencing: every module closes through its precharge path first."""
 
 import json
 

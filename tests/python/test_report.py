@@ -1,4 +1,4 @@
-"""Issue #7, report: tools/report.py turns a results folder into report.md with PNG plots;
+"""Report: tools/report.py turns a results folder into report.md with PNG plots;
 no NaN in any plotted series, limits drawn against the signals, expectations when present."""
 
 import importlib.util

@@ -1,4 +1,4 @@
-"""Issue #7: every scenario in scenarios/ (all folders) runs and its expectations pass; a mutated
+"""Every scenario in scenarios/ (all folders) runs and its expectations pass; a mutated
 copy (BMS discharge over-current delay made very long) fails with a clear expectation message
 and exit code 3."""
 

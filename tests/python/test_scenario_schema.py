@@ -1,4 +1,4 @@
-"""Issue #7: docs/scenario.schema.json describes the scenario format as the parser accepts it.
+"""docs/scenario.schema.json describes the scenario format as the parser accepts it.
 
 - the schema is a valid JSON Schema (draft 2020-12) and every scenario under scenarios/ satisfies it;
 - every malformed scenario of the parser's own tests (test_bad_scenarios.CASES, test_expectations.BAD,

@@ -1,4 +1,4 @@
-"""Issue #7, Ctrl-C: a long `stacksim run` interrupted by SIGINT stops between chunks, exits
+"""Ctrl-C: a long `stacksim run` interrupted by SIGINT stops between chunks, exits
 130 and leaves complete, parseable output files (docs/outputs.md)."""
 
 from conftest import check_interrupted_outputs, interrupt_run

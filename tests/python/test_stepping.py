@@ -1,4 +1,4 @@
-"""Issue #7, Python what-if API: Scenario.from_yaml/from_dict with programmatic edits, and a
+"""Python what-if API: Scenario.from_yaml/from_dict with programmatic edits, and a
 Simulation driven step by step from Python (stop every 10 s, read state, change the set-point)."""
 
 import math

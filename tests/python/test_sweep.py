@@ -1,4 +1,4 @@
-"""Issue #7, sweeps: 24 variants (cable cross-section x length x torque) of the manual's
+"""Sweeps: 24 variants (cable cross-section x length x torque) of the manual's
 wiring, in parallel processes (workers=2) and on a local Dask cluster; each variant's results
 are identical to running it alone, and the variations act in the physical direction."""
 

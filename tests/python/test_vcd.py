@@ -1,4 +1,4 @@
-"""waveforms.vcd (issue #7): main signals for GTKWave, consistent with timeseries.csv, reproducible."""
+"""waveforms.vcd: main signals for GTKWave, consistent with timeseries.csv, reproducible."""
 
 import csv
 

@@ -10,18 +10,17 @@
 #include <vector>
 
 #include "battery/bms.h"
+#include "numeric/units.h"
 #include "sc_testing.h"
 
 namespace stacksim::sctest {
-
-constexpr double kelvin = 273.15; // 0 degC in K
 
 // One module's cells as the test sets them: 16 cells at 3.30 V and 25 degC, a current that flows
 // only while the switch is closed, the module voltage the sum of the cells unless overridden.
 class scripted_plant : public sc_core::sc_module, public models::module_plant_if {
 public:
     std::vector<double> cell_v = std::vector<double>(16, 3.30);
-    std::vector<double> temp_k = std::vector<double>(16, 25.0 + kelvin);
+    std::vector<double> temp_k = std::vector<double>(16, 25.0 + num::zero_celsius_k);
     double current_a = 0.0;        // flows only while the switch is closed
     double module_v_override = -1; // < 0: sum of the cells
     bool sw = false;
@@ -49,7 +48,7 @@ public:
         switch_log.push_back({now_s(), closed});
     }
     void set_precharge(bool) override {}
-    void set_temp_c(double t_c) { temp_k.assign(temp_k.size(), t_c + kelvin); }
+    void set_temp_c(double t_c) { temp_k.assign(temp_k.size(), t_c + num::zero_celsius_k); }
 };
 
 struct recorded_event {

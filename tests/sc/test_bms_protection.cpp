@@ -15,6 +15,7 @@
 #include "battery/afe.h"
 #include "battery/bms.h"
 #include "bms_bench.h"
+#include "numeric/units.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -309,7 +310,7 @@ TEST(bms_protection, implausible_ntc) {
     bench b(default_bms());
     b.run_to(1.05);
     for (std::size_t k = 0; k < 4; ++k) // NTC 0 sees cells 0..3
-        b.plant.temp_k[k] = 150.0 + sctest::kelvin;
+        b.plant.temp_k[k] = 150.0 + num::zero_celsius_k;
     b.run_to(5.0);
     EXPECT_TRUE(b.ev.first("protection", "sensor", "trip"));
     EXPECT_EQ(b.ctl.report().protection_bits, bms::flag(prot_channel::sensor));

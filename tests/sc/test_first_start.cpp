@@ -15,6 +15,7 @@
 #include "battery/afe.h"
 #include "battery/bms.h"
 #include "battery/stack_master.h"
+#include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 #include "bms_bench.h"
 #include "sc_testing.h"

@@ -121,7 +121,7 @@ struct bench {
 
 models::inverter_config config(double power_w) {
     models::inverter_config c;
-    c.battery_power_w = sim::profile::constant(power_w);
+    c.battery_power_w = models::profile::constant(power_w);
     return c;
 }
 
@@ -326,8 +326,8 @@ TEST(inverter_profiles, victron_sends_identification_0x307) {
 TEST(inverter_profiles, site_model_with_efficiency_and_grid_limits) {
     // PV 3000 W, load 1000 W: 2000 W AC surplus into the battery at 95 % -> 1900 W DC.
     models::inverter_config c;
-    c.pv_w = sim::profile::constant(3000.0);
-    c.load_w = sim::profile::constant(1000.0);
+    c.pv_w = models::profile::constant(3000.0);
+    c.load_w = models::profile::constant(1000.0);
     c.efficiency_power_w = {0.0, 1000.0, 3000.0};
     c.efficiency = {0.90, 0.94, 0.96};
     bench b(c);
@@ -343,8 +343,8 @@ TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
     // Time-of-use charging asks for 4000 W from the grid while the house draws 1000 W and there is
     // no PV; the grid import limit of 3000 W leaves 2000 W AC for the battery: 2000 x 0.96 = 1920 W DC.
     models::inverter_config c;
-    c.load_w = sim::profile::constant(1000.0);
-    c.tou_charge_w = sim::profile::constant(4000.0);
+    c.load_w = models::profile::constant(1000.0);
+    c.tou_charge_w = models::profile::constant(4000.0);
     c.grid_import_limit_w = 3000.0;
     c.efficiency_power_w = {0.0};
     c.efficiency = {0.96};
@@ -358,8 +358,8 @@ TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
 TEST(inverter_profiles, site_model_deficit_discharges_through_efficiency) {
     // Load 3000 W, PV 500 W: the battery supplies 2500 W AC = 2500 / 0.96 = 2604 W DC; grid 0.
     models::inverter_config c;
-    c.load_w = sim::profile::constant(3000.0);
-    c.pv_w = sim::profile::constant(500.0);
+    c.load_w = models::profile::constant(3000.0);
+    c.pv_w = models::profile::constant(500.0);
     c.efficiency_power_w = {0.0};
     c.efficiency = {0.96};
     bench b(c);

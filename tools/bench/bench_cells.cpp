@@ -1,4 +1,4 @@
-// Cell core speed (issue #3): ns per cell-step for a 256-cell stack (16 modules x 16 cells) with
+// Cell core speed: ns per cell-step for a 256-cell stack (16 modules x 16 cells) with
 // thermal coupling, one core. One iteration = linearise + step of every cell (what the stack
 // plant does per electrical step); the counter ns_per_cell_step is the figure to report.
 #include <chrono>

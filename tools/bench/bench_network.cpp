@@ -1,4 +1,4 @@
-// Stack power network (issue #4): one solve of the stack network, printed in microseconds.
+// Stack power network: one solve of the stack network, printed in microseconds.
 //   bench_network                      all benchmarks
 //   bench_network --benchmark_filter=loop/16
 // Every solve includes: filling the conductances, the numeric LDLT factorisation, the solve(s)

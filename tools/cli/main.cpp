@@ -1,7 +1,7 @@
 // stacksim command line: run | validate | describe | netlist | sweep.
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
-// 3 the run completed but an expectation of the scenario failed (issue #7), 130 interrupted by
+// 3 the run completed but an expectation of the scenario failed, 130 interrupted by
 // SIGINT (outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>
@@ -76,184 +76,193 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
     }
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"stacksim: hardware-accurate simulator of stacked 48 V LiFePO4 batteries"};
-    app.set_version_flag("--version", std::string(stacksim::version()));
-    app.require_subcommand(1);
-
+// Everything the command line sets, filled in by CLI11.
+struct options {
     std::string scenario_path, out_dir;
     std::vector<std::string> sets;
     std::optional<std::string> seed_text; // checked by sim::parse_seed: the scenario key's range
     std::optional<std::uint64_t> seed;
     bool quiet = false;
     // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
-    const stacksim::num::input_limits default_limits;
-    double max_input_mb = static_cast<double>(default_limits.yaml_bytes) / stacksim::num::input_limits::mib;
-    double max_profile_mb = static_cast<double>(default_limits.profile_bytes) / stacksim::num::input_limits::mib;
+    double max_input_mb = static_cast<double>(stacksim::num::input_limits{}.yaml_bytes) / stacksim::num::input_limits::mib;
+    double max_profile_mb =
+        static_cast<double>(stacksim::num::input_limits{}.profile_bytes) / stacksim::num::input_limits::mib;
+    std::string netlist_at_text; // checked by run_netlist: a finite time within the scenario
+    std::string netlist_out, netlist_map;
+    stacksim::cli::sweep_request sweep_req;
+};
+
+struct commands {
+    CLI::App* run;
+    CLI::App* validate;
+    CLI::App* describe;
+    CLI::App* netlist;
+    CLI::App* sweep;
+};
+
+commands define_commands(CLI::App& app, options& o) {
     auto add_limit_options = [&](CLI::App* cmd) {
-        cmd->add_option("--max-input-mb", max_input_mb, "Largest scenario or parameter file (YAML) read, MB")
+        cmd->add_option("--max-input-mb", o.max_input_mb, "Largest scenario or parameter file (YAML) read, MB")
             ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
-        cmd->add_option("--max-profile-mb", max_profile_mb, "Largest CSV profile file read, MB")
+        cmd->add_option("--max-profile-mb", o.max_profile_mb, "Largest CSV profile file read, MB")
             ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
     };
 
     auto* run = app.add_subcommand("run", "Run a scenario and write its outputs");
-    run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-    run->add_option("--out", out_dir, "Output directory (created; default results/<scenario name>)");
-    run->add_option("--seed", seed_text, "Override the scenario's seed (0 .. 2^53 - 1)");
-    run->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
-    run->add_flag("--quiet", quiet, "No progress bar");
+    run->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
+    run->add_option("--out", o.out_dir, "Output directory (created; default results/<scenario name>)");
+    run->add_option("--seed", o.seed_text, "Override the scenario's seed (0 .. 2^53 - 1)");
+    run->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
+    run->add_flag("--quiet", o.quiet, "No progress bar");
 
     auto* validate = app.add_subcommand("validate", "Check a scenario without running it");
-    validate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-    validate->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+    validate->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
+    validate->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
 
     auto* describe = app.add_subcommand("describe", "List every parameter a scenario uses, with its source");
-    describe->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-    describe->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+    describe->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
+    describe->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
 
-    std::string netlist_at_text; // checked below: a finite time within the scenario
-    std::string netlist_out, netlist_map;
     auto* netlist = app.add_subcommand("netlist", "Write the power network as solved at a time, as a SPICE netlist");
-    netlist->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-    netlist->add_option("--at", netlist_at_text, "Simulated time of the snapshot, s")->required();
-    netlist->add_option("--out", netlist_out, "Netlist file (default: standard output)");
-    netlist->add_option("--map", netlist_map, "Also write the name map (CSV: what,stacksim_name,spice_name)");
-    netlist->add_option("--set", sets, "Override a scenario value: dotted.path=value (repeatable)");
+    netlist->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
+    netlist->add_option("--at", o.netlist_at_text, "Simulated time of the snapshot, s")->required();
+    netlist->add_option("--out", o.netlist_out, "Netlist file (default: standard output)");
+    netlist->add_option("--map", o.netlist_map, "Also write the name map (CSV: what,stacksim_name,spice_name)");
+    netlist->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
 
-    stacksim::cli::sweep_request sweep_req;
+    auto& sr = o.sweep_req;
     auto* sweep = app.add_subcommand("sweep", "Run every combination of --vary values, each in its own process");
-    sweep->add_option("scenario", sweep_req.scenario_path, "Scenario YAML file")->required();
-    sweep->add_option("--vary", sweep_req.vary, "dotted.path=v1,v2,... (repeatable; the product is run)")->required();
-    sweep->add_option("--set", sweep_req.sets, "Override for every variant: dotted.path=value (repeatable)");
-    sweep->add_option("--out", sweep_req.out_dir, "Output directory (sweep.csv and one folder per variant)")->required();
-    sweep->add_option("--jobs", sweep_req.jobs, "Variants run at once (default 1)");
-    sweep->add_option("--seed", seed_text, "Override the scenario's seed for every variant (0 .. 2^53 - 1)");
+    sweep->add_option("scenario", sr.scenario_path, "Scenario YAML file")->required();
+    sweep->add_option("--vary", sr.vary, "dotted.path=v1,v2,... (repeatable; the product is run)")->required();
+    sweep->add_option("--set", sr.sets, "Override for every variant: dotted.path=value (repeatable)");
+    sweep->add_option("--out", sr.out_dir, "Output directory (sweep.csv and one folder per variant)")->required();
+    sweep->add_option("--jobs", sr.jobs, "Variants run at once (default 1)");
+    sweep->add_option("--seed", o.seed_text, "Override the scenario's seed for every variant (0 .. 2^53 - 1)");
 
     for (auto* cmd : {run, validate, describe, netlist})
         add_limit_options(cmd);
+    return {run, validate, describe, netlist, sweep};
+}
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? exit_ok : exit_bad_input;
-    }
-
-    if (seed_text) {
-        try {
-            seed = stacksim::sim::parse_seed(*seed_text);
-        } catch (const std::invalid_argument& e) {
-            std::cerr << "stacksim: --seed: " << e.what() << "\n";
-            return exit_bad_input;
-        }
-    }
-
-    if (sweep->parsed()) {
-        sweep_req.seed = seed;
-        return stacksim::cli::run_sweep(sweep_req);
-    }
-
-    stacksim::sim::scenario sc;
+// Reads the scenario with the overrides, seed and size limits; an error is bad input.
+std::optional<stacksim::sim::scenario> load(const options& o) {
     try {
         stacksim::num::input_limits limits;
-        limits.yaml_bytes = stacksim::num::input_limits::bytes_from_mb(max_input_mb);
-        limits.profile_bytes = stacksim::num::input_limits::bytes_from_mb(max_profile_mb);
-        sc = stacksim::sim::load_scenario(scenario_path, sets, seed ? &*seed : nullptr, limits);
+        limits.yaml_bytes = stacksim::num::input_limits::bytes_from_mb(o.max_input_mb);
+        limits.profile_bytes = stacksim::num::input_limits::bytes_from_mb(o.max_profile_mb);
+        return stacksim::sim::load_scenario(o.scenario_path, o.sets, o.seed ? &*o.seed : nullptr, limits);
     } catch (const std::exception& e) {
         std::cerr << "stacksim: " << e.what() << "\n";
-        return exit_bad_input;
+        return std::nullopt;
     }
+}
 
-    if (validate->parsed()) {
-        // Elaborate too (no files, no time): an impossible topology or a wrong cable or contact
-        // name is refused here as well.
-        try {
-            stacksim::sim::simulation probe(sc, "");
-        } catch (const stacksim::num::input_error& e) {
-            std::cerr << "stacksim: " << e.what() << "\n"; // names the file and line itself
-            return exit_bad_input;
-        } catch (const std::exception& e) {
-            std::cerr << "stacksim: " << scenario_path << ": " << e.what() << "\n";
-            return exit_bad_input;
-        }
-        fmt::print("{}: valid ({} modules, {:.0f} s)\n", scenario_path, sc.stack.plant.n_modules, sc.run.duration_s);
-        return exit_ok;
-    }
-    if (describe->parsed()) {
-        for (const auto& p : sc.parameters)
-            fmt::print("{:<50} {:>14}  {}\n", p.path, p.value, p.source);
-        return exit_ok;
-    }
-
-    if (netlist->parsed()) {
-        // A finite number within the run (a NaN passes every comparison and would never be reached).
-        double netlist_at_s = std::numeric_limits<double>::quiet_NaN();
-        try {
-            std::size_t used = 0;
-            netlist_at_s = std::stod(netlist_at_text, &used);
-            if (used != netlist_at_text.size())
-                netlist_at_s = std::numeric_limits<double>::quiet_NaN();
-        } catch (const std::exception&) {
-        }
-        if (!(std::isfinite(netlist_at_s) && netlist_at_s >= 0 && netlist_at_s <= sc.run.duration_s)) {
-            std::cerr << "stacksim: --at " << netlist_at_text << ": expected a time in seconds within the scenario's 0 .. "
-                      << sc.run.duration_s << " s\n";
-            return exit_bad_input;
-        }
-        try {
-            stacksim::sim::simulation sim(sc, "");
-            sim.run_until(netlist_at_s);
-            sim.top().battery().sync();
-            const std::string title = sc.name + " at t = " + std::to_string(sim.time_s()) +
-                                      " s (stacksim; currents of the step that ended then)";
-            const auto& net = sim.top().battery().plant().power_network().net();
-            const std::string text = stacksim::num::spice_netlist(net, title);
-            std::ostringstream map;
-            stacksim::num::write_spice_map(map, net);
-            if (netlist_out.empty()) {
-                std::cout << text;
-            } else {
-                std::ofstream f(netlist_out);
-                if (!(f << text)) {
-                    std::cerr << "stacksim: cannot write " << netlist_out << "\n";
-                    return exit_sim_error;
-                }
-            }
-            if (!netlist_map.empty()) {
-                std::ofstream f(netlist_map);
-                if (!(f << map.str())) {
-                    std::cerr << "stacksim: cannot write " << netlist_map << "\n";
-                    return exit_sim_error;
-                }
-            }
-            return exit_ok;
-        } catch (const std::exception& e) {
-            std::cerr << "stacksim: simulation error: " << e.what() << "\n";
-            return exit_sim_error;
-        }
-    }
-
-    if (out_dir.empty())
-        out_dir = "results/" + sc.name;
-    // Elaboration is part of validation: an impossible topology or a cable or contact name that
-    // matches nothing is bad input, refused before any file exists.
-    std::unique_ptr<stacksim::sim::simulation> elaborated;
+// Elaboration is part of validation: an impossible topology or a cable or contact name that
+// matches nothing is bad input, refused before any file exists. Null after an error (printed).
+std::unique_ptr<stacksim::sim::simulation> elaborate(const stacksim::sim::scenario& sc, const options& o,
+                                                     const std::string& out_dir) {
     try {
-        elaborated = std::make_unique<stacksim::sim::simulation>(sc, out_dir);
+        return std::make_unique<stacksim::sim::simulation>(sc, out_dir);
     } catch (const stacksim::num::input_error& e) {
-        std::cerr << "stacksim: " << e.what() << "\n";
-        return exit_bad_input;
+        std::cerr << "stacksim: " << e.what() << "\n"; // names the file and line itself
     } catch (const std::exception& e) {
-        std::cerr << "stacksim: " << scenario_path << ": " << e.what() << "\n";
+        std::cerr << "stacksim: " << o.scenario_path << ": " << e.what() << "\n";
+    }
+    return nullptr;
+}
+
+int run_validate(const stacksim::sim::scenario& sc, const options& o) {
+    // Elaborate too (no files, no time): an impossible topology or a wrong cable or contact
+    // name is refused here as well.
+    if (!elaborate(sc, o, ""))
+        return exit_bad_input;
+    fmt::print("{}: valid ({} modules, {:.0f} s)\n", o.scenario_path, sc.stack.plant.n_modules, sc.run.duration_s);
+    return exit_ok;
+}
+
+int run_describe(const stacksim::sim::scenario& sc) {
+    for (const auto& p : sc.parameters)
+        fmt::print("{:<50} {:>14}  {}\n", p.path, p.value, p.source);
+    return exit_ok;
+}
+
+// --at as a finite number within the run (a NaN passes every comparison and would never be
+// reached); nullopt if it is not.
+std::optional<double> netlist_time(const std::string& text, double duration_s) {
+    double t = std::numeric_limits<double>::quiet_NaN();
+    try {
+        std::size_t used = 0;
+        t = std::stod(text, &used);
+        if (used != text.size())
+            t = std::numeric_limits<double>::quiet_NaN();
+    } catch (const std::exception&) {
+    }
+    if (!(std::isfinite(t) && t >= 0 && t <= duration_s))
+        return std::nullopt;
+    return t;
+}
+
+bool write_text(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    if (f << text)
+        return true;
+    std::cerr << "stacksim: cannot write " << path << "\n";
+    return false;
+}
+
+int run_netlist(const stacksim::sim::scenario& sc, const options& o) {
+    const auto at_s = netlist_time(o.netlist_at_text, sc.run.duration_s);
+    if (!at_s) {
+        std::cerr << "stacksim: --at " << o.netlist_at_text << ": expected a time in seconds within the scenario's 0 .. "
+                  << sc.run.duration_s << " s\n";
         return exit_bad_input;
     }
+    try {
+        stacksim::sim::simulation sim(sc, "");
+        sim.run_until(*at_s);
+        sim.top().battery().sync();
+        const std::string title = sc.name + " at t = " + std::to_string(sim.time_s()) +
+                                  " s (stacksim; currents of the step that ended then)";
+        const auto& net = sim.top().battery().plant().power_network().net();
+        const std::string text = stacksim::num::spice_netlist(net, title);
+        std::ostringstream map;
+        stacksim::num::write_spice_map(map, net);
+        if (o.netlist_out.empty())
+            std::cout << text;
+        else if (!write_text(o.netlist_out, text))
+            return exit_sim_error;
+        if (!o.netlist_map.empty() && !write_text(o.netlist_map, map.str()))
+            return exit_sim_error;
+        return exit_ok;
+    } catch (const std::exception& e) {
+        std::cerr << "stacksim: simulation error: " << e.what() << "\n";
+        return exit_sim_error;
+    }
+}
+
+// Each failed expectation on one line of stderr, the count on stdout.
+void report_expectations(const stacksim::sim::simulation& sim) {
+    const auto& results = sim.expectation_results();
+    for (const auto& r : results)
+        if (!r.passed)
+            std::cerr << "stacksim: expectation failed: " << r.message << "\n";
+    if (!results.empty())
+        fmt::print("expect     {} of {} expectations passed\n",
+                   std::count_if(results.begin(), results.end(), [](const auto& r) { return r.passed; }),
+                   results.size());
+}
+
+int run_scenario(const stacksim::sim::scenario& sc, options& o) {
+    if (o.out_dir.empty())
+        o.out_dir = "results/" + sc.name;
+    const auto elaborated = elaborate(sc, o, o.out_dir);
+    if (!elaborated)
+        return exit_bad_input;
     try {
         stacksim::sim::simulation& sim = *elaborated;
         g_running.store(&sim);
         std::signal(SIGINT, on_sigint);
-        const bool interactive = !quiet && isatty(fileno(stderr));
+        const bool interactive = !o.quiet && isatty(fileno(stderr));
         const double end = sc.run.duration_s;
         const bool completed = sim.run([&](double t, double wall) {
             if (interactive && wall > 2.0)
@@ -263,23 +272,13 @@ int main(int argc, char** argv) {
             std::fputs("\n", stderr);
         const auto summary = sim.finish();
         g_running.store(nullptr);
-        print_summary(summary, out_dir);
+        print_summary(summary, o.out_dir);
         if (!completed) {
             std::cerr << "stacksim: interrupted at t = " << sim.time_s() << " s; outputs so far are complete\n";
             return exit_interrupted;
         }
-        // Expectations (issue #7): each result on one line; any failure -> exit code 3.
-        for (const auto& r : sim.expectation_results())
-            if (!r.passed)
-                std::cerr << "stacksim: expectation failed: " << r.message << "\n";
-        if (!sim.expectation_results().empty())
-            fmt::print("expect     {} of {} expectations passed\n",
-                       std::count_if(sim.expectation_results().begin(), sim.expectation_results().end(),
-                                     [](const auto& r) { return r.passed; }),
-                       sim.expectation_results().size());
-        if (!sim.expectations_passed())
-            return exit_expectations_failed;
-        return exit_ok;
+        report_expectations(sim);
+        return sim.expectations_passed() ? exit_ok : exit_expectations_failed;
     } catch (const stacksim::num::input_error& e) {
         std::cerr << "stacksim: " << e.what() << "\n";
         return exit_bad_input;
@@ -287,6 +286,45 @@ int main(int argc, char** argv) {
         std::cerr << "stacksim: simulation error: " << e.what() << "\n";
         return exit_sim_error;
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"stacksim: hardware-accurate simulator of stacked 48 V LiFePO4 batteries"};
+    app.set_version_flag("--version", std::string(stacksim::version()));
+    app.require_subcommand(1);
+    options o;
+    const commands cmd = define_commands(app, o);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_bad_input;
+    }
+
+    if (o.seed_text) {
+        try {
+            o.seed = stacksim::sim::parse_seed(*o.seed_text);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "stacksim: --seed: " << e.what() << "\n";
+            return exit_bad_input;
+        }
+    }
+    if (cmd.sweep->parsed()) {
+        o.sweep_req.seed = o.seed;
+        return stacksim::cli::run_sweep(o.sweep_req);
+    }
+
+    const auto sc = load(o);
+    if (!sc)
+        return exit_bad_input;
+    if (cmd.validate->parsed())
+        return run_validate(*sc, o);
+    if (cmd.describe->parsed())
+        return run_describe(*sc);
+    if (cmd.netlist->parsed())
+        return run_netlist(*sc, o);
+    return run_scenario(*sc, o);
 }
 
 // Debian's libsystemc exports main() and needs sc_main; this program has its own main, so

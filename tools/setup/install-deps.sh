@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config ninja-build
-  # required C++ libraries (issue #2)
+  # required C++ libraries
   libsystemc-dev libeigen3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   # chosen libraries: YAML parser (scenarios, parameter sets), CLI parser, formatting, JSON output
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev

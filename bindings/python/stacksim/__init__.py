@@ -31,8 +31,8 @@ See docs/python.md.
 from ._core import InputError  # noqa: F401
 from .locate import build_info, scenario_path, scenarios_dir, source_dir, version  # noqa: F401
 from .scenario import Scenario  # noqa: F401
-from .simulation import Simulation  # noqa: F401
-from .results import Result, run  # noqa: F401
+from .simulation import Simulation, run  # noqa: F401
+from .results import Result  # noqa: F401
 from .sweeps import SweepResult, expand, run_variant, sweep  # noqa: F401
 from . import cell  # noqa: F401
 

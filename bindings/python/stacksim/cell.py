@@ -1,4 +1,4 @@
-"""Single cells without a stack: fit parameters, study one cell (issue #3)."""
+"""Single cells without a stack: fit parameters, study one cell."""
 
 from __future__ import annotations
 

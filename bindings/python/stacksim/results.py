@@ -1,9 +1,13 @@
-"""Results of a run, as numpy arrays (and a pandas DataFrame on request)."""
+"""Results of a run, as numpy arrays (and a pandas DataFrame on request).
+
+A plain value module: it imports nothing of the package, so simulation.py can build a Result
+without an import circle (stacksim.run lives in simulation.py).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -93,18 +97,3 @@ class Result:
 
         return pd.DataFrame(self._data, index=pd.Index(self.t_s, name="t_s"))
 
-
-def run(scenario, out: Optional[str] = None, seed: Optional[int] = None,
-        set: Union[str, Iterable[str], None] = None) -> Result:
-    """Run a scenario (a file path, a library name such as "default", or a Scenario) to its end
-    and return its results.
-
-    out: directory for the output files (None: keep everything in memory).
-    seed: override the scenario's seed (0 .. 2**53 - 1). set: "dotted.path=value" overrides, as
-    `--set` (one string or a list). Ctrl-C: KeyboardInterrupt, the outputs so far complete.
-    """
-    from .simulation import Simulation
-
-    sim = Simulation(scenario, set=set if set is not None else (), seed=seed, out=out or "")
-    sim.run()
-    return sim.result()

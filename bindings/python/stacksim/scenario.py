@@ -1,4 +1,4 @@
-"""Scenarios as Python objects: load from a file or a dict, edit, hand to Simulation (issue #7)."""
+"""Scenarios as Python objects: load from a file or a dict, edit, hand to Simulation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Simulation: one run with its own SystemC kernel, driven step by step from Python (issue #7)."""
+"""Simulation: one run with its own SystemC kernel, driven step by step from Python."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 from typing import Any, Dict, Iterable, Optional, Union
 
 from . import _core
+from .results import Result
 from .scenario import Scenario, overrides_arg
 
 
@@ -81,8 +82,6 @@ class Simulation(_core.Simulation):
 
     def result(self):
         """Finish the run and return its Result (numpy arrays, summary)."""
-        from .results import Result
-
         return Result(self, self.summary)
 
     def set_inverter_power_w(self, power_w: Optional[float]) -> None:
@@ -99,3 +98,17 @@ class Simulation(_core.Simulation):
         """
         text = event if isinstance(event, str) else json.dumps(event)
         super().inject(text, origin)
+
+
+def run(scenario, out: Optional[str] = None, seed: Optional[int] = None,
+        set: Union[str, Iterable[str], None] = None) -> Result:
+    """Run a scenario (a file path, a library name such as "default", or a Scenario) to its end
+    and return its results.
+
+    out: directory for the output files (None: keep everything in memory).
+    seed: override the scenario's seed (0 .. 2**53 - 1). set: "dotted.path=value" overrides, as
+    `--set` (one string or a list). Ctrl-C: KeyboardInterrupt, the outputs so far complete.
+    """
+    sim = Simulation(scenario, set=set if set is not None else (), seed=seed, out=out or "")
+    sim.run()
+    return sim.result()

@@ -1,5 +1,6 @@
 // A time profile: piecewise-linear (or stepwise) values over simulated time, optionally
-// repeating with a period (a daily load curve used for every day of a long run).
+// repeating with a period (a daily load curve used for every day of a long run). Plain C++ (no
+// SystemC): the inverter uses it for its set-points, the scenario reader fills it.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace stacksim::sim {
+namespace stacksim::models {
 
 struct profile {
     // The points' times or values: a read-only array that copies of the profile share (a CSV
@@ -50,4 +51,4 @@ struct profile {
     double at(double t) const;
 };
 
-} // namespace stacksim::sim
+} // namespace stacksim::models
