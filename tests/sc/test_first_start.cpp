@@ -14,6 +14,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "battery/stack_master.h"
 #include "protocol/pylon_rs485.h"
 #include "sc_testing.h"
@@ -85,7 +86,7 @@ bms_config module_cfg(std::uint8_t address, bool first_start, double soc) {
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c.protection = protection_config::defaults();
+    c.protection = load_module_params(default_module_params_path()).bms.protection;
     c.initial_soc = soc;
     c.wait_for_join = address != 2;
     c.first_start = first_start;

@@ -12,6 +12,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "battery/stack_master.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
@@ -84,7 +85,7 @@ bms_config module_cfg(std::uint8_t address) {
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c.protection = protection_config::defaults();
+    c.protection = load_module_params(default_module_params_path()).bms.protection;
     c.wait_for_join = address != 2;
     return c;
 }
