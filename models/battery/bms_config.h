@@ -3,6 +3,8 @@
 // SystemC-free, so that scenario loading, tools and bindings can use it without the kernel. Each
 // struct's parameters are declared once, in its field table (numeric/field_table.h; rows in
 // battery/module_params.cpp); their values and sources are in models/params/module_4k4pro.yaml.
+// The protection, limit, balancing and SoC structs carry no values of their own (zero until read):
+// tests and benches load the file (load_module_params).
 #pragma once
 
 #include <array>
@@ -47,18 +49,18 @@ struct protection_config {
     std::array<protection_pair, n_prot_channels> channel{};
     // Short circuit: a hardware comparator in the AFE (afe_config::sc_*), latched; the BMS
     // re-arms it and recloses after this time.
-    double short_circuit_recover_s = 60.0;
+    double short_circuit_recover_s{};
     // NTC plausibility: a reading outside [min, max] degC counts as a sensor fault.
-    double ntc_min_c = -40.0, ntc_max_c = 120.0;
+    double ntc_min_c{}, ntc_max_c{};
     // Cluster rule (master): more than this many modules in protection -> the stack stops.
-    unsigned cluster_max_protected = 2;
+    unsigned cluster_max_protected{};
     // Over-current lock-out: when `oc_lockout_trips` over-current trips (charge_oc, discharge_oc,
     // short circuit) fall within `oc_lockout_window_s`, the module stays isolated (no automatic
     // recovery) until a manual reset (RUN button, power cycle) or `oc_lockout_timeout_s` after
     // the lock-out. 0 trips: never locks out.
-    unsigned oc_lockout_trips = 3;
-    double oc_lockout_window_s = 300.0;
-    double oc_lockout_timeout_s = 3600.0;
+    unsigned oc_lockout_trips{};
+    double oc_lockout_window_s{};
+    double oc_lockout_timeout_s{};
 
     protection_pair& operator[](prot_channel c) { return channel[static_cast<std::size_t>(c)]; }
     const protection_pair& operator[](prot_channel c) const { return channel[static_cast<std::size_t>(c)]; }
@@ -67,20 +69,20 @@ struct protection_config {
 };
 
 struct limit_config {
-    double cvl_cell_v = 3.55;       // charge voltage limit per cell
-    double dvl_cell_v = 2.90;       // discharge voltage limit per cell (0x351 bytes 6-7)
-    double ccl_a = 50.0;            // nominal charge current limit
-    double dcl_a = 100.0;           // nominal discharge current limit
-    double ccl_taper_start_v = 3.45, ccl_taper_end_v = 3.60;  // max cell voltage band where CCL -> 0
-    double dcl_taper_start_v = 3.00, dcl_taper_end_v = 2.80;  // min cell voltage band where DCL -> 0
+    double cvl_cell_v{};       // charge voltage limit per cell
+    double dvl_cell_v{};       // discharge voltage limit per cell (0x351 bytes 6-7)
+    double ccl_a{};            // nominal charge current limit
+    double dcl_a{};            // nominal discharge current limit
+    double ccl_taper_start_v{}, ccl_taper_end_v{};  // max cell voltage band where CCL -> 0
+    double dcl_taper_start_v{}, dcl_taper_end_v{};  // min cell voltage band where DCL -> 0
     // Temperature derating (degC of the coldest / hottest NTC): linear from 1 at start to 0 at end.
-    double ccl_cold_start_c = 10.0, ccl_cold_end_c = 2.0;
-    double ccl_hot_start_c = 45.0, ccl_hot_end_c = 53.0;
-    double dcl_cold_start_c = -10.0, dcl_cold_end_c = -18.0;
-    double dcl_hot_start_c = 50.0, dcl_hot_end_c = 58.0;
+    double ccl_cold_start_c{}, ccl_cold_end_c{};
+    double ccl_hot_start_c{}, ccl_hot_end_c{};
+    double dcl_cold_start_c{}, dcl_cold_end_c{};
+    double dcl_hot_start_c{}, dcl_hot_end_c{};
     // SoC derating: linear from 1 at start to `floor` at end (SoC 0..1).
-    double ccl_soc_start = 0.95, ccl_soc_end = 1.0, ccl_soc_floor = 0.2;
-    double dcl_soc_start = 0.10, dcl_soc_end = 0.0, dcl_soc_floor = 0.2;
+    double ccl_soc_start{}, ccl_soc_end{}, ccl_soc_floor{};
+    double dcl_soc_start{}, dcl_soc_end{}, dcl_soc_floor{};
 
     static const num::field_table<limit_config>& fields(); // bms.limits.*
 };
@@ -90,10 +92,10 @@ struct limit_config {
 // the module is not discharging harder than `max_discharge_a`. The bleed resistor and its heat
 // are the plant's (module.bleed_resistor_ohm).
 struct balancing_config {
-    bool enabled = true;
-    double start_v = 3.40;
-    double delta_v = 0.015;
-    double max_discharge_a = 1.0;
+    bool enabled{};
+    double start_v{};
+    double delta_v{};
+    double max_discharge_a{};
 
     static const num::field_table<balancing_config>& fields(); // bms.balancing.*
 };
@@ -105,17 +107,17 @@ struct balancing_config {
 // SoH: the Ah discharged from a full-charge calibration to a low-end rest calibration, divided
 // by the SoC span (at least min_soh_depth), over the nominal capacity.
 struct soc_config {
-    double rest_current_a = 1.0;
-    double rest_time_s = 1800.0;
-    std::vector<double> low_soc{0.0, 0.05, 0.10}, low_v{2.286, 3.065, 3.197};
-    std::vector<double> high_soc{0.95, 1.0}, high_v{3.345, 3.531};
-    double full_margin_v = 0.02;
-    double full_tail_current_a = 2.0;
-    double full_time_s = 30.0;
-    double min_soh_depth = 0.5;
+    double rest_current_a{};
+    double rest_time_s{};
+    std::vector<double> low_soc{}, low_v{};
+    std::vector<double> high_soc{}, high_v{};
+    double full_margin_v{};
+    double full_tail_current_a{};
+    double full_time_s{};
+    double min_soh_depth{};
     // First start (bms_config::first_start): until its first full-charge detection the BMS
     // never reports more than this SoC (coulomb counting and rest-OCV calibrations are capped).
-    double uncalibrated_max_soc = 0.99;
+    double uncalibrated_max_soc{};
 
     static const num::field_table<soc_config>& fields(); // bms.soc.*
 };

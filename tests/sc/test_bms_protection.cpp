@@ -117,7 +117,8 @@ struct bench {
 bms_config default_bms() {
     bms_config c;
     c.measure_period_s = period_s;
-    c.protection = load_module_params(default_module_params_path()).bms.protection;
+    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
+    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
     c.initial_soc = 0.5;
     return c;
 }
@@ -603,7 +604,7 @@ TEST(bms_lockout, a_power_cycle_clears_it) {
 // limit); below 0 degC the charge_ut protection refuses charge, discharge stays allowed.
 TEST(bms_limits, cold_charge_refused_and_ccl_zero_before_the_limit) {
     bench b(default_bms());
-    const limit_config l;
+    const limit_config l = load_module_params(default_module_params_path()).bms.limits;
     struct point { double t_c, ccl_a; };
     // Hand computation: ccl = 50 A x (t - 2) / (10 - 2), clamped to [0, 50].
     const std::vector<point> pts{{15.0, 50.0}, {10.0, 50.0}, {6.0, 25.0}, {4.0, 12.5}, {2.0, 0.0}, {1.0, 0.0}};
@@ -662,7 +663,7 @@ TEST(bms_soc, full_charge_and_rest_ocv_recalibration_give_soh) {
     bms_config cfg = default_bms();
     cfg.initial_soc = 0.5;
     bench b(cfg);
-    const soc_config sc;
+    const soc_config sc = load_module_params(default_module_params_path()).bms.soc;
     b.plant.cell_v.assign(16, 3.54);
     b.plant.current_a = 1.5;
     b.run_to(20.0);
