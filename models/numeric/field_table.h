@@ -7,7 +7,7 @@
 //     recorded with its source for `stacksim describe`),
 //   - the list of parameters the Python module returns (stacksim.parameter_fields()),
 //   - the test that every key of models/params/*.yaml has exactly one row.
-// Defaults live only in the parameter files (with their sources), not in the structs' initialisers.
+// Values and their sources live in the parameter files; the table holds no value.
 //
 // Adding a parameter: a struct member, its row in the struct's table, its entry in the YAML file
 // (docs/architecture.md, "Adding a parameter").
