@@ -126,14 +126,25 @@ profile read_profile(const param_node& n, double min, double max, const std::str
     return p;
 }
 
-scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
-               const num::input_limits& limits) {
+// What reading a scenario builds up, section by section (parse, below, calls the readers in file
+// order; a later section may use what an earlier one read).
+struct scenario_reading {
+    const param_node& root;
+    const std::string& file;
+    const num::input_limits& limits;
     scenario sc;
-    sc.file = file;
-    root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "events", "expectations", "parameters", "aging"});
-    // Overrides of the parameter files' entries (docs/scenarios.md, "parameters").
-    std::vector<num::param_override> ov_module, ov_cell, ov_wiring;
+    std::vector<num::param_override> ov_module, ov_cell, ov_wiring; // parameters: {module, cell, wiring}
+    models::module_params mp;  // the module parameter file, with its overrides
+    std::size_t n_modules = 0;
+    std::vector<double> bms_soc; // per module: the SoC its BMS believes at start
+};
+
+// parameters: overrides of the parameter files' entries (docs/scenarios.md, "parameters").
+void read_parameter_overrides(scenario_reading& r) {
+    const param_node& root = r.root;
+    auto& ov_module = r.ov_module;
+    auto& ov_cell = r.ov_cell;
+    auto& ov_wiring = r.ov_wiring;
     if (auto pr = root.find("parameters")) {
         pr->allow_only({"module", "cell", "wiring"});
         if (auto n = pr->find("module"))
@@ -143,6 +154,12 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         if (auto n = pr->find("wiring"))
             ov_wiring = num::collect_overrides(*n);
     }
+}
+
+// name, description, seed.
+void read_identity(scenario_reading& r, const std::uint64_t* seed_override) {
+    const param_node& root = r.root;
+    auto& sc = r.sc;
     sc.name = root.at("name").as_string();
     sc.description = root.has("description") ? root.at("description").as_string() : "";
     sc.seed = root.has("seed") ? static_cast<std::uint64_t>(root.at("seed").as_integer(0, static_cast<long long>(seed_max))) : 1;
@@ -151,22 +168,31 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
             throw std::invalid_argument("seed: expected " + seed_range_text() + ", got " + std::to_string(*seed_override));
         sc.seed = *seed_override;
     }
+}
 
-    if (auto r = root.find("run")) {
-        r->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5"});
-        sc.run.duration_s = r->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
-        sc.run.step_s = r->number_or("step_s", sc.run.step_s, 1e-3, 60);
-        if (r->has("record_every"))
-            sc.run.record_every = static_cast<unsigned>(r->at("record_every").as_integer(1, 1000000));
-        if (r->has("record_cells"))
-            sc.run.record_cells = r->at("record_cells").as_bool();
-        if (r->has("vcd"))
-            sc.run.vcd = r->at("vcd").as_bool();
-        if (r->has("bus_logs"))
-            sc.run.bus_logs = r->at("bus_logs").as_bool();
-        if (r->has("hdf5"))
-            sc.run.hdf5 = r->at("hdf5").as_bool();
+void read_run(scenario_reading& r) {
+    const param_node& root = r.root;
+    auto& sc = r.sc;
+    if (auto rn = root.find("run")) {
+        rn->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5"});
+        sc.run.duration_s = rn->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
+        sc.run.step_s = rn->number_or("step_s", sc.run.step_s, 1e-3, 60);
+        if (rn->has("record_every"))
+            sc.run.record_every = static_cast<unsigned>(rn->at("record_every").as_integer(1, 1000000));
+        if (rn->has("record_cells"))
+            sc.run.record_cells = rn->at("record_cells").as_bool();
+        if (rn->has("vcd"))
+            sc.run.vcd = rn->at("vcd").as_bool();
+        if (rn->has("bus_logs"))
+            sc.run.bus_logs = rn->at("bus_logs").as_bool();
+        if (rn->has("hdf5"))
+            sc.run.hdf5 = rn->at("hdf5").as_bool();
     }
+}
+
+void read_aging(scenario_reading& r) {
+    const param_node& root = r.root;
+    auto& sc = r.sc;
     if (auto a = root.find("aging")) {
         // Fast aging: electrical windows, each followed by an aging jump (scenario.h, aging_run).
         a->allow_only({"window_s", "span_days"});
@@ -183,27 +209,26 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
         ag.span_s = sp.as_number(sc.run.duration_s / day_s, 36500.0) * day_s;
         ag.jump_s = (ag.span_s - sc.run.duration_s) / static_cast<double>(ag.windows);
     }
+}
 
-    // --- stack ---
-    const param_node st = root.at("stack");
-    st.allow_only({"modules", "cell_params", "module_params", "initial_soc_pct", "initial_temp_c", "module",
-                   "first_start"});
-    const auto n_modules = static_cast<std::size_t>(st.at("modules").as_integer(1, 16));
-    const std::string cell_file = st.has("cell_params") ? resolve_path(st.at("cell_params"), file)
-                                                        : num::default_cell_params_path();
-    const std::string module_file = st.has("module_params")
-                                        ? resolve_path(st.at("module_params"), file)
-                                        : models::default_module_params_path();
+// stack.module_params: the module file with the scenario's overrides; its stack current caps must
+// cover the stack.
+void read_module_file(scenario_reading& r, const param_node& st) {
+    const auto& limits = r.limits;
+    const auto& ov_module = r.ov_module;
+    const std::size_t n_modules = r.n_modules;
+    const std::string module_file = st.has("module_params") ? resolve_path(st.at("module_params"), r.file)
+                                                            : models::default_module_params_path();
     const param_node mroot = param_node::load_file(module_file, limits.yaml());
     num::apply_overrides(mroot, ov_module);
-    const models::module_params mp = num::read_with_overrides(ov_module, [&] { return models::read_module_params(mroot); });
-    for (const auto& r : mroot.records())
-        sc.parameters.push_back(r);
+    r.mp = num::read_with_overrides(ov_module, [&] { return models::read_module_params(mroot); });
+    for (const auto& rec : mroot.records())
+        r.sc.parameters.push_back(rec);
     // The master's stack current caps are indexed by the number of modules present; a stack larger
     // than a table covers has no cap of its own, so it is refused here rather than given the last one.
     for (const char* key : {"max_ccl_a_by_count", "max_dcl_a_by_count"}) {
-        const auto& table = std::string(key) == "max_ccl_a_by_count" ? mp.master.max_ccl_a_by_count
-                                                                     : mp.master.max_dcl_a_by_count;
+        const auto& table = std::string(key) == "max_ccl_a_by_count" ? r.mp.master.max_ccl_a_by_count
+                                                                     : r.mp.master.max_dcl_a_by_count;
         const std::size_t covered = table.size() - 1; // index 0 = no module
         if (n_modules <= covered)
             continue;
@@ -216,6 +241,21 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                               target + " at " + where + " cover 1.." + std::to_string(covered) +
                               " modules), got " + std::to_string(n_modules));
     }
+}
+
+// stack: module count, parameter files, initial states of the plant and of each BMS.
+void read_stack(scenario_reading& r) {
+    auto& sc = r.sc;
+    const auto& limits = r.limits;
+    const auto& ov_cell = r.ov_cell;
+    const param_node st = r.root.at("stack");
+    st.allow_only({"modules", "cell_params", "module_params", "initial_soc_pct", "initial_temp_c", "module",
+                   "first_start"});
+    const auto n_modules = r.n_modules = static_cast<std::size_t>(st.at("modules").as_integer(1, 16));
+    const std::string cell_file = st.has("cell_params") ? resolve_path(st.at("cell_params"), r.file)
+                                                        : num::default_cell_params_path();
+    read_module_file(r, st);
+    const auto& mp = r.mp;
 
     auto& plant = sc.stack.plant;
     plant.n_modules = n_modules;
@@ -231,7 +271,8 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     const double temp0_c = st.number_or("initial_temp_c", 25.0, -40, 80);
     plant.initial_soc.assign(n_modules, soc0);
     plant.initial_temp_k.assign(n_modules, temp0_c + kelvin_offset);
-    std::vector<double> bms_soc(n_modules, soc0);
+    auto& bms_soc = r.bms_soc;
+    bms_soc.assign(n_modules, soc0);
     if (auto per = st.find("module")) {
         for (const auto& key : per->keys()) {
             const param_node mnode = per->at(key);
@@ -252,34 +293,45 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                 bms_soc[m] = mnode.at("bms_soc_pct").as_number(0, 100) / 100.0;
         }
     }
+}
 
-    // --- environment ---
-    if (auto env = root.find("environment")) {
+void read_environment(scenario_reading& r) {
+    auto& sc = r.sc;
+    if (auto env = r.root.find("environment")) {
         env->allow_only({"ambient_c"});
         if (env->has("ambient_c"))
-            sc.ambient_c = read_profile(env->at("ambient_c"), -50, 80, file, limits);
+            sc.ambient_c = read_profile(env->at("ambient_c"), -50, 80, r.file, r.limits);
     }
-    plant.ambient_k = sc.ambient_c.at(0.0) + kelvin_offset;
+    sc.stack.plant.ambient_k = sc.ambient_c.at(0.0) + kelvin_offset;
+}
 
-    // --- wiring ---
+// The wiring parameter file (with its overrides) and the scenario's wiring section.
+void read_wiring(scenario_reading& r) {
+    auto& sc = r.sc;
+    auto& plant = sc.stack.plant;
     {
-        const param_node wroot = param_node::load_file(source_dir() + "/models/params/wiring_default.yaml", limits.yaml());
-        num::apply_overrides(wroot, ov_wiring);
-        plant.wiring_parameters = num::read_with_overrides(ov_wiring, [&] { return num::wiring_params::from(wroot); });
+        const param_node wroot = param_node::load_file(source_dir() + "/models/params/wiring_default.yaml", r.limits.yaml());
+        num::apply_overrides(wroot, r.ov_wiring);
+        plant.wiring_parameters = num::read_with_overrides(r.ov_wiring, [&] { return num::wiring_params::from(wroot); });
     }
-    if (auto w = root.find("wiring"))
-        plant.wiring = num::wiring_spec::from(*w, n_modules);
+    if (auto w = r.root.find("wiring"))
+        plant.wiring = num::wiring_spec::from(*w, r.n_modules);
     else
-        plant.wiring.n_modules = n_modules;
-    for (const auto& r : plant.cells.records)
-        sc.parameters.push_back(r);
-    for (const auto& r : plant.wiring_parameters.records)
-        sc.parameters.push_back(r);
+        plant.wiring.n_modules = r.n_modules;
+    for (const auto& rec : plant.cells.records)
+        sc.parameters.push_back(rec);
+    for (const auto& rec : plant.wiring_parameters.records)
+        sc.parameters.push_back(rec);
+}
 
-    // --- buses ---
+// buses: the scenario's baud and bit rate over the module file's; the RS485 chain.
+void read_buses(scenario_reading& r) {
+    auto& sc = r.sc;
+    const auto& mp = r.mp;
+    const std::size_t n_modules = r.n_modules;
     double baud = mp.buses.rs485_baud;
     sc.can_bitrate_bps = mp.buses.can_bitrate_bps;
-    if (auto bu = root.find("buses")) {
+    if (auto bu = r.root.find("buses")) {
         bu->allow_only({"rs485_baud", "can_bitrate_bps"});
         if (bu->has("rs485_baud"))
             baud = static_cast<double>(bu->at("rs485_baud").as_integer(300, 4000000));
@@ -297,8 +349,16 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     sc.stack.rs485.hop_length_m.assign(n_modules > 0 ? n_modules - 1 : 0, mp.buses.rs485_hop_length_m);
     sc.stack.step_s = sc.run.step_s;
     sc.stack.seed = sc.seed;
+}
 
-    // --- modules: addresses in chain order, master first ---
+// One battery_module_config per module: addresses in chain order, master first.
+void make_modules(scenario_reading& r) {
+    auto& sc = r.sc;
+    const auto& mp = r.mp;
+    const std::size_t n_modules = r.n_modules;
+    const auto& plant = sc.stack.plant;
+    const auto& bms_soc = r.bms_soc;
+    const param_node st = r.root.at("stack");
     const double capacity_ah = plant.cells.capacity_ah;
     for (std::size_t m = 0; m < n_modules; ++m) {
         models::battery_module_config bm;
@@ -319,9 +379,35 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     if (st.has("first_start") && st.at("first_start").as_bool()) // every module uncalibrated (bms.md)
         for (auto& bm : sc.stack.modules)
             bm.bms.first_start = true;
+}
 
-    // --- inverter ---
-    const param_node inv = root.at("inverter");
+// inverter.battery_side: how the master is configured towards this inverter.
+void read_battery_side(const param_node& inv, scenario& sc) {
+    if (auto bs = inv.find("battery_side")) { // overrides the module parameters
+        bs->allow_only({"message_set", "manufacturer", "heartbeat_timeout_s", "heartbeat_reaction"});
+        for (auto& bm : sc.stack.modules) {
+            if (bs->has("message_set")) {
+                bm.can.can_message_set = models::can_message_set_named(bs->at("message_set").as_choice(models::can_message_set_names()));
+            }
+            if (bs->has("manufacturer")) {
+                const std::string v = bs->at("manufacturer").as_string();
+                if (v.empty() || v.size() > 8)
+                    bs->at("manufacturer").fail("1 to 8 ASCII characters (0x35E)");
+                bm.can.can_message_set.manufacturer = v;
+            }
+            bm.can.heartbeat_timeout_s = bs->number_or("heartbeat_timeout_s", bm.can.heartbeat_timeout_s, 0.1, 3600);
+            if (bs->has("heartbeat_reaction"))
+                bm.can.heartbeat_reaction =
+                    models::heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
+        }
+    }
+}
+
+void read_inverter(scenario_reading& r) {
+    auto& sc = r.sc;
+    const std::string& file = r.file;
+    const auto& limits = r.limits;
+    const param_node inv = r.root.at("inverter");
     inv.allow_only({"protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "request_charge_w", "grid_import_limit_w",
                     "grid_export_limit_w", "efficiency", "control_period_s", "heartbeat_period_s",
                     "battery_timeout_s", "cv_gain_a_per_v", "battery_side"});
@@ -354,33 +440,38 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     ic.heartbeat_period_s = inv.number_or("heartbeat_period_s", 1.0, 1e-3, 60);
     ic.battery_timeout_s = inv.number_or("battery_timeout_s", 60, 0.1, 3600);
     ic.cv_gain_a_per_v = inv.number_or("cv_gain_a_per_v", ic.cv_gain_a_per_v, 0.1, 1e4);
-    if (auto bs = inv.find("battery_side")) {
-        // How the master is configured towards this inverter (overrides the module parameters).
-        bs->allow_only({"message_set", "manufacturer", "heartbeat_timeout_s", "heartbeat_reaction"});
-        for (auto& bm : sc.stack.modules) {
-            if (bs->has("message_set")) {
-                bm.can.can_message_set = models::can_message_set_named(bs->at("message_set").as_choice(models::can_message_set_names()));
-            }
-            if (bs->has("manufacturer")) {
-                const std::string v = bs->at("manufacturer").as_string();
-                if (v.empty() || v.size() > 8)
-                    bs->at("manufacturer").fail("1 to 8 ASCII characters (0x35E)");
-                bm.can.can_message_set.manufacturer = v;
-            }
-            bm.can.heartbeat_timeout_s = bs->number_or("heartbeat_timeout_s", bm.can.heartbeat_timeout_s, 0.1, 3600);
-            if (bs->has("heartbeat_reaction"))
-                bm.can.heartbeat_reaction =
-                    models::heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
-        }
-    }
-    // --- events and expectations (issue #7, scenario_events.h / expectations.h) ---
-    if (auto ev = root.find("events")) {
+    read_battery_side(inv, sc);
+}
+
+// events and expectations (scenario_events.h / expectations.h).
+void read_events_and_expectations(scenario_reading& r) {
+    auto& sc = r.sc;
+    if (auto ev = r.root.find("events")) {
         const auto& afe0 = sc.stack.modules.front().afe;
-        sc.events = read_events(*ev, n_modules, mp.module.cells_in_series, afe0.ntc_sensors(), sc.run.duration_s);
+        sc.events = read_events(*ev, r.n_modules, r.mp.module.cells_in_series, afe0.ntc_sensors(), sc.run.duration_s);
     }
-    if (auto ex = root.find("expectations"))
+    if (auto ex = r.root.find("expectations"))
         sc.expectations = read_expectations(*ex);
-    return sc;
+}
+
+scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
+               const num::input_limits& limits) {
+    root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
+                    "events", "expectations", "parameters", "aging"});
+    scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}};
+    r.sc.file = file;
+    read_parameter_overrides(r);
+    read_identity(r, seed_override);
+    read_run(r);
+    read_aging(r);
+    read_stack(r);
+    read_environment(r);
+    read_wiring(r);
+    read_buses(r);
+    make_modules(r);
+    read_inverter(r);
+    read_events_and_expectations(r);
+    return std::move(r.sc);
 }
 
 scenario load(param_node root, const std::vector<std::string>& set, const std::uint64_t* seed_override,
