@@ -118,7 +118,7 @@ void bind_can(py::module_& m) {
               d["force_charge_1"] = st.force_charge_1;
               d["force_charge_2"] = st.force_charge_2;
               d["full_charge_request"] = st.full_charge_request;
-              d["message_set"] = l.config().messages.name;
+              d["message_set"] = l.config().can_message_set.name;
               return d;
           },
           py::arg("sim"), "The master's CAN link: heartbeat supervision and the state it last sent.");

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "py_util.h"
+#include "battery/module_params.h"
 #include "numeric/param_file.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
@@ -84,6 +85,22 @@ void bind_sim(py::module_& m) {
     py::register_exception<num::input_error>(m, "InputError", PyExc_ValueError);
     m.attr("SEED_MAX") = sim::seed_max;
     m.def("source_dir", &sim::source_dir, "The repository this build was configured from (scenarios, parameters).");
+    m.def(
+        "parameter_fields",
+        [] {
+            py::list out;
+            for (const auto& f : models::module_param_fields()) {
+                py::dict d;
+                d["key"] = f.key;
+                d["unit"] = f.unit;
+                d["range"] = f.range;
+                d["description"] = f.description;
+                out.append(d);
+            }
+            return out;
+        },
+        "Every parameter of the module parameter file, from the field tables: a list of dicts "
+        "{key, unit, range, description} (key = path in the file, e.g. 'bms.limits.ccl_a').");
     m.def("version", &stacksim::version, "stacksim's version (as `stacksim --version`).");
     m.def("check_seed", [](const py::object& seed) { return seed_from_python(seed); }, py::arg("seed"),
           "The seed as an int (None stays None); TypeError / ValueError naming the range otherwise.");

@@ -45,28 +45,6 @@ bool prot_channel_high_side(prot_channel c) {
     }
 }
 
-protection_config protection_config::defaults() {
-    // Mirrors models/params/module_4k4pro.yaml (bms.protection); sources there.
-    protection_config p;
-    auto set = [&](prot_channel c, protection_level w, protection_level x) { p[c] = {w, x}; };
-    set(prot_channel::cell_ov, {3.60, 3.50, 2.0, 1.0}, {3.65, 3.40, 1.0, 1.0});
-    set(prot_channel::cell_uv, {2.80, 2.90, 2.0, 1.0}, {2.50, 2.90, 1.0, 1.0});
-    set(prot_channel::module_ov, {57.6, 56.8, 2.0, 1.0}, {58.4, 56.0, 1.0, 1.0});
-    set(prot_channel::module_uv, {44.8, 46.4, 2.0, 1.0}, {40.0, 46.4, 1.0, 1.0});
-    set(prot_channel::charge_oc, {55.0, 50.0, 5.0, 1.0}, {60.0, 1.0, 1.0, 30.0});
-    set(prot_channel::discharge_oc, {105.0, 100.0, 5.0, 1.0}, {110.0, 1.0, 1.0, 30.0});
-    set(prot_channel::charge_ot, {50.0, 45.0, 2.0, 1.0}, {55.0, 50.0, 2.0, 5.0});
-    set(prot_channel::charge_ut, {5.0, 8.0, 2.0, 1.0}, {0.0, 5.0, 2.0, 5.0});
-    set(prot_channel::discharge_ot, {55.0, 50.0, 2.0, 1.0}, {60.0, 55.0, 2.0, 5.0});
-    set(prot_channel::discharge_ut, {-10.0, -5.0, 2.0, 1.0}, {-20.0, -15.0, 2.0, 5.0});
-    set(prot_channel::imbalance, {0.20, 0.10, 5.0, 1.0}, {0.50, 0.20, 2.0, 5.0});
-    set(prot_channel::sensor, {0.5, 0.5, 0.5, 1.0}, {0.5, 0.5, 2.0, 5.0});
-    p.oc_lockout_trips = 3;
-    p.oc_lockout_window_s = 300.0;
-    p.oc_lockout_timeout_s = 3600.0;
-    return p;
-}
-
 bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events)
     : sc_core::sc_module(name),
       bus::rs485_host("rs485"),

@@ -16,13 +16,13 @@ can_link::can_link(const sc_core::sc_module_name& name, const can_link_config& c
 
 void can_link::update_requests(double soc_pct, double now_s) {
     proto::battery_can_state& st = m_state;
-    if (soc_pct <= m_cfg.force_charge_1_on_pct)
+    if (soc_pct <= m_cfg.force_charge_1_on_soc_pct)
         st.force_charge_1 = true;
-    else if (soc_pct >= m_cfg.force_charge_1_off_pct)
+    else if (soc_pct >= m_cfg.force_charge_1_off_soc_pct)
         st.force_charge_1 = false;
-    if (soc_pct <= m_cfg.force_charge_2_on_pct)
+    if (soc_pct <= m_cfg.force_charge_2_on_soc_pct)
         st.force_charge_2 = true;
-    else if (soc_pct >= m_cfg.force_charge_2_off_pct)
+    else if (soc_pct >= m_cfg.force_charge_2_off_soc_pct)
         st.force_charge_2 = false;
     if (soc_pct >= m_cfg.full_charge_soc_pct)
         m_last_full_s = now_s;
@@ -30,7 +30,7 @@ void can_link::update_requests(double soc_pct, double now_s) {
 }
 
 void can_link::cycle_loop() {
-    const sc_core::sc_time period(m_cfg.period_s, sc_core::SC_SEC);
+    const sc_core::sc_time period(m_cfg.can_period_s, sc_core::SC_SEC);
     sc_core::wait(sc_core::sc_time(m_cfg.first_s, sc_core::SC_SEC));
     for (;;) {
         const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
@@ -59,17 +59,17 @@ void can_link::cycle_loop() {
         st.modules_ok = static_cast<std::uint16_t>(agg.modules_present);
         update_requests(agg.soc_pct, sc_core::sc_time_stamp().to_seconds());
         st.full_charge_request = st.full_charge_request || agg.full_charge_request; // first start
-        if (m_heartbeat_lost && m_cfg.on_heartbeat_lost == heartbeat_reaction::zero_limits) {
+        if (m_heartbeat_lost && m_cfg.heartbeat_reaction == heartbeat_reaction::zero_limits) {
             st.ccl_a = 0.0;
             st.dcl_a = 0.0;
             st.charge_enable = false;
             st.discharge_enable = false;
         }
         if (m_transmit_on) {
-            const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.messages, st);
+            const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.can_message_set, st);
             for (std::size_t i = 0; i < frames.size(); ++i) {
-                if (i > 0 && m_cfg.spacing_s > 0)
-                    sc_core::wait(sc_core::sc_time(m_cfg.spacing_s, sc_core::SC_SEC));
+                if (i > 0 && m_cfg.can_spacing_s > 0)
+                    sc_core::wait(sc_core::sc_time(m_cfg.can_spacing_s, sc_core::SC_SEC));
                 can_send(frames[i]);
             }
         }
@@ -87,7 +87,7 @@ void can_link::supervision() {
         m_heartbeat_lost = true;
         m_events.event(name(), "heartbeat_lost",
                        {{"last_0x305_s", m_last_heartbeat_s},
-                        {"reaction", m_cfg.on_heartbeat_lost == heartbeat_reaction::zero_limits ? "zero_limits"
+                        {"reaction", m_cfg.heartbeat_reaction == heartbeat_reaction::zero_limits ? "zero_limits"
                                                                                               : "event"}});
     }
 }

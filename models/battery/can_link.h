@@ -18,28 +18,12 @@
 
 #include "battery/bms.h"
 #include "battery/stack_master.h"
+#include "battery/can_link_config.h"
 #include "common/event_sink.h"
 #include "protocol/pylon_can.h"
 #include "tlm/can_socket.h"
 
 namespace stacksim::models {
-
-enum class heartbeat_reaction { event_only, zero_limits };
-
-struct can_link_config {
-    double period_s = 1.0;
-    double spacing_s = 0.0;
-    double first_s = 1.0;                // first cycle (after the first RS485 poll cycle)
-    double heartbeat_timeout_s = 60.0;   // no 0x305 for this long -> heartbeat lost
-    heartbeat_reaction on_heartbeat_lost = heartbeat_reaction::event_only;
-    proto::can_message_set messages = proto::pylon_v12_set();
-    // 0x35C request flags (SoC in %): set at or below *_on_pct, cleared at or above *_off_pct.
-    double force_charge_1_on_pct = 5.0, force_charge_1_off_pct = 10.0;
-    double force_charge_2_on_pct = 9.0, force_charge_2_off_pct = 13.0;
-    double full_charge_soc_pct = 97.0;
-    double full_charge_after_days = 30.0;
-    double capacity_ah = 0.0;            // 0x35F / 0x379 (stack installed capacity)
-};
 
 class can_link : public sc_core::sc_module, public bus::can_host {
 public:

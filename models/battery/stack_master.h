@@ -16,38 +16,12 @@
 #include <systemc>
 
 #include "battery/bms.h"
+#include "battery/stack_master_config.h"
 #include "common/event_sink.h"
 #include "protocol/pylon_can.h"
 #include "protocol/pylon_rs485.h"
 
 namespace stacksim::models {
-
-struct stack_master_config {
-    std::vector<std::uint8_t> sub_addresses;   // chain order
-    double poll_period_s = 1.0;
-    double response_timeout_s = 0.5;
-    unsigned retries = 1;
-    unsigned lost_after_misses = 3;
-    // Stack caps by number of modules present (index = count, 0..number of modules; empty = no
-    // cap). A count the table does not reach throws std::out_of_range: scenario loading refuses
-    // such a stack (docs/models/bms.md, "Stack limits").
-    std::vector<double> max_ccl_a_by_count;
-    std::vector<double> max_dcl_a_by_count;
-    // Joining: a sub joins (the master sends it bms::cid2_join) only when its open-circuit
-    // voltage (the sum of its cells: its switch is open) is within join_window_v of the master's
-    // open-circuit voltage; otherwise it stays open (sub_join_refused says why). The master knows
-    // its own open-circuit voltage only from its cells at rest: |I| < join_rest_current_a for
-    // join_rest_time_s (a module starts at rest). Its last rest value stays valid while less than
-    // join_max_ah_since_rest has flowed since; beyond that the decision waits for the bus to rest
-    // (sub_join_deferred).
-    double join_window_v = 1.5;
-    double join_rest_current_a = 1.0;
-    double join_rest_time_s = 600.0;
-    double join_max_ah_since_rest = 0.5;
-    // Also poll each sub's alarm info (0x44) every cycle: its protections (cell / module voltage,
-    // current, temperature) reach the 0x359 / 0x35A conditions the master sends.
-    bool poll_alarms = true;
-};
 
 // The stack as the master knows it, and what it sends.
 struct stack_aggregate {

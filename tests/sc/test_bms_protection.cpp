@@ -2,8 +2,8 @@
 // current and module voltage set by the test). Each protection must trip after its configured
 // delay (+-1 measurement period), isolate the module (switch open) within 3 s, stay tripped
 // inside its hysteresis band and recover once back beyond its clear threshold for its clear
-// delay. Expected times are computed from protection_config::defaults() (the values of
-// models/params/module_4k4pro.yaml) and the 100 ms measurement period.
+// delay. Expected times are computed from the protections of models/params/module_4k4pro.yaml
+// (read by load_module_params) and the 100 ms measurement period.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +14,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "bms_bench.h"
 #include "numeric/units.h"
 #include "sc_testing.h"
@@ -60,13 +61,14 @@ struct bench {
 bms_config default_bms() {
     bms_config c;
     c.measure_period_s = period_s;
-    c.protection = protection_config::defaults();
+    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
+    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
     c.initial_soc = 0.5;
     return c;
 }
 
 const protection_pair& level(prot_channel c) {
-    static const protection_config defaults = protection_config::defaults();
+    static const protection_config defaults = load_module_params(default_module_params_path()).bms.protection;
     return defaults[c];
 }
 
@@ -400,7 +402,7 @@ TEST(bms_protection, short_circuit_trips_after_200_us) {
     EXPECT_LE(*seen - t0, period_s + 3e-3) << "the BMS reports it at its next measurement";
     // Recovery: the BMS re-arms the comparator and recloses after short_circuit_recover_s.
     b.plant.current_a = 0.0;
-    const double recover_s = protection_config::defaults().short_circuit_recover_s;
+    const double recover_s = load_module_params(default_module_params_path()).bms.protection.short_circuit_recover_s;
     b.run_to(*seen + recover_s + 1.0);
     const auto rec = b.ev.first("protection", "short_circuit", "recover");
     ASSERT_TRUE(rec);
@@ -434,7 +436,7 @@ std::vector<sctest::recorded_event> lockout_events(const sctest::recorder& ev) {
 } // namespace
 
 TEST(bms_lockout, three_over_current_trips_within_the_window_lock_the_module_out) {
-    const protection_config defaults = protection_config::defaults();
+    const protection_config defaults = load_module_params(default_module_params_path()).bms.protection;
     ASSERT_EQ(defaults.oc_lockout_trips, 3u);
     ASSERT_DOUBLE_EQ(defaults.oc_lockout_window_s, 300.0);
     bench b(default_bms());
@@ -473,7 +475,7 @@ TEST(bms_lockout, three_over_current_trips_within_the_window_lock_the_module_out
 }
 
 TEST(bms_lockout, clears_by_itself_after_the_timeout) {
-    const double timeout_s = protection_config::defaults().oc_lockout_timeout_s;
+    const double timeout_s = load_module_params(default_module_params_path()).bms.protection.oc_lockout_timeout_s;
     ASSERT_DOUBLE_EQ(timeout_s, 3600.0);
     bench b(default_bms());
     b.run_to(1.05);
@@ -546,7 +548,7 @@ TEST(bms_lockout, a_power_cycle_clears_it) {
 // limit); below 0 degC the charge_ut protection refuses charge, discharge stays allowed.
 TEST(bms_limits, cold_charge_refused_and_ccl_zero_before_the_limit) {
     bench b(default_bms());
-    const limit_config l;
+    const limit_config l = load_module_params(default_module_params_path()).bms.limits;
     struct point { double t_c, ccl_a; };
     // Hand computation: ccl = 50 A x (t - 2) / (10 - 2), clamped to [0, 50].
     const std::vector<point> pts{{15.0, 50.0}, {10.0, 50.0}, {6.0, 25.0}, {4.0, 12.5}, {2.0, 0.0}, {1.0, 0.0}};
@@ -605,7 +607,7 @@ TEST(bms_soc, full_charge_and_rest_ocv_recalibration_give_soh) {
     bms_config cfg = default_bms();
     cfg.initial_soc = 0.5;
     bench b(cfg);
-    const soc_config sc;
+    const soc_config sc = load_module_params(default_module_params_path()).bms.soc;
     b.plant.cell_v.assign(16, 3.54);
     b.plant.current_a = 1.5;
     b.run_to(20.0);

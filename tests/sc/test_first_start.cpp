@@ -4,7 +4,7 @@
 // full-charge detection; while any counted module asks, the master holds the stack: DCL = 0,
 // discharge disabled, full-charge request on, charge allowed. Expected values by hand from the
 // bench's settings: cells at 3.30 V, 25 degC, SoC 50 % -> every taper is 1, so each module's
-// CCL = 50 A and DCL = 100 A (limit_config defaults), no count cap -> stack CCL 100 A, DCL 200 A.
+// CCL = 50 A and DCL = 100 A (bms.limits of module_4k4pro.yaml), no count cap -> stack CCL 100 A, DCL 200 A.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +14,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "battery/stack_master.h"
 #include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
@@ -42,7 +43,8 @@ bms_config module_cfg(std::uint8_t address, bool first_start, double soc) {
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c.protection = protection_config::defaults();
+    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
+    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
     c.initial_soc = soc;
     c.wait_for_join = address != 2;
     c.first_start = first_start;
@@ -228,7 +230,7 @@ TEST(first_start, a_lost_uncalibrated_sub_no_longer_holds_and_holds_again_when_b
 // gives 100 % and ends the first start. Without first_start the same start reports 100 %.
 TEST(first_start, soc_capped_below_full_until_the_full_charge_detection) {
     stack_bench b(false, true, 1.0);
-    const soc_config sc;
+    const soc_config sc = load_module_params(default_module_params_path()).bms.soc;
     EXPECT_DOUBLE_EQ(sc.uncalibrated_max_soc, 0.99);
     EXPECT_DOUBLE_EQ(b.sub_bms.report().soc, 0.99);
     b.run_to(3.0);

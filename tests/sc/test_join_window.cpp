@@ -12,6 +12,7 @@
 
 #include "battery/afe.h"
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "battery/stack_master.h"
 #include "bms_bench.h"
 #include "sc_testing.h"
@@ -36,7 +37,8 @@ bms_config module_cfg(std::uint8_t address) {
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c.protection = protection_config::defaults();
+    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
+    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
     c.wait_for_join = address != 2;
     return c;
 }

@@ -28,7 +28,7 @@ Which build is imported: stacksim.build_info() (also stacksim.__file__, stacksim
 See docs/python.md.
 """
 
-from ._core import InputError  # noqa: F401
+from ._core import InputError, parameter_fields  # noqa: F401
 from .locate import build_info, scenario_path, scenarios_dir, source_dir, version  # noqa: F401
 from .scenario import Scenario  # noqa: F401
 from .simulation import Simulation, run  # noqa: F401
@@ -38,4 +38,4 @@ from . import cell  # noqa: F401
 
 __version__ = version()
 
-__all__ = ["InputError", "build_info", "scenario_path", "scenarios_dir", "source_dir", "version", "Scenario", "Simulation", "Result", "SweepResult", "run", "run_variant", "expand", "sweep", "cell"]
+__all__ = ["InputError", "parameter_fields", "build_info", "scenario_path", "scenarios_dir", "source_dir", "version", "Scenario", "Simulation", "Result", "SweepResult", "run", "run_variant", "expand", "sweep", "cell"]
