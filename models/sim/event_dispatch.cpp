@@ -1,0 +1,185 @@
+#include "sim/event_dispatch.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "sim/system.h"
+
+namespace stacksim::sim {
+
+namespace {
+
+constexpr double kelvin_offset = 273.15;
+
+// A cable_change event against the built wiring: the cable exists, and the new geometry is one
+// its conductor class has (IEC table sizes), so the change cannot fail during the run.
+void check_cable_change(const timed_event& e, const num::stack_network& pn) {
+    std::size_t k = 0;
+    try {
+        k = pn.find_cable(e.name);
+    } catch (const std::exception&) {
+        std::string names;
+        for (const num::cable& c : pn.cables())
+            names += (names.empty() ? "" : ", ") + c.name();
+        throw num::input_error(e.file, e.line, e.path + ".cable",
+                               "a cable of the stack's wiring (docs/models/network.md), one of: " + names + "; got '" +
+                                   e.name + "'");
+    }
+    num::cable_spec spec = pn.cables()[k].spec();
+    spec.length_m = e.length_m.value_or(spec.length_m);
+    spec.cross_section_mm2 = e.cross_section_mm2.value_or(spec.cross_section_mm2);
+    try {
+        (void)num::cable(e.name, spec, pn.params().cables);
+    } catch (const std::invalid_argument& ex) {
+        throw num::input_error(e.file, e.line, e.path + (e.cross_section_mm2 ? ".cross_section_mm2" : ".length_m"),
+                               "a size of the cable's conductor class: " + std::string(ex.what()));
+    }
+}
+
+} // namespace
+
+event_dispatch::event_dispatch(system& top, models::event_sink& log) : m_top(top), m_log(log) {}
+
+void event_dispatch::check(const timed_event& e) const {
+    const num::stack_network& pn = m_top.battery().plant().power_network();
+    if (e.action == event_action::cable_change)
+        check_cable_change(e, pn);
+    if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
+        return;
+    try {
+        (void)pn.find_contact(e.name);
+    } catch (const std::exception& ex) {
+        throw num::input_error(e.file, e.line, e.path + ".contact",
+                               "a contact of the stack's wiring (docs/models/network.md): " + std::string(ex.what()));
+    }
+}
+
+void event_dispatch::apply(const timed_event& e) {
+    models::stack& st = m_top.battery();
+    st.sync(); // the plant reaches this instant with the old state
+    nlohmann::json d{{"action", e.action_name}, {"scheduled_s", e.t_s}};
+    switch (e.action) {
+    case event_action::contact_torque: {
+        auto& pn = st.plant().power_network();
+        pn.set_contact_torque_nm(pn.find_contact(e.name), e.value);
+        d["contact"] = e.name;
+        d["torque_nm"] = e.value;
+        break;
+    }
+    case event_action::contact_loosening: {
+        auto& pn = st.plant().power_network();
+        pn.set_contact_loosening_time_s(pn.find_contact(e.name), e.value);
+        d["contact"] = e.name;
+        d["loosening_time_s"] = e.value;
+        break;
+    }
+    case event_action::cable_change: {
+        auto& pn = st.plant().power_network();
+        const std::size_t k = pn.find_cable(e.name);
+        const num::cable before = pn.cables()[k];
+        const auto el = pn.index().cable_elements[k];
+        const double r_before = pn.net().resistance_ohm(el);
+        pn.set_cable(k, e.length_m.value_or(before.length_m()), e.cross_section_mm2.value_or(before.cross_section_mm2()));
+        d["cable"] = e.name;
+        d["length_m"] = pn.cables()[k].length_m();
+        d["cross_section_mm2"] = pn.cables()[k].cross_section_mm2();
+        d["r_ohm"] = pn.net().resistance_ohm(el);
+        d["old_length_m"] = before.length_m();
+        d["old_cross_section_mm2"] = before.cross_section_mm2();
+        d["old_r_ohm"] = r_before;
+        d["temp_c"] = pn.cable_temp_k(k) - kelvin_offset;
+        break;
+    }
+    case event_action::rs485_hop_cut:
+        st.rs485().set_hop_cut(e.index, e.on);
+        d["hop"] = e.index;
+        d["cut"] = e.on;
+        break;
+    case event_action::rs485_noise:
+        st.rs485().corrupt_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_errors:
+        m_top.can().corrupt_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_drop:
+        m_top.can().drop_next(e.frames);
+        d["frames"] = e.frames;
+        break;
+    case event_action::can_node: {
+        const std::string node = e.name == "inverter" ? m_top.inverter().can_node_name()
+                                                      : st.module(0).can()->can_node_name();
+        m_top.can().set_online(node, e.on);
+        d["node"] = node;
+        d["online"] = e.on;
+        break;
+    }
+    case event_action::open_wire:
+        st.module(e.module).front_end().set_open_wire(e.index, e.on);
+        d["module"] = e.module;
+        d["cell"] = e.index;
+        d["open"] = e.on;
+        break;
+    case event_action::ntc_stuck:
+        st.module(e.module).front_end().set_ntc_stuck(e.index, e.on);
+        d["module"] = e.module;
+        d["sensor"] = e.index;
+        d["stuck"] = e.on;
+        break;
+    case event_action::ntc_drift:
+        st.module(e.module).front_end().set_ntc_drift(e.index, e.value);
+        d["module"] = e.module;
+        d["sensor"] = e.index;
+        d["k_per_s"] = e.value;
+        break;
+    case event_action::module_power:
+        st.module(e.module).controller().set_powered(e.on);
+        d["module"] = e.module;
+        d["on"] = e.on;
+        break;
+    case event_action::cell_short:
+        st.plant().set_cell_short(e.module, e.index, e.value);
+        d["module"] = e.module;
+        d["cell"] = e.index;
+        d["r_ohm"] = e.value;
+        break;
+    case event_action::switch_welded:
+        st.plant().set_switch_welded(e.module, e.on);
+        d["module"] = e.module;
+        d["on"] = e.on;
+        break;
+    case event_action::bus_short:
+        st.plant().set_bus_short(e.value);
+        st.fault_changed();
+        d["r_ohm"] = e.value;
+        d["on"] = e.on;
+        break;
+    case event_action::run_button: {
+        // WeCo's RUN button (5K3 manual, weco-stack.md §4.5): a 2 s press switches the module on,
+        // a 5 s press off; a short press (forced charge from under-voltage) is not modelled. The
+        // switch-on press also resets an over-current lock-out (docs/models/bms.md).
+        constexpr double on_press_s = 2.0, off_press_s = 5.0;
+        const char* effect = e.value >= off_press_s ? "off" : e.value >= on_press_s ? "on" : "ignored";
+        if (e.value >= on_press_s)
+            st.module(e.module).controller().set_powered(e.value < off_press_s);
+        if (e.value >= on_press_s && e.value < off_press_s)
+            st.module(e.module).controller().run_button();
+        d["module"] = e.module;
+        d["press_s"] = e.value;
+        d["effect"] = effect;
+        break;
+    }
+    case event_action::inverter_power_w:
+        m_top.inverter().set_power_override_w(e.value);
+        if (std::isnan(e.value))
+            d["power_w"] = "profile";
+        else
+            d["power_w"] = e.value;
+        break;
+    }
+    m_log.event("scenario", "scenario_event", d);
+}
+
+} // namespace stacksim::sim
