@@ -10,8 +10,6 @@ namespace stacksim::sim {
 
 namespace {
 
-constexpr double kelvin_offset = 273.15;
-
 // A cable_change event against the built wiring: the cable exists, and the new geometry is one
 // its conductor class has (IEC table sizes), so the change cannot fail during the run.
 void check_cable_change(const timed_event& e, const num::stack_network& pn) {
@@ -57,40 +55,31 @@ void event_dispatch::check(const timed_event& e) const {
 
 void event_dispatch::apply(const timed_event& e) {
     models::stack& st = m_top.battery();
-    st.sync(); // the plant reaches this instant with the old state
+    // Every event is an instant the plant is brought to, whichever model it touches: what the
+    // plant reports up to it (ratings, fuses) comes before it in the log, and the plant's steps
+    // do not depend on which models the events address.
+    st.sync();
     nlohmann::json d{{"action", e.action_name}, {"scheduled_s", e.t_s}};
     switch (e.action) {
-    case event_action::contact_torque: {
-        auto& pn = st.plant().power_network();
-        pn.set_contact_torque_nm(pn.find_contact(e.name), e.value);
-        d["contact"] = e.name;
-        d["torque_nm"] = e.value;
+    case event_action::contact_torque:
+        d.update(st.set_contact_torque(e.name, e.value));
         break;
-    }
-    case event_action::contact_loosening: {
-        auto& pn = st.plant().power_network();
-        pn.set_contact_loosening_time_s(pn.find_contact(e.name), e.value);
-        d["contact"] = e.name;
-        d["loosening_time_s"] = e.value;
+    case event_action::contact_loosening:
+        d.update(st.set_contact_loosening(e.name, e.value));
         break;
-    }
-    case event_action::cable_change: {
-        auto& pn = st.plant().power_network();
-        const std::size_t k = pn.find_cable(e.name);
-        const num::cable before = pn.cables()[k];
-        const auto el = pn.index().cable_elements[k];
-        const double r_before = pn.net().resistance_ohm(el);
-        pn.set_cable(k, e.length_m.value_or(before.length_m()), e.cross_section_mm2.value_or(before.cross_section_mm2()));
-        d["cable"] = e.name;
-        d["length_m"] = pn.cables()[k].length_m();
-        d["cross_section_mm2"] = pn.cables()[k].cross_section_mm2();
-        d["r_ohm"] = pn.net().resistance_ohm(el);
-        d["old_length_m"] = before.length_m();
-        d["old_cross_section_mm2"] = before.cross_section_mm2();
-        d["old_r_ohm"] = r_before;
-        d["temp_c"] = pn.cable_temp_k(k) - kelvin_offset;
+    case event_action::cable_change:
+        d.update(st.change_cable(e.name, e.length_m, e.cross_section_mm2));
         break;
-    }
+    case event_action::cell_short:
+        d.update(st.set_cell_short(e.module, e.index, e.value));
+        break;
+    case event_action::switch_welded:
+        d.update(st.set_switch_welded(e.module, e.on));
+        break;
+    case event_action::bus_short:
+        d.update(st.set_bus_short(e.value));
+        d["on"] = e.on;
+        break;
     case event_action::rs485_hop_cut:
         st.rs485().set_hop_cut(e.index, e.on);
         d["hop"] = e.index;
@@ -139,38 +128,11 @@ void event_dispatch::apply(const timed_event& e) {
         d["module"] = e.module;
         d["on"] = e.on;
         break;
-    case event_action::cell_short:
-        st.plant().set_cell_short(e.module, e.index, e.value);
-        d["module"] = e.module;
-        d["cell"] = e.index;
-        d["r_ohm"] = e.value;
-        break;
-    case event_action::switch_welded:
-        st.plant().set_switch_welded(e.module, e.on);
-        d["module"] = e.module;
-        d["on"] = e.on;
-        break;
-    case event_action::bus_short:
-        st.plant().set_bus_short(e.value);
-        st.fault_changed();
-        d["r_ohm"] = e.value;
-        d["on"] = e.on;
-        break;
-    case event_action::run_button: {
-        // WeCo's RUN button (5K3 manual, weco-stack.md §4.5): a 2 s press switches the module on,
-        // a 5 s press off; a short press (forced charge from under-voltage) is not modelled. The
-        // switch-on press also resets an over-current lock-out (docs/models/bms.md).
-        constexpr double on_press_s = 2.0, off_press_s = 5.0;
-        const char* effect = e.value >= off_press_s ? "off" : e.value >= on_press_s ? "on" : "ignored";
-        if (e.value >= on_press_s)
-            st.module(e.module).controller().set_powered(e.value < off_press_s);
-        if (e.value >= on_press_s && e.value < off_press_s)
-            st.module(e.module).controller().run_button();
+    case event_action::run_button:
+        d["effect"] = st.module(e.module).controller().run_button(e.value);
         d["module"] = e.module;
         d["press_s"] = e.value;
-        d["effect"] = effect;
         break;
-    }
     case event_action::inverter_power_w:
         m_top.inverter().set_power_override_w(e.value);
         if (std::isnan(e.value))
