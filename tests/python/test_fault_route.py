@@ -1,4 +1,4 @@
-"""One route for faults: a fault set from Python (the bind_bms setters) is a scenario event applied
+"""One route for faults: a fault set from Python (the bind_bms / bind_can setters) is a scenario event applied
 now. It is logged in events.jsonl exactly as the same event written in the scenario, and the
 scenario's expectations see it. Reference: the run with the event in the scenario file."""
 
@@ -34,6 +34,7 @@ CASES = {
     "afe_set_open_wire": ((1, 5, True), "{action: open_wire, module: 1, cell: 5, open: true}",
                           "top.stack.m1.bms", "protection"),
     "bms_set_powered": ((2, False), "{action: module_power, module: 2, on: false}", "top.stack.m2.bms", "power"),
+    "can_set_online": (("battery", False), "{action: can_node, node: battery, online: false}", "*", "can"),
 }
 
 
