@@ -80,10 +80,10 @@ void event_dispatch::apply(const timed_event& e) {
         d.update(st.set_bus_short(e.value));
         d["on"] = e.on;
         break;
+    // The details of the simpler commands are the event's own values.
     case event_action::rs485_hop_cut:
         st.rs485().set_hop_cut(e.index, e.on);
-        d["hop"] = e.index;
-        d["cut"] = e.on;
+        d.update({{"hop", e.index}, {"cut", e.on}});
         break;
     case event_action::rs485_noise:
         st.rs485().corrupt_next(e.frames);
@@ -101,37 +101,28 @@ void event_dispatch::apply(const timed_event& e) {
         const std::string node = e.name == "inverter" ? m_top.inverter().can_node_name()
                                                       : st.module(0).can()->can_node_name();
         m_top.can().set_online(node, e.on);
-        d["node"] = node;
-        d["online"] = e.on;
+        d.update({{"node", node}, {"online", e.on}});
         break;
     }
     case event_action::open_wire:
         st.module(e.module).front_end().set_open_wire(e.index, e.on);
-        d["module"] = e.module;
-        d["cell"] = e.index;
-        d["open"] = e.on;
+        d.update({{"module", e.module}, {"cell", e.index}, {"open", e.on}});
         break;
     case event_action::ntc_stuck:
         st.module(e.module).front_end().set_ntc_stuck(e.index, e.on);
-        d["module"] = e.module;
-        d["sensor"] = e.index;
-        d["stuck"] = e.on;
+        d.update({{"module", e.module}, {"sensor", e.index}, {"stuck", e.on}});
         break;
     case event_action::ntc_drift:
         st.module(e.module).front_end().set_ntc_drift(e.index, e.value);
-        d["module"] = e.module;
-        d["sensor"] = e.index;
-        d["k_per_s"] = e.value;
+        d.update({{"module", e.module}, {"sensor", e.index}, {"k_per_s", e.value}});
         break;
     case event_action::module_power:
         st.module(e.module).controller().set_powered(e.on);
-        d["module"] = e.module;
-        d["on"] = e.on;
+        d.update({{"module", e.module}, {"on", e.on}});
         break;
     case event_action::run_button:
+        d.update({{"module", e.module}, {"press_s", e.value}});
         d["effect"] = st.module(e.module).controller().run_button(e.value);
-        d["module"] = e.module;
-        d["press_s"] = e.value;
         break;
     case event_action::inverter_power_w:
         m_top.inverter().set_power_override_w(e.value);
