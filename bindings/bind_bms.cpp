@@ -1,5 +1,6 @@
-// Python hooks for the BMS, AFE and RS485 chain: free functions taking a
-// Simulation, so a Python controller can inject faults and read state between run_for() calls.
+// Python hooks for the BMS, AFE and RS485 chain: free functions taking a Simulation, so a Python
+// controller can inject faults and read state between run_for() calls. The fault setters are
+// scenario events applied now (Simulation.inject): logged, and seen by the expectations.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -16,8 +17,12 @@ namespace stacksim::py_bind {
 
 namespace {
 
+std::size_t module_index(sim::simulation& s, const index_arg& m) {
+    return checked(m, s.top().battery().n_modules(), "module");
+}
+
 models::battery_module& module(sim::simulation& s, const index_arg& m) {
-    return s.top().battery().module(checked(m, s.top().battery().n_modules(), "module"));
+    return s.top().battery().module(module_index(s, m));
 }
 
 models::stack_master& master(sim::simulation& s) {
@@ -25,6 +30,13 @@ models::stack_master& master(sim::simulation& s) {
     if (!p)
         throw std::runtime_error("module m0 has no stack master");
     return *p;
+}
+
+// A fault set from Python takes the scenario events' route (sim/event_dispatch.h): the same
+// checks, applied now (at t = 0: at the first instant after it, as a scenario event), logged in
+// events.jsonl and seen by the expectations. `origin` names the setter in messages.
+void apply_now(sim::simulation& s, const nlohmann::json& event, const char* origin) {
+    s.inject(event.dump(), origin);
 }
 
 py::list channel_names(std::uint32_t bits) {
@@ -44,12 +56,15 @@ py::list channel_names(std::uint32_t bits) {
 void bind_bms(py::module_& m) {
     m.def("rs485_set_hop_cut",
           [](sim::simulation& s, const index_arg& hop, bool cut) {
-              auto& chain = s.top().battery().rs485();
-              chain.set_hop_cut(checked(hop, chain.n_nodes() - 1, "hop"), cut);
+              const auto& chain = s.top().battery().rs485();
+              apply_now(s, {{"action", "rs485_hop_cut"}, {"hop", checked(hop, chain.n_nodes() - 1, "hop")}, {"cut", cut}},
+                        "rs485_set_hop_cut");
           },
           py::arg("sim"), py::arg("hop"), py::arg("cut"),
           "Cut (True) or repair the RS485 cable of hop `hop` (between module m<hop> port B and m<hop+1> port A).");
-    m.def("rs485_corrupt_next", [](sim::simulation& s, unsigned n) { s.top().battery().rs485().corrupt_next(n); },
+    m.def("rs485_corrupt_next", [](sim::simulation& s, unsigned n) {
+              apply_now(s, {{"action", "rs485_noise"}, {"frames", n}}, "rs485_corrupt_next");
+          },
           py::arg("sim"), py::arg("n_frames"), "Flip one bit of one character in each of the next n frames.");
     m.def("rs485_stats",
           [](sim::simulation& s) {
@@ -129,25 +144,33 @@ void bind_bms(py::module_& m) {
               return d;
           },
           py::arg("sim"), "The master's aggregate and its view of every sub (chain order).");
-    m.def("bms_set_powered", [](sim::simulation& s, const index_arg& mod, bool on) { module(s, mod).controller().set_powered(on); },
+    m.def("bms_set_powered", [](sim::simulation& s, const index_arg& mod, bool on) {
+              apply_now(s, {{"action", "module_power"}, {"module", module_index(s, mod)}, {"on", on}}, "bms_set_powered");
+          },
           py::arg("sim"), py::arg("module"), py::arg("on"),
           "Switch module m<module>'s BMS off (its switch opens; no measurement, RS485 or CAN) or on.");
     m.def("afe_set_open_wire",
           [](sim::simulation& s, const index_arg& mod, const index_arg& cell, bool open) {
-              auto& afe = module(s, mod).front_end();
-              afe.set_open_wire(checked(cell, afe.config().cells, "cell"), open);
+              const std::size_t mi = module_index(s, mod);
+              const auto& afe = module(s, mod).front_end();
+              apply_now(s, {{"action", "open_wire"}, {"module", mi}, {"cell", checked(cell, afe.config().cells, "cell")},
+                            {"open", open}}, "afe_set_open_wire");
           },
           py::arg("sim"), py::arg("module"), py::arg("cell"), py::arg("open"), "Open (or repair) a cell sense wire.");
     m.def("afe_set_ntc_stuck",
           [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, bool stuck) {
-              auto& afe = module(s, mod).front_end();
-              afe.set_ntc_stuck(checked(sensor, afe.n_ntc(), "sensor"), stuck);
+              const std::size_t mi = module_index(s, mod);
+              const auto& afe = module(s, mod).front_end();
+              apply_now(s, {{"action", "ntc_stuck"}, {"module", mi}, {"sensor", checked(sensor, afe.n_ntc(), "sensor")},
+                            {"stuck", stuck}}, "afe_set_ntc_stuck");
           },
           py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("stuck"), "Freeze an NTC at its last reading.");
     m.def("afe_set_ntc_drift",
           [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, double k_per_s) {
-              auto& afe = module(s, mod).front_end();
-              afe.set_ntc_drift(checked(sensor, afe.n_ntc(), "sensor"), k_per_s);
+              const std::size_t mi = module_index(s, mod);
+              const auto& afe = module(s, mod).front_end();
+              apply_now(s, {{"action", "ntc_drift"}, {"module", mi}, {"sensor", checked(sensor, afe.n_ntc(), "sensor")},
+                            {"k_per_s", k_per_s}}, "afe_set_ntc_drift");
           },
           py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("k_per_s"), "Let an NTC drift (K/s from now).");
 }

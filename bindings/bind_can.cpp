@@ -1,5 +1,6 @@
-// Python hooks for the CAN link and inverter: free functions taking a
-// Simulation, so a Python controller can inject faults and read state between run_for() calls.
+// Python hooks for the CAN link and inverter: free functions taking a Simulation, so a Python
+// controller can inject faults and read state between run_for() calls. The faults that are
+// scenario events (can_node, can_errors, can_drop) are applied as such (Simulation.inject).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -21,13 +22,19 @@ models::can_link& link(sim::simulation& s) {
     return *l;
 }
 
-// "inverter" / "battery" or a full CAN node name (as in can_nodes()).
-std::string node_name(sim::simulation& s, const std::string& node) {
-    if (node == "inverter")
-        return s.top().inverter().can_node_name();
-    if (node == "battery")
-        return link(s).can_node_name();
+// "inverter" / "battery" for a full CAN node name (as in can_nodes()); other text unchanged.
+std::string short_node_name(sim::simulation& s, const std::string& node) {
+    if (node == s.top().inverter().can_node_name())
+        return "inverter";
+    if (node == link(s).can_node_name())
+        return "battery";
     return node;
+}
+
+// CAN faults set from Python take the scenario events' route (sim/event_dispatch.h, as the
+// bind_bms.cpp setters): checked, applied now, logged in events.jsonl, seen by the expectations.
+void apply_now(sim::simulation& s, const nlohmann::json& event, const char* origin) {
+    s.inject(event.dump(), origin);
 }
 
 } // namespace
@@ -35,14 +42,19 @@ std::string node_name(sim::simulation& s, const std::string& node) {
 void bind_can(py::module_& m) {
     m.def("can_set_online",
           [](sim::simulation& s, const std::string& node, bool online) {
-              s.top().can().set_online(node_name(s, node), online);
+              apply_now(s, {{"action", "can_node"}, {"node", short_node_name(s, node)}, {"online", online}},
+                        "can_set_online");
           },
           py::arg("sim"), py::arg("node"), py::arg("online"),
           "Disconnect (False) or reconnect a CAN node: 'inverter', 'battery' or a node name. A disconnected "
           "node neither sends nor receives.");
-    m.def("can_corrupt_next", [](sim::simulation& s, unsigned n) { s.top().can().corrupt_next(n); }, py::arg("sim"),
+    m.def("can_corrupt_next", [](sim::simulation& s, unsigned n) {
+              apply_now(s, {{"action", "can_errors"}, {"frames", n}}, "can_corrupt_next");
+          }, py::arg("sim"),
           py::arg("n_frames"), "The next n frames get a bit error (error frame, retransmission).");
-    m.def("can_drop_next", [](sim::simulation& s, unsigned n) { s.top().can().drop_next(n); }, py::arg("sim"),
+    m.def("can_drop_next", [](sim::simulation& s, unsigned n) {
+              apply_now(s, {{"action", "can_drop"}, {"frames", n}}, "can_drop_next");
+          }, py::arg("sim"),
           py::arg("n_frames"), "The next n frames vanish unseen by the receivers.");
     m.def("can_set_shorted", [](sim::simulation& s, bool on) { s.top().can().set_shorted(on); }, py::arg("sim"),
           py::arg("shorted"), "CAN-H/CAN-L short: nothing gets through while set.");

@@ -89,9 +89,17 @@ void bms::afe_write(std::uint32_t addr, std::uint32_t value) { afe_access(tlm::T
 
 void bms::request_switch(bool closed) { m_switch_wanted = closed; }
 
-void bms::run_button() {
+const char* bms::run_button(double press_s) {
+    if (press_s >= run_off_press_s) {
+        set_powered(false);
+        return "off";
+    }
+    if (press_s < run_on_press_s)
+        return "ignored";
+    set_powered(true);
     if (m_report.locked_out)
         m_reset_request = "run_button";
+    return "on";
 }
 
 void bms::set_powered(bool on) {

@@ -84,9 +84,14 @@ public:
     // measurements, nothing sent or answered on RS485 (and so no CAN on the master).
     void set_powered(bool on);
     bool powered() const { return m_powered; }
-    // The RUN button's switch-on press: a manual reset that clears an over-current lock-out (at
-    // the next measurement). Without a lock-out it changes nothing.
-    void run_button();
+    // The RUN button, released after press_s (5K3 manual, weco-stack.md §4.5): a press of
+    // run_off_press_s or longer switches the module off; of run_on_press_s or longer on, and is
+    // the manual reset that clears an over-current lock-out (at the next measurement; without a
+    // lock-out that changes nothing); shorter is ignored (the short press, forced charge from
+    // under-voltage, is not modelled). Returns the effect: "off", "on" or "ignored".
+    static constexpr double run_on_press_s = 2.0;
+    static constexpr double run_off_press_s = 5.0;
+    const char* run_button(double press_s = run_on_press_s);
     const sc_core::sc_event& power_event() const { return m_power_ev; }
     // Manufacturer-specific RS485 command (CID2) the master sends to admit a sub at start-up:
     // INFO = [address, 1 = join / 0 = stay open].

@@ -1,5 +1,6 @@
-// One simulation run: a fresh SystemC kernel, the elaborated system, the recorder and the output
-// files. Time is driven from outside (CLI or Python) with run_until()/run_for(); between calls
+// One simulation run: a fresh SystemC kernel, the elaborated system, its recorder (recorder.h),
+// the event dispatch (event_dispatch.h), fast aging, the output files, and at the end the
+// expectations and the summary (run_summary.h). Time is driven from outside (CLI or Python) with run_until()/run_for(); between calls
 // the caller may read state and change inputs.
 #pragma once
 
@@ -15,12 +16,12 @@
 #include <systemc>
 
 #include "common/event_sink.h"
+#include "sim/event_dispatch.h"
 #include "sim/output_files.h"
+#include "sim/recorder.h"
 #include "sim/scenario.h"
 
 namespace stacksim::sim {
-
-class system;
 
 // Thrown by run_until() when the interrupt check (set_interrupt_check) asked to stop. The run
 // stands at the boundary of a slice: consistent, every output written so far complete; it may go
@@ -68,11 +69,11 @@ public:
     nlohmann::json finish();
 
     // Recorded time series (in memory too).
-    const std::vector<std::string>& columns() const { return m_columns; }
-    const std::vector<double>& times_s() const { return m_times; }
+    const std::vector<std::string>& columns() const { return m_rec->columns(); }
+    const std::vector<double>& times_s() const { return m_rec->times_s(); }
     // Values of column c at every recorded time.
-    std::vector<double> series(const std::string& column) const;
-    std::size_t column_index(const std::string& column) const; // throws if unknown
+    std::vector<double> series(const std::string& column) const { return m_rec->series(column); }
+    std::size_t column_index(const std::string& column) const { return m_rec->column_index(column); } // throws if unknown
 
     void event(const std::string& source, const std::string& kind, const nlohmann::json& details) override;
     std::size_t event_count() const { return m_events; }
@@ -84,28 +85,15 @@ public:
     const std::vector<recorded_event>& event_log() const { return m_event_log; }
 
 private:
-    void build_recorder();
-    void open_vcd(const std::string& out_dir);
-    void record();      // every grid step: extremes; a row every record_every steps
-    void record_row();  // one row of every column, now
-    void apply(const timed_event& e); // a scenario event, at its instant
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void settle_now();                // run everything due at the present instant
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
-    void check_against_wiring(const timed_event& e) const; // contact / cable names and sizes
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;
-    sc_core::sc_trace_file* m_vcd = nullptr;
     std::unique_ptr<system> m_top;
-    std::vector<std::string> m_columns;
-    std::vector<std::function<double()>> m_getters;
-    std::vector<double> m_times;
-    std::vector<std::vector<double>> m_data; // per column
-    std::vector<double> m_row;               // scratch
-    unsigned m_step_count = 0;
-    std::vector<double> m_max_branch_temp_k; // per cable, then per contact
-    double m_max_kcl_a = 0.0;
+    std::unique_ptr<event_dispatch> m_dispatch;
+    std::unique_ptr<recorder> m_rec;
     std::size_t m_events = 0;
     std::atomic<bool> m_stop{false};
     std::function<bool()> m_interrupt_check;

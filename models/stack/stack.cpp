@@ -105,6 +105,59 @@ void stack::fault_changed() {
     port_changed();
 }
 
+nlohmann::json stack::set_contact_torque(const std::string& contact, double torque_nm) {
+    sync();
+    num::stack_network& pn = m_plant.power_network();
+    pn.set_contact_torque_nm(pn.find_contact(contact), torque_nm);
+    return {{"contact", contact}, {"torque_nm", torque_nm}};
+}
+
+nlohmann::json stack::set_contact_loosening(const std::string& contact, double loosening_time_s) {
+    sync();
+    num::stack_network& pn = m_plant.power_network();
+    pn.set_contact_loosening_time_s(pn.find_contact(contact), loosening_time_s);
+    return {{"contact", contact}, {"loosening_time_s", loosening_time_s}};
+}
+
+nlohmann::json stack::change_cable(const std::string& cable, std::optional<double> length_m,
+                                   std::optional<double> cross_section_mm2) {
+    constexpr double kelvin_offset = 273.15;
+    sync();
+    num::stack_network& pn = m_plant.power_network();
+    const std::size_t k = pn.find_cable(cable);
+    const num::cable before = pn.cables()[k];
+    const auto el = pn.index().cable_elements[k];
+    const double r_before = pn.net().resistance_ohm(el);
+    pn.set_cable(k, length_m.value_or(before.length_m()), cross_section_mm2.value_or(before.cross_section_mm2()));
+    return {{"cable", cable},
+            {"length_m", pn.cables()[k].length_m()},
+            {"cross_section_mm2", pn.cables()[k].cross_section_mm2()},
+            {"r_ohm", pn.net().resistance_ohm(el)},
+            {"old_length_m", before.length_m()},
+            {"old_cross_section_mm2", before.cross_section_mm2()},
+            {"old_r_ohm", r_before},
+            {"temp_c", pn.cable_temp_k(k) - kelvin_offset}};
+}
+
+nlohmann::json stack::set_cell_short(std::size_t module, std::size_t cell, double r_ohm) {
+    sync();
+    m_plant.set_cell_short(module, cell, r_ohm);
+    return {{"module", module}, {"cell", cell}, {"r_ohm", r_ohm}};
+}
+
+nlohmann::json stack::set_switch_welded(std::size_t module, bool welded) {
+    sync();
+    m_plant.set_switch_welded(module, welded);
+    return {{"module", module}, {"on", welded}};
+}
+
+nlohmann::json stack::set_bus_short(double r_ohm) {
+    sync();
+    m_plant.set_bus_short(r_ohm);
+    fault_changed();
+    return {{"r_ohm", r_ohm}};
+}
+
 void stack::report_ratings() {
     // A cable or contact above its temperature rating (insulation class): the manual's "damage
     // and injury" warning made visible.

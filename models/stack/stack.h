@@ -18,6 +18,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -54,9 +56,20 @@ public:
 
     // Bring the plant to the present simulated time (idempotent within one instant).
     void sync();
-    // After a fault that changes the currents at this instant (a bus short): re-solve the plant
-    // now, so the AFE comparators and the fuses see the new currents from this instant on.
-    void fault_changed();
+
+    // Faults of the plant (docs/models/network.md, docs/scenarios.md "events"). Each first brings
+    // the plant to now with the old state, then acts from now on; names are those of the built
+    // wiring (std::runtime_error otherwise). They return what changed, for the event log.
+    nlohmann::json set_contact_torque(const std::string& contact, double torque_nm);
+    nlohmann::json set_contact_loosening(const std::string& contact, double loosening_time_s); // 0 = stops
+    // A cable replaced by one of another length and/or cross-section (absent = unchanged).
+    nlohmann::json change_cable(const std::string& cable, std::optional<double> length_m,
+                                std::optional<double> cross_section_mm2);
+    nlohmann::json set_cell_short(std::size_t module, std::size_t cell, double r_ohm); // 0 = none
+    nlohmann::json set_switch_welded(std::size_t module, bool welded);
+    // A short across the inverter's DC terminals (0 = none); the plant re-solves at once, so the
+    // AFE comparators and the fuses see the new currents from this instant on.
+    nlohmann::json set_bus_short(double r_ohm);
     // Runs after every grid step, with the plant at the grid time.
     void on_step(std::function<void()> f) { m_on_step = std::move(f); }
 
@@ -75,6 +88,7 @@ private:
     void fuse_wake() { sync(); }
     bool fuse_active() const;
     void port_changed();
+    void fault_changed(); // re-solve now: the currents change at this instant
 
     stack_config m_cfg;
     event_sink& m_events;
