@@ -10,10 +10,19 @@
 #include <vector>
 
 #include "battery/bms.h"
+#include "battery/module_params.h"
 #include "numeric/units.h"
 #include "sc_testing.h"
 
 namespace stacksim::sctest {
+
+// `c` with the parameter file's protection, limit, balancing and SoC tables (the structs carry no
+// values of their own; the file is their one source). The rest of `c` is the bench's own set-up.
+inline models::bms_config with_file_tables(models::bms_config c) {
+    const models::bms_config file = models::load_module_params(models::default_module_params_path()).bms;
+    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
+    return c;
+}
 
 // One module's cells as the test sets them: 16 cells at 3.30 V and 25 degC, a current that flows
 // only while the switch is closed, the module voltage the sum of the cells unless overridden.

@@ -61,8 +61,7 @@ struct bench {
 bms_config default_bms() {
     bms_config c;
     c.measure_period_s = period_s;
-    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
-    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
+    c = sctest::with_file_tables(c);
     c.initial_soc = 0.5;
     return c;
 }

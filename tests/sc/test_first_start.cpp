@@ -43,8 +43,7 @@ bms_config module_cfg(std::uint8_t address, bool first_start, double soc) {
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
-    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
+    c = sctest::with_file_tables(c);
     c.initial_soc = soc;
     c.wait_for_join = address != 2;
     c.first_start = first_start;

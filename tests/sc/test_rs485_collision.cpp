@@ -10,6 +10,7 @@
 #include "battery/bms.h"
 #include "battery/module_params.h"
 #include "protocol/pylon_rs485.h"
+#include "bms_bench.h"
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
@@ -47,8 +48,7 @@ TEST(rs485_collision, garbled_polls_are_counted_and_never_answered) {
     bms_config cfg;
     cfg.address = 3; // a sub
     cfg.master_address = 2;
-    const bms_config file = load_module_params(default_module_params_path()).bms; // the tables of the file
-    cfg.protection = file.protection, cfg.limits = file.limits, cfg.balancing = file.balancing, cfg.soc = file.soc;
+    cfg = sctest::with_file_tables(cfg);
     bms sub("sub", cfg, acfg, events);
     front.plant.bind(plant);
     sub.afe_out.bind(front.bus_in);
