@@ -374,6 +374,14 @@ int main(int argc, char** argv) {
             return exit_bad_input;
         }
     }
+    // Library names ("default", "cable_loss/manual_cables") resolve as in Python; a path as given first.
+    try {
+        std::string& named = cmd.sweep->parsed() ? o.sweep_req.scenario_path : o.scenario_path;
+        named = stacksim::sim::scenario_path(named);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_bad_input;
+    }
     if (cmd.sweep->parsed()) {
         o.sweep_req.seed = o.seed;
         return stacksim::cli::run_sweep(o.sweep_req);
