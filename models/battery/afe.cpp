@@ -68,6 +68,8 @@ void afe::sc_trip() {
         return;
     m_sc_pending = false;
     m_sc_latched = true;
+    // The fault current the comparator acted on, captured before the switch interrupts it.
+    m_sc_current_counts = static_cast<std::int32_t>(std::lround(plant->module_current_a() / m_cfg.current_lsb_a));
     m_drive &= ~1u;
     plant->set_switch(false);
 }
@@ -182,6 +184,7 @@ std::uint32_t afe::read_reg(std::uint32_t addr) const {
     case REG_FAULT: return m_sc_latched ? 1u : 0u;
     case REG_MODULE_V: return m_module_counts;
     case REG_CURRENT: return static_cast<std::uint32_t>(m_current_counts);
+    case REG_SC_CURRENT: return static_cast<std::uint32_t>(m_sc_current_counts);
     default: break;
     }
     if (addr >= REG_CELL0 && addr < REG_CELL0 + 4 * m_cfg.cells)

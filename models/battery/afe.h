@@ -36,6 +36,8 @@ public:
         REG_CELL0 = 0x020,     // R: cell k at 0x020 + 4k, counts of cell_lsb_v
         REG_MODULE_V = 0x0A0,  // R: module voltage, counts of module_lsb_v
         REG_CURRENT = 0x0A4,   // R: signed counts of current_lsb_a, + = charging
+        REG_SC_CURRENT = 0x0A8, // R: signed counts of current_lsb_a: the shunt current the short-circuit
+                                //    comparator tripped on, latched with FAULT.SC (before the switch opened)
         REG_NTC0 = 0x0B0,      // R: NTC i at 0x0B0 + 4i, divider ADC counts
     };
     static constexpr std::uint32_t id_value = 0x53AF0001;
@@ -98,6 +100,7 @@ private:
     sc_core::sc_event m_sc_trip;
     bool m_sc_pending = false;
     bool m_sc_latched = false;
+    std::int32_t m_sc_current_counts = 0; // REG_SC_CURRENT
 };
 
 } // namespace stacksim::models

@@ -310,7 +310,12 @@ void bms::protect(double dt_s) {
             update_level(ch, false, value[ch], dt_s);
     }
 
-    // Short circuit: tripped by the AFE's comparator (it has opened the switch already).
+    // Short circuit: tripped by the AFE's comparator (it has opened the switch already). The event
+    // reports the fault current's magnitude the comparator latched, not the current measured now.
+    auto sc_trip_current_a = [&] {
+        return std::abs(static_cast<double>(static_cast<std::int32_t>(afe_read(afe::REG_SC_CURRENT))) *
+                        m_afe_cfg.current_lsb_a);
+    };
     if (afe_read(afe::REG_FAULT) & 1u) {
         if (!(m_report.protection_bits & prot_short_circuit)) {
             m_report.protection_bits |= prot_short_circuit;
@@ -331,7 +336,7 @@ void bms::protect(double dt_s) {
             if ((before ^ now) & f) {
                 const char* nm = ch < n_prot_channels ? prot_channel_name(static_cast<prot_channel>(ch))
                                                       : "short_circuit";
-                const double v = ch < n_prot_channels ? value[ch] : m_report.current_a;
+                const double v = ch < n_prot_channels ? value[ch] : sc_trip_current_a();
                 m_events.event(name(), kind,
                                {{"channel", nm}, {"state", (now & f) ? "trip" : "recover"}, {"value", v},
                                 {"active", now}, {"cell_max_v", vmax}, {"cell_min_v", vmin},

@@ -502,6 +502,33 @@ scenario load(param_node root, const std::vector<std::string>& set, const std::u
 
 std::string source_dir() { return STACKSIM_SOURCE_DIR; }
 
+std::string scenario_path(const std::string& name) {
+    // What the caller named is taken as it is if it exists at all (a device or a FIFO too: the
+    // reader's size limit then judges it); library names only ever match regular files.
+    std::error_code ec;
+    if (!name.empty() && fs::exists(name, ec) && !fs::is_directory(name, ec))
+        return name;
+    const fs::path scenarios = fs::path(source_dir()) / "scenarios";
+    std::vector<std::string> tried;
+    if (!name.empty()) {
+        tried.push_back(name);
+        for (const fs::path& base : {scenarios, scenarios / "library", fs::path(source_dir())})
+            for (const std::string& file : {name, name + ".yaml"}) {
+                const std::string p = (base / file).lexically_normal().string();
+                if (std::find(tried.begin(), tried.end(), p) == tried.end())
+                    tried.push_back(p);
+            }
+    }
+    for (const auto& p : tried)
+        if (fs::is_regular_file(p, ec))
+            return p;
+    std::string list;
+    for (const auto& p : tried)
+        list += (list.empty() ? "" : ", ") + p;
+    throw std::invalid_argument("no scenario '" + name + "': looked for " + list + " (library names are listed under " +
+                                scenarios.string() + ")");
+}
+
 std::string seed_range_text() { return "an integer in [0, " + std::to_string(seed_max) + "]"; }
 
 std::uint64_t parse_seed(const std::string& text) {

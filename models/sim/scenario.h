@@ -80,4 +80,13 @@ scenario load_scenario_text(const std::string& yaml_text, const std::string& nam
 // The project's data directory (models/params) and repository root, for default file paths.
 std::string source_dir();
 
+// The scenario file `name` stands for, looked up as Python's stacksim.scenario_path does (the
+// CLI's run, validate, describe, netlist and sweep all use it). In this order: a file at `name`
+// as given (absolute, or relative to the working directory; returned unchanged); then `name` or
+// `name`.yaml in <source_dir>/scenarios, in <source_dir>/scenarios/library and in <source_dir>
+// (returned as that path). So "default", "cold_morning", "cable_loss/manual_cables" and
+// "scenarios/default.yaml" work from any directory. std::invalid_argument names every place
+// looked at if none is a file.
+std::string scenario_path(const std::string& name);
+
 } // namespace stacksim::sim

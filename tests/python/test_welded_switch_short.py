@@ -185,3 +185,25 @@ def test_python_reads_the_fuse_state_between_steps():
     assert abs(end["inverter_current_a"]) < 1e-6
     with pytest.raises(IndexError):
         sim.fuse_damage(3)
+
+
+def test_short_circuit_event_value_is_the_current_the_comparator_tripped_on(run):
+    """The value of a short_circuit protection event is the fault current's magnitude, latched by
+    the AFE when its comparator tripped, not the current measured after the switch opened."""
+    events, rows, scenario, _, _ = run
+    threshold_a = yaml.safe_load((ROOT / "models" / "params" / "module_4k4pro.yaml").read_text())
+    threshold_a = threshold_a["afe"]["sc_threshold_a"]["value"]
+    t_short = next(e["t_s"] for e in scenario["events"] if e["action"] == "bus_short")
+    trips = {e["source"]: e["details"]["value"] for e in events
+             if e["kind"] == "protection" and e["details"]["channel"] == "short_circuit"
+             and e["details"]["state"] == "trip"}
+    assert sorted(trips) == ["top.stack.m0.bms", "top.stack.m1.bms", "top.stack.m2.bms"]
+    # m1 alone on the short (its switch welded, the others opened): the current one module drives.
+    alone_a = abs(next(r for r in rows if r["t_s"] > t_short)["stack.m1.current_a"])
+    assert alone_a > 2000.0
+    for source, value in trips.items():
+        assert value >= threshold_a, (source, value)  # the comparator's threshold is a lower bound
+        # While all three shared the short, each module carried less than one alone does.
+        assert value < alone_a, (source, value, alone_a)
+    # Three modules in parallel drive more current into the short than one alone.
+    assert sum(trips.values()) > alone_a

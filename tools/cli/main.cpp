@@ -5,9 +5,11 @@
 // SIGINT (outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -202,13 +206,70 @@ std::optional<double> netlist_time(const std::string& text, double duration_s) {
     return t;
 }
 
-bool write_text(const std::string& path, const std::string& text) {
-    std::ofstream f(path);
-    if (f << text)
+// Output files written all or nothing: each is opened as a temporary beside its target before
+// any work (a path that cannot be written is bad input, found before anything exists), filled,
+// and renamed into place only once every one is complete. On any failure no target is
+// touched and the temporaries are removed.
+class output_set {
+public:
+    // Opens a temporary for every non-empty path; false (message printed) if one cannot be.
+    bool open(const std::vector<std::string>& paths) {
+        for (const auto& p : paths) {
+            if (p.empty())
+                continue;
+            file f{p, p + ".partial-" + std::to_string(::getpid()), {}};
+            f.stream.open(f.temp, std::ios::binary | std::ios::trunc);
+            if (!f.stream) {
+                std::cerr << "stacksim: cannot write " << p << " (" << std::strerror(errno)
+                          << "); expected a writable file in an existing directory; nothing was written\n";
+                return false;
+            }
+            m_files.push_back(std::move(f));
+        }
         return true;
-    std::cerr << "stacksim: cannot write " << path << "\n";
-    return false;
-}
+    }
+    // Writes `text` to the temporary of `path` (which open() was given).
+    void put(const std::string& path, const std::string& text) {
+        for (auto& f : m_files)
+            if (f.target == path)
+                f.stream << text;
+    }
+    // Closes and renames every temporary into place; false (message printed) if any failed.
+    bool commit() {
+        for (auto& f : m_files) {
+            f.stream.close();
+            if (!f.stream) {
+                std::cerr << "stacksim: cannot write " << f.target << "; nothing was written\n";
+                return false;
+            }
+        }
+        for (auto& f : m_files) {
+            std::error_code ec;
+            std::filesystem::rename(f.temp, f.target, ec);
+            if (ec) {
+                std::cerr << "stacksim: cannot write " << f.target << " (" << ec.message() << ")\n";
+                return false;
+            }
+            f.temp.clear();
+        }
+        return true;
+    }
+    ~output_set() {
+        for (auto& f : m_files)
+            if (!f.temp.empty()) {
+                f.stream.close();
+                std::error_code ec;
+                std::filesystem::remove(f.temp, ec);
+            }
+    }
+
+private:
+    struct file {
+        std::string target, temp;
+        std::ofstream stream;
+    };
+    std::vector<file> m_files;
+};
 
 int run_netlist(const stacksim::sim::scenario& sc, const options& o) {
     const auto at_s = netlist_time(o.netlist_at_text, sc.run.duration_s);
@@ -217,6 +278,9 @@ int run_netlist(const stacksim::sim::scenario& sc, const options& o) {
                   << sc.run.duration_s << " s\n";
         return exit_bad_input;
     }
+    output_set outputs;
+    if (!outputs.open({o.netlist_out, o.netlist_map}))
+        return exit_bad_input;
     try {
         stacksim::sim::simulation sim(sc, "");
         sim.run_until(*at_s);
@@ -227,12 +291,12 @@ int run_netlist(const stacksim::sim::scenario& sc, const options& o) {
         const std::string text = stacksim::num::spice_netlist(net, title);
         std::ostringstream map;
         stacksim::num::write_spice_map(map, net);
+        outputs.put(o.netlist_out, text);
+        outputs.put(o.netlist_map, map.str());
+        if (!outputs.commit())
+            return exit_sim_error;
         if (o.netlist_out.empty())
             std::cout << text;
-        else if (!write_text(o.netlist_out, text))
-            return exit_sim_error;
-        if (!o.netlist_map.empty() && !write_text(o.netlist_map, map.str()))
-            return exit_sim_error;
         return exit_ok;
     } catch (const std::exception& e) {
         std::cerr << "stacksim: simulation error: " << e.what() << "\n";
@@ -309,6 +373,14 @@ int main(int argc, char** argv) {
             std::cerr << "stacksim: --seed: " << e.what() << "\n";
             return exit_bad_input;
         }
+    }
+    // Library names ("default", "cable_loss/manual_cables") resolve as in Python; a path as given first.
+    try {
+        std::string& named = cmd.sweep->parsed() ? o.sweep_req.scenario_path : o.scenario_path;
+        named = stacksim::sim::scenario_path(named);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_bad_input;
     }
     if (cmd.sweep->parsed()) {
         o.sweep_req.seed = o.seed;

@@ -51,15 +51,39 @@ def _plain(value: Any) -> Any:
                     f"and arrays too), got {type(value).__name__} {value!r}")
 
 
-def _json(value: Any, **kw) -> str:
-    return json.dumps(value, default=_plain, **kw)
+def _nonfinite_yaml(x: float) -> str:
+    """YAML's spelling of a non-finite float (JSON has none; its NaN and Infinity are YAML strings)."""
+    return ".nan" if x != x else (".inf" if x > 0 else "-.inf")
+
+
+def _json(value: Any, indent: Optional[int] = None, level: int = 0) -> str:
+    """Python values as YAML text in JSON's style (JSON is YAML), except that NaN and the
+    infinities are written as YAML's .nan, .inf and -.inf: JSON's NaN and Infinity would read
+    back as strings. numpy scalars and arrays are taken as numbers and lists."""
+    if type(value).__module__ == "numpy":
+        value = _plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _nonfinite_yaml(value)
+    if isinstance(value, (dict, list, tuple)):
+        pairs = value.items() if isinstance(value, dict) else None
+        parts = [json.dumps(k if isinstance(k, str) else json.dumps(k)) + ": " + _json(v, indent, level + 1)
+                 for k, v in pairs] if pairs is not None else [_json(v, indent, level + 1) for v in value]
+        o, c = ("{", "}") if pairs is not None else ("[", "]")
+        if not parts:
+            return o + c
+        if indent is None:
+            return o + ", ".join(parts) + c
+        pad = "\n" + " " * (indent * (level + 1))
+        return o + ",".join(pad + x for x in parts) + "\n" + " " * (indent * level) + c
+    return json.dumps(value, default=_plain)
 
 
 def _yaml_value(value: Any) -> str:
-    """A Python value as YAML text for a `--set` override (JSON is valid YAML)."""
-    if isinstance(value, float) and value != value:
-        return ".nan"
+    """A Python value as YAML text for a `--set` override."""
     return _json(value)
+
+
+yaml_text = _yaml_value  # for the other modules of the package (injected events)
 
 
 def overrides_arg(set_arg: Any) -> List[str]:

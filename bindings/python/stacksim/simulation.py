@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, Optional, Union
 
 from . import _core
 from .results import Result
-from .scenario import Scenario, overrides_arg
+from .scenario import Scenario, overrides_arg, yaml_text
 
 
 class Simulation(_core.Simulation):
@@ -96,7 +96,7 @@ class Simulation(_core.Simulation):
         (docs/scenarios.md, "Events"), or its YAML text. It is validated like a scenario's events
         (stacksim.InputError with the same messages) and logged in events.jsonl like them.
         """
-        text = event if isinstance(event, str) else json.dumps(event)
+        text = event if isinstance(event, str) else yaml_text(event)
         super().inject(text, origin)
 
 
