@@ -5,7 +5,10 @@
 
 #include "py_util.h"
 #include "battery/module_params.h"
+#include "numeric/cell_params.h"
+#include "numeric/field_table.h"
 #include "numeric/param_file.h"
+#include "numeric/wiring_params.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
 #include "sim/system.h"
@@ -89,18 +92,25 @@ void bind_sim(py::module_& m) {
         "parameter_fields",
         [] {
             py::list out;
-            for (const auto& f : models::module_param_fields()) {
-                py::dict d;
-                d["key"] = f.key;
-                d["unit"] = f.unit;
-                d["range"] = f.range;
-                d["description"] = f.description;
-                out.append(d);
-            }
+            auto add = [&](const char* file, const std::vector<num::field_info>& fields) {
+                for (const auto& f : fields) {
+                    py::dict d;
+                    d["file"] = file;
+                    d["key"] = f.key;
+                    d["unit"] = f.unit;
+                    d["range"] = f.range;
+                    d["description"] = f.description;
+                    out.append(d);
+                }
+            };
+            add("module", models::module_param_fields());
+            add("cell", num::cell_param_fields());
+            add("wiring", num::wiring_param_fields());
             return out;
         },
-        "Every parameter of the module parameter file, from the field tables: a list of dicts "
-        "{key, unit, range, description} (key = path in the file, e.g. 'bms.limits.ccl_a').");
+        "Every parameter of the parameter files, from the field tables: a list of dicts "
+        "{file, key, unit, range, description}; file is 'module', 'cell' or 'wiring' (as in a scenario's "
+        "parameters.<file>), key the path in that file, e.g. 'bms.limits.ccl_a'.");
     m.def("version", &stacksim::version, "stacksim's version (as `stacksim --version`).");
     m.def("check_seed", [](const py::object& seed) { return seed_from_python(seed); }, py::arg("seed"),
           "The seed as an int (None stays None); TypeError / ValueError naming the range otherwise.");

@@ -2,6 +2,10 @@
 // hysteresis, entropic heat, Arrhenius temperature scaling, thermal network data, cell-to-cell
 // spread and aging constants. Loaded from YAML (models/params/lfp_cell_100ah.yaml is the default);
 // every value in the file carries a source. docs/models/cell.md documents each key.
+//
+// Each section of the file is read by field tables (numeric/field_table.h, the tables are in
+// cell_params.cpp): unknown keys are refused, every value is range-checked and recorded with its
+// source.
 #pragma once
 
 #include <string>
@@ -10,6 +14,8 @@
 #include "numeric/param_file.h"
 
 namespace stacksim::num {
+
+struct field_info; // numeric/field_table.h
 
 // Universal gas constant (CODATA 2018, exact), J/(mol K).
 inline constexpr double gas_constant_j_per_mol_k = 8.314462618;
@@ -123,6 +129,9 @@ cell_params load_cell_params(const std::string& yaml_path);
 cell_params read_cell_params(const param_node& root);
 // Absolute path of models/params/lfp_cell_100ah.yaml.
 std::string default_cell_params_path();
+// Every parameter of the cell file: key path, unit, range, description (`stacksim describe`,
+// stacksim.parameter_fields() in Python, and the test that the tables and the YAML agree).
+std::vector<field_info> cell_param_fields();
 // Check a set built or changed in code; throws std::invalid_argument naming the field.
 void validate_cell_params(const cell_params& p);
 

@@ -41,8 +41,10 @@ struct field {
     // A reader for entries that are not one number (tables, choices, lists of levels): reads
     // `parent.<key>` into `s` and records it.
     using custom_reader = void (*)(const param_node& parent, const char* key, S& s);
+    // A number kept inside a member of S (e.g. wiring_params::cables.resistivity_ohm_m).
+    using nested_number = double& (*)(S& s);
     using target_type = std::variant<double S::*, unsigned S::*, std::size_t S::*, bool S::*, std::uint8_t S::*,
-                                     std::vector<double> S::*, custom_reader>;
+                                     std::vector<double> S::*, custom_reader, nested_number>;
 
     const char* key;     // the member's name and the key in the parameter file
     target_type target;  // the member (or a custom reader)
@@ -51,6 +53,7 @@ struct field {
     const char* description;
     double S::*min_from = nullptr; // the lower bound is this (earlier) member's value instead of `min`
     double S::*max_from = nullptr; // the upper bound is this (earlier) member's value instead of `max`
+    double offset = 0.0;           // added to the file's number before it is stored (a key in degC, a member in K)
 };
 
 template <class S>
@@ -85,6 +88,9 @@ void read_fields(const param_node& n, const field_table<S>& table, S& s) {
                 using T = decltype(target);
                 if constexpr (std::is_same_v<T, typename field<S>::custom_reader>) {
                     target(n, f.key, s);
+                } else if constexpr (std::is_same_v<T, typename field<S>::nested_number>) {
+                    const double v = n.param(f.key, lo, hi);
+                    target(s) = f.offset != 0.0 ? v + f.offset : v;
                 } else if constexpr (std::is_same_v<T, std::vector<double> S::*>) {
                     const param_node t = n.sourced(f.key);
                     t.allow_only({"value", "source"});
@@ -94,7 +100,9 @@ void read_fields(const param_node& n, const field_table<S>& table, S& s) {
                 } else {
                     const double v = n.param(f.key, lo, hi);
                     using M = std::remove_reference_t<decltype(s.*target)>;
-                    if constexpr (std::is_same_v<M, bool>)
+                    if constexpr (std::is_same_v<M, double>)
+                        s.*target = f.offset != 0.0 ? v + f.offset : v;
+                    else if constexpr (std::is_same_v<M, bool>)
                         s.*target = v != 0.0;
                     else
                         s.*target = static_cast<M>(v);

@@ -48,8 +48,7 @@ double fuse_curve::melt_time_s_at(double current) const {
     return std::exp(y0 + (y1 - y0) * (x - x0) / (x1 - x0));
 }
 
-fuse_curve fuse_curve::from(const param_node& module) {
-    const param_node c = module.sourced("fuse_curve");
+fuse_curve fuse_curve::from(const param_node& c) {
     c.allow_only({"current_a", "melt_time_s", "source", "note"});
     fuse_curve f;
     f.current_a = c.at("current_a").as_axis(1e-3, 1e7, 2);
@@ -61,8 +60,6 @@ fuse_curve fuse_curve::from(const param_node& module) {
         if (!(f.melt_time_s[k] < f.melt_time_s[k - 1]))
             t.fail("melt times that strictly decrease as the current grows");
     c.record(c.path(), "time-current table", c.at("source").as_string());
-    f.cooling_time_s = module.param("fuse_cooling_time_s", 1e-3, 1e6);
-    f.check();
     return f;
 }
 

@@ -32,9 +32,10 @@ struct fuse_curve {
     // Pre-arcing time at |i| (infinity below the first point).
     double melt_time_s_at(double current_a) const;
 
-    // From `fuse_curve: {current_a: [...], melt_time_s: [...], source: "..."}` and
-    // `fuse_cooling_time_s: {value, source}` of a parameter file's `module` map.
-    static fuse_curve from(const param_node& module);
+    // The table of a sourced entry `fuse_curve: {current_a: [...], melt_time_s: [...], source: "..."}`
+    // (recorded); cooling_time_s keeps its default. The caller sets cooling_time_s (a parameter of
+    // its own, module.fuse_cooling_time_s) and then calls check().
+    static fuse_curve from(const param_node& curve);
 };
 
 class fuse {

@@ -3,12 +3,12 @@
 #include <cmath>
 #include <limits>
 
+#include "numeric/field_table.h"
 #include "numeric/units.h"
 
 namespace stacksim::num {
 
 namespace {
-constexpr double kelvin_offset = num::zero_celsius_k;
 constexpr double pi = 3.14159265358979323846;
 } // namespace
 
@@ -38,25 +38,22 @@ double cable_thermal_params::conductance_w_per_k(const cable_spec& c) const {
     return h_w_per_m2_k * pi * outer_m * c.length_m;
 }
 
-wiring_params wiring_params::from(const param_node& root) {
-    root.allow_only({"copper", "cable_table", "contact", "module", "defaults", "cable_thermal", "contact_thermal"});
-    wiring_params p;
+// ---------------------------------------------------------------- field tables
 
-    const param_node cu = root.at("copper");
-    cu.allow_only({"resistivity_ohm_m", "alpha_per_k", "reference_temp_c", "density_kg_per_m3", "specific_heat_j_per_kg_k"});
-    p.cables.resistivity_ohm_m = cu.param("resistivity_ohm_m", 1e-9, 1e-6);
-    p.cables.alpha_per_k = cu.param("alpha_per_k", 0.0, 0.01);
-    p.cables.reference_temp_k = cu.param("reference_temp_c", -50.0, 100.0) + kelvin_offset;
-    p.cable_thermal.copper_density_kg_per_m3 = cu.param("density_kg_per_m3", 1000.0, 20000.0);
-    p.cable_thermal.copper_specific_heat_j_per_kg_k = cu.param("specific_heat_j_per_kg_k", 100.0, 1000.0);
+namespace {
 
-    const param_node tab = root.sourced("cable_table");
+using W = wiring_params;
+
+// cable_table: {source, cross_section_mm2: [...], class2_mohm_per_m: [...], class5_mohm_per_m: [...],
+// class5_tinned_mohm_per_m: [...]}: one column per conductor class, one value per cross-section.
+void read_cable_table(const param_node& root, const char* key, W& p) {
+    const param_node tab = root.sourced(key);
     tab.allow_only({"source", "note", "cross_section_mm2", "class2_mohm_per_m", "class5_mohm_per_m",
                     "class5_tinned_mohm_per_m"});
     p.cables.cross_section_mm2 = tab.at("cross_section_mm2").as_axis(0.1, 1000.0, 1);
     const std::size_t n = p.cables.cross_section_mm2.size();
-    auto column = [&](const char* key) {
-        const param_node c = tab.at(key);
+    auto column = [&](const char* column_key) {
+        const param_node c = tab.at(column_key);
         std::vector<double> v = c.as_numbers(1e-3, 1e4, n);
         if (v.size() != n)
             c.fail("a list of " + std::to_string(n) + " values (one per cross-section)");
@@ -68,64 +65,191 @@ wiring_params wiring_params::from(const param_node& root) {
     p.cables.class5_ohm_per_m = column("class5_mohm_per_m");
     p.cables.class5_tinned_ohm_per_m = column("class5_tinned_mohm_per_m");
     tab.record(tab.path(), "IEC 60228 table", tab.at("source").as_string());
+}
 
-    const param_node ct = root.at("contact");
-    ct.allow_only({"terminal", "busbar", "torque_exponent", "r_max_ohm", "loosening_time_s"});
-    const double n_exp = ct.param("torque_exponent", 0.0, 10.0);
-    const double r_max = ct.param("r_max_ohm", 1e-7, 1.0);
+// The file's top level: the cable table is the one entry there.
+const field_table<W>& root_fields() {
+    static const field_table<W> t{
+        {"cable_table", &read_cable_table, "ohm/m", 1e-6, 10,
+         "IEC 60228 DC conductor resistance at the reference temperature by cross-section (mm2) and class, in mOhm/m"},
+    };
+    return t;
+}
+
+// copper: the conductor material (the cable table's temperature law and the cables' heat capacity).
+const field_table<W>& copper_fields() {
+    static const field_table<W> t{
+        {"resistivity_ohm_m", +[](W& p) -> double& { return p.cables.resistivity_ohm_m; }, "ohm m", 1e-9, 1e-6,
+         "copper resistivity at the reference temperature"},
+        {"alpha_per_k", +[](W& p) -> double& { return p.cables.alpha_per_k; }, "1/K", 0.0, 0.01,
+         "temperature coefficient of resistance (cables and contacts)"},
+        {"reference_temp_c", +[](W& p) -> double& { return p.cables.reference_temp_k; }, "degC", -50.0, 100.0,
+         "temperature of the cable table and of r_nominal_ohm", nullptr, nullptr, zero_celsius_k},
+        {"density_kg_per_m3", +[](W& p) -> double& { return p.cable_thermal.copper_density_kg_per_m3; }, "kg/m3",
+         1000.0, 20000.0, "copper density (cable heat capacity)"},
+        {"specific_heat_j_per_kg_k", +[](W& p) -> double& { return p.cable_thermal.copper_specific_heat_j_per_kg_k; },
+         "J/(kg K)", 100.0, 1000.0, "copper specific heat (cable heat capacity)"},
+    };
+    return t;
+}
+
+// contact.*: the torque law both locations share.
+const field_table<contact_law>& contact_shared_fields() {
+    using S = contact_law;
+    static const field_table<S> t{
+        {"torque_exponent", &S::torque_exponent, "1", 0.0, 10.0,
+         "R = r_nominal (nominal torque / torque)^n below the nominal torque"},
+        {"r_max_ohm", &S::r_max_ohm, "ohm", 1e-7, 1.0, "upper bound of a loose or corroded contact (>= every r_nominal_ohm)"},
+    };
+    return t;
+}
+
+// contact.terminal.*, contact.busbar.*: one location's contact.
+const field_table<contact_law>& contact_location_fields() {
+    using S = contact_law;
+    static const field_table<S> t{
+        {"nominal_torque_nm", &S::nominal_torque_nm, "N m", 0.1, 1000.0, "tightening torque the joint is specified for"},
+        {"r_nominal_ohm", &S::r_nominal_ohm, "ohm", 1e-9, 1.0, "contact resistance at the nominal torque and the reference temperature"},
+    };
+    return t;
+}
+
+// contact.loosening_time_s (a default of the stack's wiring).
+const field_table<wiring_defaults>& contact_wear_fields() {
+    using S = wiring_defaults;
+    static const field_table<S> t{
+        {"loosening_time_s", &S::loosening_time_s, "s", 0.0, 1e12, "time constant of contacts loosening (0: none)"},
+    };
+    return t;
+}
+
+// module.*: one module between its cell stack and its terminals.
+void read_fuse_curve(const param_node& parent, const char* key, module_internals& m) {
+    m.fuse = fuse_curve::from(parent.sourced(key));
+}
+
+const field_table<module_internals>& module_fields() {
+    using S = module_internals;
+    static const field_table<S> t{
+        {"busbar_ohm", &S::busbar_ohm, "ohm", 1e-9, 1.0, "internal bus bars and wiring"},
+        {"switch_on_ohm", &S::switch_on_ohm, "ohm", 1e-9, 1.0, "main switch on-resistance"},
+        {"precharge_ohm", &S::precharge_ohm, "ohm", 1e-3, 1e6, "pre-charge resistor"},
+        {"precharge_switch_on_ohm", &S::precharge_switch_on_ohm, "ohm", 1e-9, 100.0, "pre-charge switch on-resistance"},
+        {"fuse_ohm", &S::fuse_ohm, "ohm", 1e-9, 1.0, "module fuse resistance"},
+        {"fuse_rating_a", &S::fuse_rating_a, "A", 0.1, 1e5, "module fuse rating (carried indefinitely)"},
+        {"fuse_curve", &read_fuse_curve, "s", 1e-9, 1e9,
+         "pre-arcing time-current characteristic {current_a: [A...], melt_time_s: [s...]}, first current above fuse_rating_a"},
+        {"fuse_cooling_time_s", +[](S& m) -> double& { return m.fuse.cooling_time_s; }, "s", 1e-3, 1e6,
+         "relaxation of the fuse's damage below the curve's first current"},
+    };
+    return t;
+}
+
+// defaults.*: the wiring of a stack when a scenario does not say otherwise.
+void read_conductor_class(const param_node& parent, const char* key, wiring_defaults& d) {
+    const param_node n = parent.sourced(key);
+    n.allow_only({"value", "source", "note"});
+    const std::string cls = n.at("value").as_choice({"class2", "class5", "class5_tinned", "ideal"});
+    n.record(n.path(), cls, n.at("source").as_string());
+    d.inter_module.cls = d.inverter.cls = d.busbar_drop.cls = parse_conductor_class(cls);
+}
+
+void read_inverter_sizes(const param_node& parent, const char* key, wiring_defaults& d) {
+    const param_node by = parent.sourced(key);
+    by.allow_only({"value", "source", "note"});
+    d.inverter_cross_section_mm2_by_modules = by.at("value").as_numbers(0.1, 1000.0, 1);
+    by.record(by.path(), "list", by.at("source").as_string());
+}
+
+const field_table<wiring_defaults>& defaults_fields() {
+    using S = wiring_defaults;
+    static const field_table<S> t{
+        {"conductor_class", &read_conductor_class, "choice", 0, 0, "class2, class5, class5_tinned or ideal, for every default cable"},
+        {"inter_module_length_m", +[](S& d) -> double& { return d.inter_module.length_m; }, "m", 0.01, 100.0,
+         "jumper between neighbouring modules"},
+        {"inter_module_cross_section_mm2", +[](S& d) -> double& { return d.inter_module.cross_section_mm2; }, "mm2", 0.1,
+         1000.0, "jumper cross-section (a size of the cable table)"},
+        {"inverter_length_m", +[](S& d) -> double& { return d.inverter.length_m; }, "m", 0.01, 100.0, "inverter cable"},
+        {"inverter_cross_section_mm2_by_modules", &read_inverter_sizes, "mm2", 0.1, 1000.0,
+         "inverter cable cross-section by number of modules (entry n-1, beyond the list its last)"},
+        {"busbar_drop_length_m", +[](S& d) -> double& { return d.busbar_drop.length_m; }, "m", 0.01, 100.0,
+         "module to external bus bar"},
+        {"busbar_drop_cross_section_mm2", +[](S& d) -> double& { return d.busbar_drop.cross_section_mm2; }, "mm2", 0.1,
+         1000.0, "module to bus bar cross-section (a size of the cable table)"},
+        {"terminal_torque_nm", &S::terminal_torque_nm, "N m", 0.0, 1000.0, "torque on the module terminals"},
+        {"busbar_torque_nm", &S::busbar_torque_nm, "N m", 0.0, 1000.0, "torque on the external bus bar"},
+    };
+    return t;
+}
+
+// cable_thermal.*: one lumped thermal node per cable.
+const field_table<cable_thermal_params>& cable_thermal_fields() {
+    using S = cable_thermal_params;
+    static const field_table<S> t{
+        {"stranding_fill", &S::stranding_fill, "1", 0.1, 1.0, "copper fill factor of the stranded conductor"},
+        {"insulation_thickness_mm", &S::insulation_thickness_mm, "mm", 0.0, 20.0, "insulation wall"},
+        {"insulation_density_kg_per_m3", &S::insulation_density_kg_per_m3, "kg/m3", 0.0, 5000.0, "insulation density"},
+        {"insulation_specific_heat_j_per_kg_k", &S::insulation_specific_heat_j_per_kg_k, "J/(kg K)", 0.0, 5000.0,
+         "insulation specific heat"},
+        {"h_w_per_m2_k", &S::h_w_per_m2_k, "W/(m2 K)", 0.1, 1000.0, "heat transfer from the cable surface to ambient"},
+        {"rating_c", &S::rating_k, "degC", 0.0, 500.0, "insulation temperature rating", nullptr, nullptr, zero_celsius_k},
+    };
+    return t;
+}
+
+// contact_thermal.*: one lumped thermal node per contact.
+const field_table<contact_thermal_params>& contact_thermal_fields() {
+    using S = contact_thermal_params;
+    static const field_table<S> t{
+        {"heat_capacity_j_per_k", &S::heat_capacity_j_per_k, "J/K", 1e-3, 1e6, "lug, bolt and nearby terminal"},
+        {"conductance_w_per_k", &S::conductance_w_per_k, "W/K", 1e-4, 1e4, "to cable, terminal and air"},
+        {"rating_c", &S::rating_k, "degC", 0.0, 500.0, "temperature rating", nullptr, nullptr, zero_celsius_k},
+    };
+    return t;
+}
+
+template <class S>
+std::vector<std::string> keys_of(const field_table<S>& t, std::vector<std::string> first = {}) {
+    append_keys(first, t);
+    return first;
+}
+
+// ---------------------------------------------------------------- reader, one step per section
+
+void read_contact_section(const param_node& ct, W& p) {
+    std::vector<std::string> keys = keys_of(contact_shared_fields(), {"terminal", "busbar"});
+    append_keys(keys, contact_wear_fields());
+    ct.allow_only(keys);
+    contact_law shared;
+    read_fields(ct, contact_shared_fields(), shared);
     for (const char* loc : {"terminal", "busbar"}) {
         const param_node l = ct.at(loc);
-        l.allow_only({"nominal_torque_nm", "r_nominal_ohm"});
-        contact_law law;
-        law.nominal_torque_nm = l.param("nominal_torque_nm", 0.1, 1000.0);
-        law.r_nominal_ohm = l.param("r_nominal_ohm", 1e-9, 1.0);
-        law.torque_exponent = n_exp;
-        law.r_max_ohm = r_max;
+        l.allow_only(keys_of(contact_location_fields()));
+        contact_law law = shared;
+        read_fields(l, contact_location_fields(), law);
         law.alpha_per_k = p.cables.alpha_per_k;
         law.reference_temp_k = p.cables.reference_temp_k;
         if (law.r_max_ohm < law.r_nominal_ohm)
             ct.at("r_max_ohm").fail("r_max_ohm >= r_nominal_ohm of every location");
         (std::string(loc) == "terminal" ? p.terminal : p.busbar) = law;
     }
-    p.defaults.loosening_time_s = ct.param("loosening_time_s", 0.0, 1e12);
+    read_fields(ct, contact_wear_fields(), p.defaults);
+}
 
-    const param_node m = root.at("module");
-    m.allow_only({"busbar_ohm", "switch_on_ohm", "precharge_ohm", "precharge_switch_on_ohm", "fuse_ohm", "fuse_rating_a",
-                "fuse_curve", "fuse_cooling_time_s"});
-    p.module.busbar_ohm = m.param("busbar_ohm", 1e-9, 1.0);
-    p.module.switch_on_ohm = m.param("switch_on_ohm", 1e-9, 1.0);
-    p.module.precharge_ohm = m.param("precharge_ohm", 1e-3, 1e6);
-    p.module.precharge_switch_on_ohm = m.param("precharge_switch_on_ohm", 1e-9, 100.0);
-    p.module.fuse_ohm = m.param("fuse_ohm", 1e-9, 1.0);
-    p.module.fuse_rating_a = m.param("fuse_rating_a", 0.1, 1e5);
-    p.module.fuse = fuse_curve::from(m);
+void read_module_section(const param_node& m, W& p) {
+    m.allow_only(keys_of(module_fields()));
+    read_fields(m, module_fields(), p.module);
+    p.module.fuse.check();
     // A fuse carries its rated current indefinitely: the curve starts above it.
     if (!(p.module.fuse.min_current_a() > p.module.fuse_rating_a))
         m.at("fuse_curve").at("current_a").fail("a first current above fuse_rating_a (" +
                                                 std::to_string(p.module.fuse_rating_a) + " A): a fuse never melts at its rating");
+}
 
-    const param_node d = root.at("defaults");
-    d.allow_only({"inter_module_length_m", "inter_module_cross_section_mm2", "inverter_length_m",
-                  "inverter_cross_section_mm2_by_modules", "busbar_drop_length_m", "busbar_drop_cross_section_mm2",
-                  "conductor_class", "terminal_torque_nm", "busbar_torque_nm"});
-    const param_node cls_node = d.sourced("conductor_class");
-    cls_node.allow_only({"value", "source", "note"});
-    const std::string cls_s = cls_node.at("value").as_choice({"class2", "class5", "class5_tinned", "ideal"});
-    cls_node.record(cls_node.path(), cls_s, cls_node.at("source").as_string());
-    const conductor_class cls = parse_conductor_class(cls_s);
-    p.defaults.inter_module = {d.param("inter_module_length_m", 0.01, 100.0),
-                               d.param("inter_module_cross_section_mm2", 0.1, 1000.0), cls};
-    p.defaults.inverter = {d.param("inverter_length_m", 0.01, 100.0), 25.0, cls};
-    {
-        const param_node by = d.sourced("inverter_cross_section_mm2_by_modules");
-        by.allow_only({"value", "source", "note"});
-        p.defaults.inverter_cross_section_mm2_by_modules = by.at("value").as_numbers(0.1, 1000.0, 1);
-        by.record(by.path(), "list", by.at("source").as_string());
-    }
-    p.defaults.busbar_drop = {d.param("busbar_drop_length_m", 0.01, 100.0),
-                              d.param("busbar_drop_cross_section_mm2", 0.1, 1000.0), cls};
-    p.defaults.terminal_torque_nm = d.param("terminal_torque_nm", 0.0, 1000.0);
-    p.defaults.busbar_torque_nm = d.param("busbar_torque_nm", 0.0, 1000.0);
+void read_defaults_section(const param_node& d, W& p) {
+    d.allow_only(keys_of(defaults_fields()));
+    p.defaults.inverter.cross_section_mm2 = 25.0; // the size comes from the list by number of modules
+    read_fields(d, defaults_fields(), p.defaults);
     // Check the default sizes against the table now (clear error with the file position).
     auto check_size = [&](const cable_spec& c, const char* key) {
         try {
@@ -137,26 +261,44 @@ wiring_params wiring_params::from(const param_node& root) {
     check_size(p.defaults.inter_module, "inter_module_cross_section_mm2");
     check_size(p.defaults.busbar_drop, "busbar_drop_cross_section_mm2");
     for (double a : p.defaults.inverter_cross_section_mm2_by_modules)
-        check_size({1.0, a, cls}, "inverter_cross_section_mm2_by_modules");
+        check_size({1.0, a, p.defaults.inverter.cls}, "inverter_cross_section_mm2_by_modules");
+}
 
+} // namespace
+
+wiring_params wiring_params::from(const param_node& root) {
+    root.allow_only({"copper", "cable_table", "contact", "module", "defaults", "cable_thermal", "contact_thermal"});
+    wiring_params p;
+    const param_node cu = root.at("copper");
+    cu.allow_only(keys_of(copper_fields()));
+    read_fields(cu, copper_fields(), p);
+    read_fields(root, root_fields(), p);
+    read_contact_section(root.at("contact"), p);
+    read_module_section(root.at("module"), p);
+    read_defaults_section(root.at("defaults"), p);
     const param_node t = root.at("cable_thermal");
-    t.allow_only({"stranding_fill", "insulation_thickness_mm", "insulation_density_kg_per_m3",
-                  "insulation_specific_heat_j_per_kg_k", "h_w_per_m2_k", "rating_c"});
-    p.cable_thermal.stranding_fill = t.param("stranding_fill", 0.1, 1.0);
-    p.cable_thermal.insulation_thickness_mm = t.param("insulation_thickness_mm", 0.0, 20.0);
-    p.cable_thermal.insulation_density_kg_per_m3 = t.param("insulation_density_kg_per_m3", 0.0, 5000.0);
-    p.cable_thermal.insulation_specific_heat_j_per_kg_k = t.param("insulation_specific_heat_j_per_kg_k", 0.0, 5000.0);
-    p.cable_thermal.h_w_per_m2_k = t.param("h_w_per_m2_k", 0.1, 1000.0);
-    p.cable_thermal.rating_k = t.param("rating_c", 0.0, 500.0) + kelvin_offset;
-
+    t.allow_only(keys_of(cable_thermal_fields()));
+    read_fields(t, cable_thermal_fields(), p.cable_thermal);
     const param_node k = root.at("contact_thermal");
-    k.allow_only({"heat_capacity_j_per_k", "conductance_w_per_k", "rating_c"});
-    p.contact_thermal.heat_capacity_j_per_k = k.param("heat_capacity_j_per_k", 1e-3, 1e6);
-    p.contact_thermal.conductance_w_per_k = k.param("conductance_w_per_k", 1e-4, 1e4);
-    p.contact_thermal.rating_k = k.param("rating_c", 0.0, 500.0) + kelvin_offset;
-
+    k.allow_only(keys_of(contact_thermal_fields()));
+    read_fields(k, contact_thermal_fields(), p.contact_thermal);
     p.records = root.records();
     return p;
+}
+
+std::vector<field_info> wiring_param_fields() {
+    std::vector<field_info> out;
+    describe_fields(out, "copper", copper_fields());
+    describe_fields(out, "", root_fields());
+    describe_fields(out, "contact", contact_shared_fields());
+    describe_fields(out, "contact.terminal", contact_location_fields());
+    describe_fields(out, "contact.busbar", contact_location_fields());
+    describe_fields(out, "contact", contact_wear_fields());
+    describe_fields(out, "module", module_fields());
+    describe_fields(out, "defaults", defaults_fields());
+    describe_fields(out, "cable_thermal", cable_thermal_fields());
+    describe_fields(out, "contact_thermal", contact_thermal_fields());
+    return out;
 }
 
 wiring_params wiring_params::load_file(const std::string& path) {

@@ -1,5 +1,9 @@
 // Parameters of the stack power network, read from models/params/wiring_default.yaml: cable
 // table, contact laws, module internals, default wiring and cable/contact thermal constants.
+//
+// Each section of the file is read by field tables (numeric/field_table.h, the tables are in
+// wiring_params.cpp): unknown keys are refused, every value is range-checked and recorded with its
+// source. Keys in degC set members in K; the cable table's mOhm/m columns become Ohm/m.
 #pragma once
 
 #include <string>
@@ -11,6 +15,8 @@
 #include "numeric/param_file.h"
 
 namespace stacksim::num {
+
+struct field_info; // numeric/field_table.h
 
 struct module_internals {
     double busbar_ohm = 0.0;
@@ -71,5 +77,9 @@ struct wiring_params {
     static wiring_params from(const param_node& root);
     static wiring_params load_file(const std::string& path);
 };
+
+// Every parameter of the wiring file: key path, unit, range, description (`stacksim describe`,
+// stacksim.parameter_fields() in Python, and the test that the tables and the YAML agree).
+std::vector<field_info> wiring_param_fields();
 
 } // namespace stacksim::num
