@@ -5,6 +5,7 @@
 namespace stacksim::models {
 
 using num::field_table;
+using num::keys_of;
 using num::param_node;
 
 namespace {
@@ -85,14 +86,6 @@ void read_heartbeat_reaction(const param_node& parent, const char* key, can_link
     const std::string v = t.at("value").as_choice({"event", "zero_limits"});
     c.heartbeat_reaction = heartbeat_reaction_named(v);
     record_string(parent, key, v);
-}
-
-template <class S>
-std::vector<std::string> keys_of(const field_table<S>& t, std::vector<std::string> more = {}) {
-    std::vector<std::string> out;
-    num::append_keys(out, t);
-    out.insert(out.end(), more.begin(), more.end());
-    return out;
 }
 
 } // namespace
@@ -307,7 +300,9 @@ void read_afe_section(const param_node& n, module_params& mp) {
 
 void read_bms_section(const param_node& n, module_params& mp) {
     auto& bc = mp.bms;
-    n.allow_only(keys_of(bms_config::fields(), {"protection", "limits", "balancing", "soc"}));
+    std::vector<std::string> bms_keys = keys_of(bms_config::fields());
+    bms_keys.insert(bms_keys.end(), {"protection", "limits", "balancing", "soc"}); // sections after the scalars
+    n.allow_only(bms_keys);
     const param_node soc = n.at("soc");
     soc.allow_only(keys_of(soc_config::fields()));
     num::read_fields(soc, soc_config::fields(), bc.soc);

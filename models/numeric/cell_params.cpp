@@ -215,12 +215,6 @@ const field_table<aging_params>& aging_fields() {
     return t;
 }
 
-template <class S>
-std::vector<std::string> keys_of(const field_table<S>& t, std::vector<std::string> first = {}) {
-    append_keys(first, t);
-    return first;
-}
-
 // ---------------------------------------------------------------- reader, one step per section
 
 void read_cell_section(const param_node& c, C& p) {

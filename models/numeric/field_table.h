@@ -74,6 +74,14 @@ void append_keys(std::vector<std::string>& out, const field_table<S>& table) {
         out.push_back(f.key);
 }
 
+// The keys of `table` after `before`, for param_node::allow_only (in the order an unknown-key
+// message lists them).
+template <class S>
+std::vector<std::string> keys_of(const field_table<S>& table, std::vector<std::string> before = {}) {
+    append_keys(before, table);
+    return before;
+}
+
 // Reads every row of `table` from the map `n` into `s`, in table order. Each number is a sourced
 // parameter {value: X, source: "..."} (param_node::param: range-checked and recorded). Unknown keys
 // are the caller's to refuse (allow_only over the keys of every table of the section), so a section

@@ -208,12 +208,6 @@ const field_table<contact_thermal_params>& contact_thermal_fields() {
     return t;
 }
 
-template <class S>
-std::vector<std::string> keys_of(const field_table<S>& t, std::vector<std::string> first = {}) {
-    append_keys(first, t);
-    return first;
-}
-
 // ---------------------------------------------------------------- reader, one step per section
 
 void read_contact_section(const param_node& ct, W& p) {
