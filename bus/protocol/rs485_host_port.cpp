@@ -64,9 +64,7 @@ void rs485_host_port::feed(std::string_view bytes, double t_s, std::vector<rs485
     if (!(t_s >= m_last_s)) // earlier than the last call, or NaN: keep time from going backwards
         t_s = m_last_s;
     m_last_s = t_s;
-    if (bytes.empty())
-        return;
-    poll(t_s, out);
+    poll(t_s, out); // the time that passed may have ended the open transmission
     for (const char c : bytes) {
         ++m_bytes;
         if (c == soi && !m_open.chars.empty())

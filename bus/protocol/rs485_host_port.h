@@ -61,7 +61,8 @@ public:
     const rs485_host_port_config& config() const { return m_cfg; }
 
     // `bytes` arrived at `t_s` (not before the previous call's time; an earlier time is taken as
-    // the previous one). Transmissions completed by them are appended to `out`, in order.
+    // the previous one). Transmissions completed by them, or by the silence before them (also
+    // when `bytes` is empty), are appended to `out`, in order.
     void feed(std::string_view bytes, double t_s, std::vector<rs485_transmission>& out);
     // When the open transmission ends by silence if nothing else comes (nullopt: none open).
     std::optional<double> gap_deadline() const;

@@ -135,6 +135,17 @@ TEST(proto_rs485_host_port, bytes_after_the_gap_start_a_new_transmission) {
     EXPECT_EQ(out[1].ended_by, rs485_tx_end::flush);
 }
 
+TEST(proto_rs485_host_port, an_empty_write_after_the_deadline_still_ends_the_open_transmission) {
+    // Found by fuzz_rs485_host_port (regressions/.../empty_write_after_the_silence_deadline).
+    rs485_host_port p({0.035, 4113});
+    std::vector<rs485_transmission> out;
+    p.feed("~2002", 0.030, out);
+    p.feed("", 0.078, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ended_by, rs485_tx_end::gap);
+    EXPECT_FALSE(p.gap_deadline());
+}
+
 TEST(proto_rs485_host_port, endless_bytes_without_cr_are_cut_at_the_length_bound) {
     rs485_host_port p; // 18 + 4095 characters: the longest Pylontech frame
     EXPECT_EQ(p.config().max_chars, 4113u);
