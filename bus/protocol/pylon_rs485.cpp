@@ -305,6 +305,11 @@ constexpr info_field<management_info> management_layout[] = {
     {management_status},
 };
 
+constexpr info_field<serial_number_info> serial_number_layout[] = {
+    {&serial_number_info::adr},
+    {&serial_number_info::serial, static_cast<std::uint8_t>(serial_number_chars)},
+};
+
 constexpr info_field<manufacturer_info> manufacturer_layout[] = {
     {&manufacturer_info::battery_name, 10},
     {&manufacturer_info::sw_version_major},
@@ -367,6 +372,21 @@ const char* to_string(rtn code) {
     case rtn::internal_comm_error: return "master/slave communication error";
     }
     return "unknown RTN";
+}
+
+bool is_return_code(std::uint8_t cid2) {
+    switch (static_cast<rtn>(cid2)) {
+    case rtn::normal:
+    case rtn::ver_error:
+    case rtn::chksum_error:
+    case rtn::lchksum_error:
+    case rtn::cid2_invalid:
+    case rtn::format_error:
+    case rtn::info_invalid:
+    case rtn::adr_error:
+    case rtn::internal_comm_error: return true;
+    }
+    return false;
 }
 
 std::uint8_t lchksum(std::uint16_t lenid) {
@@ -592,6 +612,16 @@ std::vector<std::uint8_t> encode_manufacturer_info(const manufacturer_info& m) {
 
 bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacturer_info& out) {
     return read_exactly(info, out, manufacturer_layout);
+}
+
+// ---- 0x93 -----------------------------------------------------------------------------------
+
+std::vector<std::uint8_t> encode_serial_number_info(const serial_number_info& s) {
+    return write_all(s, serial_number_layout);
+}
+
+bool decode_serial_number_info(const std::vector<std::uint8_t>& info, serial_number_info& out) {
+    return read_exactly(info, out, serial_number_layout);
 }
 
 // ---- 0x99 -----------------------------------------------------------------------------------

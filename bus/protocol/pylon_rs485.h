@@ -48,6 +48,9 @@ enum class rtn : std::uint8_t {
     internal_comm_error = 0x91,
 };
 const char* to_string(rtn code);
+// True for the CID2 values that are return codes (a response), false for command codes (a
+// request): the protocol has no direction bit, a receiver tells them apart by the value.
+bool is_return_code(std::uint8_t cid2);
 
 // ---- framing ------------------------------------------------------------------------------
 
@@ -212,6 +215,17 @@ struct manufacturer_info {
 };
 std::vector<std::uint8_t> encode_manufacturer_info(const manufacturer_info& m);
 bool decode_manufacturer_info(const std::vector<std::uint8_t>& info, manufacturer_info& out);
+
+// ---- 0x93 module serial number -------------------------------------------------------------
+// Command byte (ADR) + 16-byte serial number (ASCII, NUL padded, longer strings cut; decoding
+// strips trailing NULs and blanks). [C] S2 §2.4/§2.7 of protocols.md: LENID 0x22, 52 characters.
+struct serial_number_info {
+    std::uint8_t adr = 0;
+    std::string serial;
+};
+constexpr std::size_t serial_number_chars = 16;
+std::vector<std::uint8_t> encode_serial_number_info(const serial_number_info& s);
+bool decode_serial_number_info(const std::vector<std::uint8_t>& info, serial_number_info& out);
 
 // ---- 0x99 join (manufacturer-specific, assumed layout) -------------------------------------
 // The master admits a sub at start-up: INFO = command byte (the sub's ADR), u8 1 = join /

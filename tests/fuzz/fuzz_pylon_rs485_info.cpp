@@ -1,6 +1,6 @@
 // Fuzz target: the INFO decoders of the Pylontech RS485 commands (protocol/pylon_rs485.h):
 // 0x42 analog (one module and system-wide), 0x44 alarm, 0x47 system parameters, 0x92 management,
-// 0x51 manufacturer, 0x99 join. The master BMS runs them on the subs' answers
+// 0x51 manufacturer, 0x93 serial number, 0x99 join. The master BMS runs them on the subs' answers
 // (models/battery/stack_master.cpp), a sub the 0x99 decoder on the master's join command (bms.cpp).
 // Input: the INFO bytes; every decoder sees all of them. Invariants:
 //  - decoders never throw, and leave `out` untouched when they return false;
@@ -171,6 +171,19 @@ void manufacturer(const bytes& info) {
     FUZZ_CHECK(decode_manufacturer_info(again, back) && same(back, m), "0x51: decode(encode(x)) == x");
 }
 
+void serial_number(const bytes& info) {
+    serial_number_info s{0xA5, "untouched"};
+    if (!decode_serial_number_info(info, s)) {
+        FUZZ_CHECK(s.adr == 0xA5 && s.serial == "untouched", "0x93: out untouched on rejection");
+        return;
+    }
+    FUZZ_CHECK(info.size() == 1 + serial_number_chars && s.serial.size() <= serial_number_chars, "0x93: 17 bytes");
+    const bytes again = encode_serial_number_info(s);
+    serial_number_info back;
+    FUZZ_CHECK(decode_serial_number_info(again, back) && back.adr == s.adr && back.serial == s.serial,
+               "0x93: decode(encode(x)) == x");
+}
+
 void join(const bytes& info) {
     join_info j{0xA5, true};
     if (!decode_join_info(info, j)) {
@@ -192,6 +205,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     system_params(info);
     management(info);
     manufacturer(info);
+    serial_number(info);
     join(info);
     return 0;
 }

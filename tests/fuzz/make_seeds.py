@@ -52,6 +52,8 @@ INFO = {
     "manufacturer": b"4K4PRO\0\0\0\0" + bytes([1, 7]) + b"WeCo" + bytes(16),
     # 0x99 join: Sub#3 joins
     "join": bytes([0x03, 0x01]),
+    # 0x93: command byte + 16 ASCII bytes (protocols.md §2.7)
+    "serial_number": bytes([0x02]) + b"STACKSIM-4K4-002",
 }
 
 
@@ -65,7 +67,7 @@ def seeds_rs485():
         "lower_case_hex": rs485_frame(0x20, 0x0A, 0x46, 0x42, bytes([0x0A]), lower=True),
         "bad_chksum": "~20024642E00202FD34\r",
     }
-    for key in ("analog_2items", "alarm", "management", "manufacturer", "system_parameters"):
+    for key in ("analog_2items", "alarm", "management", "manufacturer", "system_parameters", "serial_number"):
         frames["response_" + key] = rs485_frame(0x20, 0x02, 0x46, 0x00, INFO[key])
     for name, f in frames.items():
         write("fuzz_pylon_rs485_frame", name, f)
@@ -73,6 +75,30 @@ def seeds_rs485():
     assert frames["request_analog_all"] == "~20024642E002FFFD09\r"
     for name, info in INFO.items():
         write("fuzz_pylon_rs485_info", name, info)
+
+
+# ---- RS485 host port: head byte, then chunks [u8 length][u8 delay ms][bytes] -----------------
+def chunk(data, delay_ms=0):
+    data = data.encode("latin-1") if isinstance(data, str) else data
+    assert len(data) < 256 and delay_ms < 256
+    return bytes([len(data), delay_ms]) + data
+
+
+def seeds_host_port():
+    req2 = rs485_frame(0x20, 0x02, 0x46, 0x42, bytes([0x02]))
+    req_all = rs485_frame(0x20, 0x02, 0x46, 0x42, bytes([0xFF]))
+    poll_only = bytes([0, 0xFF])
+    # head 0x82: gap 35 ms, default length bound; 0x05: gap 86 ms, bound 1 + 2 = 3 characters
+    write("fuzz_rs485_host_port", "one_request", bytes([0x82]) + chunk(req2))
+    write("fuzz_rs485_host_port", "request_in_pieces", bytes([0x82]) + chunk(req2[:7]) + chunk(req2[7:12], 10) +
+          chunk(req2[12:], 20))
+    write("fuzz_rs485_host_port", "two_requests_one_write", bytes([0x82]) + chunk(req2 + req_all))
+    write("fuzz_rs485_host_port", "noise_then_request", bytes([0x82]) + chunk("xy\x01" + req2))
+    write("fuzz_rs485_host_port", "crlf_then_silence", bytes([0x82]) + chunk(req2 + "\n") + poll_only)
+    write("fuzz_rs485_host_port", "gap_inside_a_frame", bytes([0x82]) + chunk(req2[:5]) + chunk(req2[5:], 200))
+    write("fuzz_rs485_host_port", "bad_chksum", bytes([0x82]) + chunk("~20024642E00202FD34\r"))
+    write("fuzz_rs485_host_port", "length_bound", bytes([0x05]) + chunk("ABCDEFGH") + chunk(req2, 1))
+    write("fuzz_rs485_host_port", "binary_noise", bytes([0x80]) + chunk(bytes(range(0, 256, 7))))
 
 
 # ---- candump -L (protocols.md §4.3, test_proto_candump) ------------------------------------
@@ -145,5 +171,6 @@ def seeds_can():
 
 if __name__ == "__main__":
     seeds_rs485()
+    seeds_host_port()
     seeds_candump()
     seeds_can()

@@ -406,6 +406,43 @@ TEST(proto_rs485, manufacturer_0x51_and_protocol_version_0x4f) {
     EXPECT_STREQ(to_string(rtn::lchksum_error), "LCHKSUM error");
 }
 
+TEST(proto_rs485, serial_number_0x93_is_52_characters) {
+    // protocols.md §2.7: command byte + 16 ASCII bytes, LENID 0x22, 52 characters on the wire.
+    // LENID 0x022: nibble sum 4 -> LCHKSUM 0xC -> LENGTH C022. INFO written out by hand:
+    // 02, then "STACKSIM-4K4-002" = 53 54 41 43 4B 53 49 4D 2D 34 4B 34 2D 30 30 32.
+    const B info = encode_serial_number_info({2, "STACKSIM-4K4-002"});
+    EXPECT_EQ(info, (B{0x02, 0x53, 0x54, 0x41, 0x43, 0x4B, 0x53, 0x49, 0x4D, 0x2D, 0x34, 0x4B, 0x34, 0x2D, 0x30,
+                       0x30, 0x32}));
+    const std::string f = encode_response(0x20, 2, rtn::normal, info);
+    EXPECT_EQ(f.size(), 52u);
+    EXPECT_EQ(f, with_chksum("20024600C02202535441434B53494D2D344B342D303032"));
+    serial_number_info d;
+    ASSERT_TRUE(decode_serial_number_info(info, d));
+    EXPECT_EQ(d.adr, 2);
+    EXPECT_EQ(d.serial, "STACKSIM-4K4-002");
+    // Short serials are NUL padded and come back without the padding; long ones are cut.
+    const B short_info = encode_serial_number_info({3, "ABC"});
+    ASSERT_EQ(short_info.size(), 17u);
+    EXPECT_EQ(short_info[4], 0x00);
+    ASSERT_TRUE(decode_serial_number_info(short_info, d));
+    EXPECT_EQ(d.serial, "ABC");
+    ASSERT_TRUE(decode_serial_number_info(encode_serial_number_info({3, std::string(20, 'Z')}), d));
+    EXPECT_EQ(d.serial, std::string(16, 'Z'));
+    // Exactly 17 bytes.
+    serial_number_info untouched{9, "keep"};
+    EXPECT_FALSE(decode_serial_number_info(B(16, 0x41), untouched));
+    EXPECT_FALSE(decode_serial_number_info(B(18, 0x41), untouched));
+    EXPECT_EQ(untouched.serial, "keep");
+}
+
+TEST(proto_rs485, return_codes_and_commands_are_told_apart_by_value) {
+    // protocols.md §2.4: RTN 0x00-0x06, 0x90, 0x91; the commands are 0x42 ... 0x96 (and 0x99 here).
+    for (unsigned c : {0x00u, 0x01u, 0x02u, 0x03u, 0x04u, 0x05u, 0x06u, 0x90u, 0x91u})
+        EXPECT_TRUE(is_return_code(static_cast<std::uint8_t>(c))) << c;
+    for (unsigned c : {0x07u, 0x42u, 0x44u, 0x47u, 0x4Fu, 0x51u, 0x92u, 0x93u, 0x94u, 0x95u, 0x96u, 0x99u, 0xFFu})
+        EXPECT_FALSE(is_return_code(static_cast<std::uint8_t>(c))) << c;
+}
+
 TEST(proto_rs485, join_0x99) {
     // Manufacturer-specific join command: INFO = [ADR, 1 join / 0 stay open].
     EXPECT_EQ(encode_join_info({3, true}), (B{0x03, 0x01}));
