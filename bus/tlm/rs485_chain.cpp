@@ -8,7 +8,7 @@
 namespace stacksim::bus {
 
 rs485_chain::rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed)
-    : sc_core::sc_module(name), rs485_rx("rs485_rx"), m_cfg(std::move(cfg)), m_rng(seed) {
+    : sc_core::sc_module(name), rs485_rx("rs485_rx"), m_cfg(std::move(cfg)), m_lead(m_cfg.lead_node ? 1 : 0), m_rng(seed) {
     rs485_rx.bind(static_cast<rs485_fw_if&>(*this));
     SC_HAS_PROCESS(rs485_chain);
     SC_THREAD(delivery_loop);
@@ -18,9 +18,15 @@ void rs485_chain::before_end_of_elaboration() {
     m_bw.clear();
     for (int i = 0; i < rs485_rx.size(); ++i)
         m_bw.push_back(rs485_rx[i]);
+    if (m_lead > 0 && m_bw.size() < 2)
+        throw std::logic_error(std::string(name()) + ": a lead node needs a node after it");
     const std::size_t hops = m_bw.empty() ? 0 : m_bw.size() - 1;
     m_cut.assign(hops, false);
-    m_cfg.hop_length_m.resize(hops, 1.0);
+    m_cfg.hop_length_m.resize(hops - std::min(hops, m_lead), 1.0);
+    m_hop_len_m.clear();
+    if (m_lead > 0)
+        m_hop_len_m.push_back(m_cfg.lead_length_m);
+    m_hop_len_m.insert(m_hop_len_m.end(), m_cfg.hop_length_m.begin(), m_cfg.hop_length_m.end());
 }
 
 std::size_t rs485_chain::node_index(rs485_bw_if& sender) const {
@@ -31,10 +37,10 @@ std::size_t rs485_chain::node_index(rs485_bw_if& sender) const {
 }
 
 void rs485_chain::set_hop_cut(std::size_t hop, bool cut) {
-    if (hop >= m_cut.size())
+    if (hop >= n_hops())
         throw std::out_of_range(std::string(name()) + ": no hop " + std::to_string(hop) + " (chain has " +
-                                std::to_string(m_cut.size()) + ")");
-    m_cut[hop] = cut;
+                                std::to_string(n_hops()) + ")");
+    m_cut[hop + m_lead] = cut;
 }
 
 void rs485_chain::corrupt_next(unsigned n_frames) { m_corrupt += n_frames; }
@@ -51,7 +57,7 @@ double rs485_chain::distance_m(std::size_t a, std::size_t b) const {
     const std::size_t lo = std::min(a, b), hi = std::max(a, b);
     double d = 0.0;
     for (std::size_t h = lo; h < hi; ++h)
-        d += m_cfg.hop_length_m[h];
+        d += m_hop_len_m[h];
     return d;
 }
 
@@ -158,7 +164,7 @@ void rs485_chain::frame_ended(std::size_t id) {
         // as DEL, which no framing accepts (injected bit errors are already in the characters).
         at_sender.chars[at_sender.chars.size() / 2] = '\x7F';
     }
-    if (m_on_frame) {
+    if (m_on_frame || m_on_lead_frame) {
         // Each hop the frame physically reached, timed at the hop's end nearer the sender.
         for (std::size_t h = 0; h < m_cut.size(); ++h) {
             const std::size_t near = h >= node ? h : h + 1; // hop h joins nodes h and h+1
@@ -168,7 +174,12 @@ void rs485_chain::frame_ended(std::size_t id) {
             const sc_core::sc_time prop(distance_m(node, near) * m_cfg.propagation_s_per_m, sc_core::SC_SEC);
             seg.start = sent.start + prop;
             seg.end = sent.end + prop;
-            m_on_frame(seg, h);
+            if (h < m_lead) {
+                if (m_on_lead_frame)
+                    m_on_lead_frame(seg);
+            } else if (m_on_frame) {
+                m_on_frame(seg, h - m_lead);
+            }
         }
     }
     t.at_sender = std::move(at_sender);

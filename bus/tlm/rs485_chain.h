@@ -6,6 +6,12 @@
 // (1 + data + parity + stop) bits at the baud rate, then propagation along the cable
 // (ns per metre) to each receiver. Two frames overlapping in time garble each other for
 // every receiver. A cut hop separates the chain: nodes beyond it hear nothing of this side.
+//
+// Lead node (rs485_chain_config::lead_node): the first node bound sits at the master's free port A,
+// before node 1 (the master), joined to it by the lead cable (lead_length_m). It takes part like
+// any node (timing, collisions, propagation), but the hop numbering stays that of the modules:
+// hop k is still the cable from the k-th to the (k+1)-th node after the lead, frames on the lead
+// cable go to the lead observer (on_lead_frame) instead of on_frame, and set_hop_cut(k) cuts hop k.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +32,9 @@ struct rs485_chain_config {
     double driver_enable_s = 0.0;        // DE asserted -> first start bit
     double driver_disable_s = 0.0;       // last stop bit -> line released
     double propagation_s_per_m = 5e-9;   // twisted pair, about 0.67 c
-    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1); missing = 1 m
+    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1, the lead not counted); missing = 1 m
+    bool lead_node = false;              // the first node bound is a lead node (above)
+    double lead_length_m = 2.0;          // its cable to the next node
 };
 
 class rs485_chain : public sc_core::sc_module, public rs485_fw_if {
@@ -39,12 +47,15 @@ public:
     rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed);
 
     void on_frame(frame_observer f) { m_on_frame = std::move(f); }
-    std::size_t n_nodes() const { return m_bw.size(); }
+    // Every frame on the lead cable, timed at its end nearer the sender (lead node only).
+    void on_lead_frame(std::function<void(const rs485_frame&)> f) { m_on_lead_frame = std::move(f); }
+    std::size_t n_nodes() const { return m_bw.size(); } // every node bound, the lead included
+    std::size_t n_hops() const { return m_cut.size() > m_lead ? m_cut.size() - m_lead : 0; } // the lead not counted
     const rs485_chain_config& config() const { return m_cfg; }
 
-    // Fault injection.
+    // Fault injection (hop numbers as in on_frame).
     void set_hop_cut(std::size_t hop, bool cut);
-    bool hop_cut(std::size_t hop) const { return hop < m_cut.size() && m_cut[hop]; }
+    bool hop_cut(std::size_t hop) const { return hop < n_hops() && m_cut[hop + m_lead]; }
     void corrupt_next(unsigned n_frames); // flip one bit of one character of the next frames
 
     std::uint64_t frames() const { return m_frames; }
@@ -82,8 +93,10 @@ private:
     void arrive(std::size_t id, std::size_t rx_index);
 
     rs485_chain_config m_cfg;
+    std::size_t m_lead = 0;          // 1 with a lead node: physical hop h is numbered h - m_lead
     std::vector<rs485_bw_if*> m_bw;
-    std::vector<bool> m_cut;
+    std::vector<bool> m_cut;         // by physical hop (the lead cable first, if any)
+    std::vector<double> m_hop_len_m; // by physical hop
     std::vector<transmission> m_active; // in flight, indexed by id (slots reused)
     std::vector<bool> m_slot_used;
     std::vector<delivery> m_queue; // min-heap on (at, seq)
@@ -94,6 +107,7 @@ private:
     std::uint64_t m_frames = 0;
     std::uint64_t m_collisions = 0;
     frame_observer m_on_frame;
+    std::function<void(const rs485_frame&)> m_on_lead_frame;
 };
 
 } // namespace stacksim::bus

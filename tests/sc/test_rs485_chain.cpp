@@ -97,3 +97,56 @@ TEST(rs485_chain, a_cut_hop_silences_everything_beyond_it) {
     EXPECT_TRUE(m0.received.empty()); // m2's answer never crosses the cut
     EXPECT_EQ(hops, (std::vector<std::size_t>{0}));
 }
+
+TEST(rs485_chain, a_lead_node_sits_before_node_one_and_keeps_the_hop_numbers) {
+    // lead --2 m-- m0 --2 m-- m1 --3 m-- m2: hops keep 0 = m0-m1, 1 = m1-m2; the lead cable is apart.
+    bus::rs485_chain_config c = config(9600);
+    c.lead_node = true;
+    c.lead_length_m = 2.0;
+    bus::rs485_chain chain("chain", c, 1);
+    station lead("lead"), m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&lead, &m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    lead.schedule = {{1.0, frame_128}};
+    std::vector<std::pair<std::size_t, double>> hops;
+    std::vector<double> lead_segments;
+    chain.on_frame([&](const bus::rs485_frame& f, std::size_t hop) { hops.emplace_back(hop, f.start.to_seconds()); });
+    chain.on_lead_frame([&](const bus::rs485_frame& f) { lead_segments.push_back(f.start.to_seconds()); });
+    sc_core::sc_start(sc_time(2, SC_SEC));
+    EXPECT_EQ(chain.n_nodes(), 4u);
+    EXPECT_EQ(chain.n_hops(), 2u);
+    const double frame_s = 128.0 * 10.0 / 9600.0;
+    ASSERT_EQ(m0.received.size(), 1u);
+    ASSERT_EQ(m2.received.size(), 1u);
+    EXPECT_NEAR(m0.received[0].start.to_seconds(), 1.0 + 2.0 * 5e-9, 1e-12);
+    EXPECT_NEAR(m2.received[0].end.to_seconds(), 1.0 + frame_s + 7.0 * 5e-9, 1e-12);
+    // The lead cable at the lead's end; hop 0 at m0's end (2 m away), hop 1 at m1's end (4 m).
+    ASSERT_EQ(lead_segments.size(), 1u);
+    EXPECT_NEAR(lead_segments[0], 1.0, 1e-12);
+    ASSERT_EQ(hops.size(), 2u);
+    EXPECT_EQ(hops[0].first, 0u);
+    EXPECT_NEAR(hops[0].second, 1.0 + 2.0 * 5e-9, 1e-12);
+    EXPECT_EQ(hops[1].first, 1u);
+    EXPECT_NEAR(hops[1].second, 1.0 + 4.0 * 5e-9, 1e-12);
+    // Only the module hops are numbered: 0 and 1, no third.
+    chain.set_hop_cut(1, true);
+    EXPECT_TRUE(chain.hop_cut(1));
+    EXPECT_FALSE(chain.hop_cut(0));
+    EXPECT_THROW(chain.set_hop_cut(2, true), std::out_of_range);
+}
+
+TEST(rs485_chain, a_cut_numbered_hop_behind_a_lead_node_silences_what_lies_beyond_it) {
+    bus::rs485_chain_config c = config(9600);
+    c.lead_node = true;
+    bus::rs485_chain chain("chain", c, 1);
+    station lead("lead"), m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&lead, &m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    lead.schedule = {{0.1, "~20034642E00203FD31\r"}};
+    sc_core::sc_start(sc_time(0.01, SC_SEC));
+    chain.set_hop_cut(1, true); // m1 - m2
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    EXPECT_EQ(m0.received.size(), 1u);
+    EXPECT_EQ(m1.received.size(), 1u);
+    EXPECT_TRUE(m2.received.empty());
+}
