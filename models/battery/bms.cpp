@@ -607,7 +607,49 @@ proto::manufacturer_info bms::to_manufacturer() const {
     return m;
 }
 
-sc_core::sc_time bms::send_rs485(const std::string& chars) { return rs485_send(chars); }
+proto::system_parameters bms::to_system_parameters() const {
+    // The module's own limits: protection thresholds (the warning level where the field is an
+    // alarm), the nominal current limits. The discharge current limit is negative on the wire.
+    const auto& p = m_cfg.protection;
+    proto::system_parameters s;
+    s.cell_high_voltage_limit_v = p[prot_channel::cell_ov].protection.set;
+    s.cell_low_voltage_alarm_v = p[prot_channel::cell_uv].warning.set;
+    s.cell_under_voltage_protect_v = p[prot_channel::cell_uv].protection.set;
+    s.charge_high_temp_limit_c = p[prot_channel::charge_ot].protection.set;
+    s.charge_low_temp_limit_c = p[prot_channel::charge_ut].protection.set;
+    s.charge_current_limit_a = m_cfg.limits.ccl_a;
+    s.module_high_voltage_limit_v = p[prot_channel::module_ov].protection.set;
+    s.module_low_voltage_alarm_v = p[prot_channel::module_uv].warning.set;
+    s.module_under_voltage_protect_v = p[prot_channel::module_uv].protection.set;
+    s.discharge_high_temp_limit_c = p[prot_channel::discharge_ot].protection.set;
+    s.discharge_low_temp_limit_c = p[prot_channel::discharge_ut].protection.set;
+    s.discharge_current_limit_a = -m_cfg.limits.dcl_a;
+    return s;
+}
+
+std::string bms::serial_number() const {
+    char buf[proto::serial_number_chars + 1];
+    std::snprintf(buf, sizeof buf, "STACKSIM-4K4-%03u", static_cast<unsigned>(m_cfg.address));
+    return buf;
+}
+
+void bms::wait_transceiver_free() {
+    while (m_tx_free > sc_core::sc_time_stamp())
+        sc_core::wait(m_tx_free - sc_core::sc_time_stamp());
+}
+
+sc_core::sc_time bms::send_rs485(const std::string& chars) {
+    wait_transceiver_free();
+    m_tx_free = rs485_send(chars);
+    return m_tx_free;
+}
+
+void bms::queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info) {
+    const sc_core::sc_time latency(m_cfg.response_latency_s, sc_core::SC_SEC);
+    m_answers.push_back({sc_core::sc_time_stamp() + latency,
+                         proto::encode_frame(m_cfg.protocol_version, m_cfg.address, proto::cid1_battery, rtn, info)});
+    m_answer_ev.notify(latency);
+}
 
 void bms::rs485_receive(const bus::rs485_frame& frame) {
     if (!m_powered)
@@ -615,8 +657,11 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     const proto::rs485_decoded d = proto::decode_frame(frame.chars);
     if (is_master()) {
         if (master_rx)
-            master_rx(frame, d);
-        return;
+            master_rx(frame, d); // the poll logic: the subs' answers (it counts what it rejects)
+        // Beyond that, the master's node answers requests to its own address (a host at its
+        // free port); it never hears itself, so such frames come from another node.
+        if (frame.garbled || !d.adr_valid || d.frame.adr != m_cfg.address)
+            return;
     }
     if (frame.garbled) {
         // Collision or line noise: the UART saw framing errors. Dropped silently, counted.
@@ -626,16 +671,18 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     if (!d.ok) {
         // Never act on a bad frame. Answer with its RTN only when it is certainly ours.
         ++m_rs485_rejected;
-        if (d.adr_valid && d.frame.adr == m_cfg.address && d.rtn != proto::rtn::normal) {
-            m_answers.push_back({sc_core::sc_time_stamp() + sc_core::sc_time(m_cfg.response_latency_s, sc_core::SC_SEC),
-                                 proto::encode_frame(m_cfg.protocol_version, m_cfg.address, proto::cid1_battery,
-                                                     static_cast<std::uint8_t>(d.rtn), {})});
-            m_answer_ev.notify(sc_core::sc_time(m_cfg.response_latency_s, sc_core::SC_SEC));
-        }
+        if (d.adr_valid && d.frame.adr == m_cfg.address && d.rtn != proto::rtn::normal)
+            queue_answer(static_cast<std::uint8_t>(d.rtn), {});
         return;
     }
     if (d.frame.adr != m_cfg.address)
         return; // for another module
+    if (proto::is_return_code(d.frame.cid2)) {
+        // Another node's answer carrying our address (two modules set to one address): answering
+        // it would start an endless exchange. Counted, never answered.
+        ++m_rs485_rejected;
+        return;
+    }
     m_last_master_s = sc_core::sc_time_stamp().to_seconds(); // the master is alive
     std::vector<std::uint8_t> info;
     std::uint8_t rtn = static_cast<std::uint8_t>(proto::rtn::normal);
@@ -643,7 +690,9 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     switch (f.cid2) {
     case 0x42: info = proto::encode_analog_info(to_analog()); break;
     case 0x44: info = proto::encode_alarm_info(to_alarm()); break;
+    case 0x47: info = proto::encode_system_parameters(to_system_parameters()); break;
     case 0x92: info = proto::encode_management_info(to_management()); break;
+    case 0x93: info = proto::encode_serial_number_info({m_cfg.address, serial_number()}); break;
     case 0x4F: break; // protocol version: empty INFO, version in VER
     case 0x51: info = proto::encode_manufacturer_info(to_manufacturer()); break;
     case cid2_join: {
@@ -663,9 +712,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     default: rtn = static_cast<std::uint8_t>(proto::rtn::cid2_invalid); break;
     }
     ++m_rs485_answered;
-    m_answers.push_back({sc_core::sc_time_stamp() + sc_core::sc_time(m_cfg.response_latency_s, sc_core::SC_SEC),
-                         proto::encode_frame(m_cfg.protocol_version, m_cfg.address, proto::cid1_battery, rtn, info)});
-    m_answer_ev.notify(sc_core::sc_time(m_cfg.response_latency_s, sc_core::SC_SEC));
+    queue_answer(rtn, info);
 }
 
 void bms::answer_loop() {
@@ -674,7 +721,7 @@ void bms::answer_loop() {
         while (m_powered && !m_answers.empty() && m_answers.front().first <= sc_core::sc_time_stamp()) {
             const std::string chars = m_answers.front().second;
             m_answers.erase(m_answers.begin());
-            const sc_core::sc_time release = rs485_send(chars);
+            const sc_core::sc_time release = send_rs485(chars);
             sc_core::wait(release - sc_core::sc_time_stamp());
         }
         if (!m_answers.empty())

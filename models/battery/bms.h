@@ -4,9 +4,13 @@
 // counts charge for SoC, protects its cells (threshold + delay + recovery hysteresis, then
 // opens the module switch through the AFE's driver register; module OV/UV on the sum of the
 // cells; repeated over-current trips latch a lock-out), computes the module's charge
-// voltage and current limits, and answers the master's RS485 polls (Pylontech-style ASCII-hex
-// frames: 0x42 analog values, 0x44 alarms, 0x92 charge/discharge management, 0x47, 0x4F, 0x51).
-// The master's BMS additionally runs a stack_master (stack_master.h).
+// voltage and current limits, and answers RS485 requests addressed to it (Pylontech-style
+// ASCII-hex frames: 0x42 analog values, 0x44 alarms, 0x47 system parameters, 0x4F protocol
+// version, 0x51 manufacturer info, 0x92 charge/discharge management, 0x93 serial number; the
+// join command 0x99 on a sub) -- the master's polls, or a host's on the chain (rs485_bridge).
+// The master's BMS additionally runs a stack_master (stack_master.h), which sees every frame the
+// master hears; the master's node answers requests to its own address like a sub's does.
+// A node has one transceiver: its answers and the master's polls go out one after the other.
 #pragma once
 
 #include <array>
@@ -103,8 +107,12 @@ public:
 
     // On the master, every frame it hears goes to this hook with its decoding (stack_master).
     std::function<void(const bus::rs485_frame&, const proto::rs485_decoded&)> master_rx;
-    // Drive a frame through this module's transceiver; returns when the line is released.
+    // Drive a frame through this module's transceiver, once it has finished what it is sending
+    // (waits: call from a thread); returns when the line is released.
     sc_core::sc_time send_rs485(const std::string& chars);
+    // The serial number this module answers in 0x93 (16 ASCII characters; assumed, from the
+    // address: STACKSIM-4K4-NNN with NNN the address in decimal).
+    std::string serial_number() const;
     // Notified after every measurement (the data in report() is fresh).
     const sc_core::sc_event& measured_event() const { return m_measured; }
 
@@ -129,6 +137,9 @@ private:
     proto::alarm_info to_alarm() const;
     proto::management_info to_management() const;
     proto::manufacturer_info to_manufacturer() const;
+    proto::system_parameters to_system_parameters() const;
+    void queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info);
+    void wait_transceiver_free();
     void afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value);
     std::uint32_t afe_read(std::uint32_t addr);
     void afe_write(std::uint32_t addr, std::uint32_t value);
@@ -167,6 +178,7 @@ private:
     sc_core::sc_event m_measured;
     sc_core::sc_event m_answer_ev;
     std::vector<std::pair<sc_core::sc_time, std::string>> m_answers; // queued responses
+    sc_core::sc_time m_tx_free;        // this node's transceiver is released (its last frame's end)
 };
 
 } // namespace stacksim::models

@@ -114,6 +114,8 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                        {{"rtn", static_cast<int>(d.rtn)}, {"error", frame.garbled ? "garbled" : d.error}});
         return;
     }
+    if (!proto::is_return_code(d.frame.cid2))
+        return; // a request, not an answer: another master on the line (a host at the free port)
     if (d.frame.adr != m_wait_adr || m_got_answer)
         return; // not the answer we wait for (late, or another node's)
     for (auto& s : m_subs) {
