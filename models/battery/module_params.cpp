@@ -278,6 +278,10 @@ const field_table<bus_config>& bus_config::fields() {
         {"rs485_hop_length_m", &S::rs485_hop_length_m, "m", 0, 1200, "RS485 cable between neighbouring modules"},
         {"rs485_driver_enable_s", &S::rs485_driver_enable_s, "s", 0, 0.1, "RS485 driver-enable turnaround"},
         {"rs485_propagation_s_per_m", &S::rs485_propagation_s_per_m, "s/m", 0, 1e-6, "RS485 propagation delay"},
+        {"rs485_link_length_m", &S::rs485_link_length_m, "m", 0, 1200,
+         "RS485 cable from the master's free port A to a host's adapter (RS485 bridge at link)"},
+        {"rs485_bridge_idle_gap_s", &S::rs485_bridge_idle_gap_s, "s", 1e-3, 10,
+         "silence that ends a host's RS485 transmission without CR (RS485 bridge)"},
         {"can_bitrate_bps", &S::can_bitrate_bps, "bit/s", 1e4, 1e6, "CAN bit rate to the inverter"},
     };
     return t;

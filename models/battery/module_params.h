@@ -32,6 +32,8 @@ struct bus_config {
     double rs485_hop_length_m = 0.0;        // cable between neighbouring modules
     double rs485_driver_enable_s = 0.0;     // driver-enable turnaround
     double rs485_propagation_s_per_m = 0.0;
+    double rs485_link_length_m = 0.0;       // master's free port A -> a host's RS485 adapter (bridge at link)
+    double rs485_bridge_idle_gap_s = 0.0;   // silence that ends a host's unfinished transmission
     double can_bitrate_bps = 0.0;
 
     static const num::field_table<bus_config>& fields();

@@ -13,6 +13,7 @@
 #include "numeric/csv_series.h"
 #include "numeric/units.h"
 #include "numeric/wiring.h"
+#include "stack/rs485_bridge_spec.h"
 
 namespace stacksim::sim {
 
@@ -352,6 +353,27 @@ void read_buses(scenario_reading& r) {
     sc.stack.seed = sc.seed;
 }
 
+// rs485: a host program on the chain (models/stack/rs485_bridge_spec.h); buses.rs485_link_length_m
+// and buses.rs485_bridge_idle_gap_s of the module file set its cable and its framing.
+void read_rs485(scenario_reading& r) {
+    auto& st = r.sc.stack;
+    st.rs485.lead_length_m = r.mp.buses.rs485_link_length_m;
+    st.rs485_bridge_idle_gap_s = r.mp.buses.rs485_bridge_idle_gap_s;
+    if (auto rs = r.root.find("rs485")) {
+        rs->allow_only({"bridge"});
+        if (rs->has("bridge")) {
+            const param_node b = rs->at("bridge");
+            const std::string text = b.as_string();
+            try {
+                models::parse_rs485_bridge_spec(text);
+            } catch (const std::invalid_argument& e) {
+                b.fail(std::string(models::rs485_bridge_spec_syntax) + ", got " + e.what());
+            }
+            st.rs485_bridge = text;
+        }
+    }
+}
+
 // One battery_module_config per module: addresses in chain order, master first.
 void make_modules(scenario_reading& r) {
     auto& sc = r.sc;
@@ -458,7 +480,7 @@ void read_events_and_expectations(scenario_reading& r) {
 scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
                const num::input_limits& limits) {
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "events", "expectations", "parameters", "aging"});
+                    "rs485", "events", "expectations", "parameters", "aging"});
     scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}};
     r.sc.file = file;
     read_parameter_overrides(r);
@@ -469,6 +491,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     read_environment(r);
     read_wiring(r);
     read_buses(r);
+    read_rs485(r);
     make_modules(r);
     read_inverter(r);
     read_events_and_expectations(r);

@@ -2,12 +2,45 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "numeric/units.h"
+#include "stack/rs485_bridge_spec.h"
+#include "tlm/rs485_bridge.h"
+#include "tlm/rs485_unplugged.h"
 
 namespace stacksim::models {
+
+namespace {
+
+// The bridge's position, if the stack has one.
+std::optional<rs485_bridge_spec> bridge_spec(const stack_config& cfg) {
+    if (cfg.rs485_bridge.empty())
+        return std::nullopt;
+    return parse_rs485_bridge_spec(cfg.rs485_bridge);
+}
+
+// The chain: with the bridge at the master's free port, the bridge is a lead node before m0.
+bus::rs485_chain_config chain_config(const stack_config& cfg) {
+    bus::rs485_chain_config c = cfg.rs485;
+    const auto spec = bridge_spec(cfg);
+    c.lead_node = spec && spec->position == rs485_bridge_position::link;
+    return c;
+}
+
+std::unique_ptr<host::stream_port> open_port(const stack_config& cfg, const std::string& stream) {
+    if (cfg.rs485_bridge_port)
+        return cfg.rs485_bridge_port(stream);
+#ifdef STACKSIM_HAVE_HOST_STREAMS
+    return host::open_stream_port(stream);
+#else
+    throw std::invalid_argument("rs485 bridge '" + stream + "': this build has no host streams (stacksim_host)");
+#endif
+}
+
+} // namespace
 
 stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events)
     : sc_core::sc_module(name),
@@ -15,19 +48,36 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
       m_cfg(cfg),
       m_events(events),
       m_plant(cfg.plant),
-      m_chain("rs485", cfg.rs485, cfg.seed ^ 0x485u),
+      m_chain("rs485", chain_config(cfg), cfg.seed ^ 0x485u),
       m_plant_time(sc_core::SC_ZERO_TIME) {
     if (cfg.modules.size() != cfg.plant.n_modules)
         throw std::invalid_argument(std::string(this->name()) + ": one battery_module_config per module is required");
     if (!(cfg.step_s > 0))
         throw std::invalid_argument(std::string(this->name()) + ": step_s must be positive");
     dc_in.bind(static_cast<bus::dc_fw_if&>(*this));
+    const auto spec = bridge_spec(cfg);
+    if (spec) {
+        bus::rs485_bridge_config bc;
+        bc.framing.idle_gap_s = cfg.rs485_bridge_idle_gap_s;
+        bc.position = rs485_bridge_position_names.name(spec->position);
+        m_bridge = std::make_unique<bus::rs485_bridge>("host", open_port(cfg, spec->stream), bc);
+        // First on the chain: before m0 (link, a lead node) or in m0's place (m0).
+        m_bridge->rs485.bind(m_chain.rs485_rx);
+        if (spec->position == rs485_bridge_position::m0)
+            m_unplugged = std::make_unique<bus::rs485_unplugged>("m0_rs485_unplugged", cfg.rs485);
+        m_events.event(std::string(this->name()) + ".host", "rs485_bridge",
+                       {{"position", bc.position}, {"stream", m_bridge->port().describe()}});
+    }
     for (std::size_t m = 0; m < cfg.plant.n_modules; ++m) {
         const std::string mname = "m" + std::to_string(m);
         m_modules.push_back(
             std::make_unique<battery_module>(mname.c_str(), cfg.modules[m], m_plant, m, [this] { sync(); }, events));
-        // RS485 chain order = module order: m0 (master) port B -> m1 port A -> ...
-        m_modules.back()->controller().rs485.bind(m_chain.rs485_rx);
+        // RS485 chain order = module order: m0 (master) port B -> m1 port A -> ...; with the bridge
+        // in m0's place the master's transceiver goes nowhere.
+        if (m == 0 && m_unplugged)
+            m_modules.back()->controller().rs485.bind(m_unplugged->rs485_rx);
+        else
+            m_modules.back()->controller().rs485.bind(m_chain.rs485_rx);
     }
     m_plant.solve_now();
     m_plant.on_switch_stuck([this](std::size_t m) {
@@ -44,6 +94,8 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
 }
 
 stack::~stack() = default;
+
+host::host_input* stack::rs485_bridge() { return m_bridge.get(); }
 
 void stack::sync() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();

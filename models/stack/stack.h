@@ -14,6 +14,23 @@
 // instant (so a blow lands at the curve's time, not at the next grid point). While a fuse is
 // loaded (damage > 0 or current above the curve), an input change (a switch, the port, a fault)
 // re-solves the plant at once so the prediction follows the new currents.
+//
+// RS485 bridge (stack_config::rs485_bridge, stack/rs485_bridge_spec.h): a host program joins the
+// chain as a node named "host" (bus/tlm/rs485_bridge.h), which the wall-clock pacer drives
+// through rs485_bridge().
+//   link  the host sits before m0, at the master's free port A, on a cable of
+//         rs485.lead_length_m (buses.rs485_link_length_m, assumed); hops keep their numbers.
+//         It hears every frame on the chain, and every module (the master included) answers its
+//         requests; its frames collide with the master's polls like any node's.
+//   m0    the host takes the master's place on the chain (node 0, hop 0 still m0-m1); the
+//         master BMS's transceiver is unplugged (bus/tlm/rs485_unplugged.h). The simulated master
+//         keeps running as before -- it measures and protects its own module, keeps polling
+//         (into the unplugged port), hears no answer, marks each sub lost after
+//         master.lost_after_misses cycles (sub_lost events), and from then on sends the inverter
+//         limits of its own module alone. Real master firmware on the host polls the subs; they
+//         answer it like the master, count its frames as the master being alive, and close their
+//         switches only on its join command (CID2 0x99, INFO = [ADR, 01], docs/models/bms.md).
+//         To take the master's CAN side off as well, use the CAN bridge's `master` role.
 #pragma once
 
 #include <functional>
@@ -27,14 +44,27 @@
 #include "battery/battery_module.h"
 #include "common/event_sink.h"
 #include "numeric/stack_plant.h"
+#include "host/host_io.h"
+#include "host/stream_port.h"
 #include "tlm/dc_socket.h"
 #include "tlm/rs485_chain.h"
+
+namespace stacksim::bus {
+class rs485_bridge;
+class rs485_unplugged;
+} // namespace stacksim::bus
 
 namespace stacksim::models {
 
 struct stack_config {
     num::stack_plant_config plant;
     std::vector<battery_module_config> modules; // one per module, m0 = master
+    // RS485 bridge: "pty:PATH[@link|@m0]" or "tcp:[HOST:]PORT[@link|@m0]" (rs485_bridge_spec.h);
+    // empty = none. Its link cable is rs485.lead_length_m.
+    std::string rs485_bridge;
+    double rs485_bridge_idle_gap_s = 0.05; // silence that ends an unfinished transmission
+    // Opens the bridge's host stream; empty = host::open_stream_port (tests give a fake one).
+    std::function<std::unique_ptr<host::stream_port>(const std::string& stream)> rs485_bridge_port;
     bus::rs485_chain_config rs485;
     double step_s = 0.1;
     std::uint64_t seed = 1;
@@ -51,6 +81,9 @@ public:
     battery_module& module(std::size_t m) { return *m_modules.at(m); }
     const battery_module& module(std::size_t m) const { return *m_modules.at(m); }
     bus::rs485_chain& rs485() { return m_chain; }
+    // The RS485 bridge as the pacer drives it; nullptr without one.
+    host::host_input* rs485_bridge();
+    bus::rs485_bridge* rs485_bridge_node() { return m_bridge.get(); }
     num::stack_plant& plant() { return m_plant; }
     const num::stack_plant& plant() const { return m_plant; }
 
@@ -94,6 +127,8 @@ private:
     event_sink& m_events;
     num::stack_plant m_plant;
     bus::rs485_chain m_chain;
+    std::unique_ptr<bus::rs485_bridge> m_bridge;
+    std::unique_ptr<bus::rs485_unplugged> m_unplugged; // the master's transceiver with the bridge at m0
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
     std::function<void()> m_on_step;
