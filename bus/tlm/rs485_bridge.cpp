@@ -7,15 +7,16 @@
 
 namespace stacksim::bus {
 
-rs485_bridge::rs485_bridge(const sc_core::sc_module_name& name, std::unique_ptr<host::stream_port> port,
+rs485_bridge::rs485_bridge(const sc_core::sc_module_name& name, std::string stream, stream_opener open,
                            rs485_bridge_config cfg)
     : sc_core::sc_module(name),
       rs485_host("rs485"),
       m_cfg(std::move(cfg)),
-      m_port(std::move(port)),
+      m_stream(std::move(stream)),
+      m_open(std::move(open)),
       m_framer(m_cfg.framing) {
-    if (!m_port)
-        throw std::invalid_argument(std::string(this->name()) + ": no stream port");
+    if (!m_open)
+        throw std::invalid_argument(std::string(this->name()) + ": no way to open the stream " + m_stream);
     if (!m_cfg.clock)
         m_cfg.clock = [] { return host::wall_clock::now(); };
     m_epoch = m_cfg.clock();
@@ -25,11 +26,16 @@ rs485_bridge::rs485_bridge(const sc_core::sc_module_name& name, std::unique_ptr<
 
 rs485_bridge::~rs485_bridge() { stop(); }
 
-std::string rs485_bridge::describe() const { return "rs485 bridge @" + m_cfg.position + ": " + m_port->describe(); }
+std::string rs485_bridge::describe() const {
+    return "rs485 bridge @" + m_cfg.position + ": " + (m_port ? m_port->describe() : m_stream);
+}
 
 void rs485_bridge::start(std::function<void()> wake) {
     if (m_started)
         return;
+    m_port = m_open();
+    if (!m_port)
+        throw std::invalid_argument(std::string(name()) + ": opening " + m_stream + " gave no stream");
     m_started = true;
     m_wake = std::move(wake);
     m_port->start([this](std::string_view b, host::wall_clock::time_point t) { on_bytes(b, t); },
@@ -162,7 +168,7 @@ void rs485_bridge::transmit_loop() {
 }
 
 void rs485_bridge::rs485_receive(const rs485_frame& frame) {
-    const bool written = m_port->write(frame.chars);
+    const bool written = m_port && m_port->write(frame.chars);
     std::lock_guard<std::mutex> lock(m_mutex);
     if (written)
         ++m_stats.tx;

@@ -16,7 +16,11 @@
 //
 // Line -> host. Every frame the chain delivers here (at its simulated end time at this node,
 // garbled ones as they were sampled) is written to the stream at once; in wall-clock mode that
-// is its end time on the wall clock. No client or a full queue: dropped and counted.
+// is its end time on the wall clock. No client, no stream yet or a full queue: dropped, counted.
+//
+// The stream is opened by start() (the pacer starts its inputs when a wall-clock run begins), so
+// elaborating a scenario (validate, describe, a batch run) never creates a pty or binds a port;
+// until then the node is on the chain and hears frames, but has nobody to pass them to.
 //
 // Threads: the stream's I/O thread only touches the framer, the queue of transmissions, the
 // notices and the statistics, under one mutex; every SystemC call happens on the simulation
@@ -53,11 +57,17 @@ struct rs485_bridge_config {
 
 class rs485_bridge : public sc_core::sc_module, public rs485_host, public host::host_input {
 public:
-    rs485_bridge(const sc_core::sc_module_name& name, std::unique_ptr<host::stream_port> port, rs485_bridge_config cfg);
+    // Opens the host stream (host::open_stream_port bound to a spec, or a test's fake).
+    using stream_opener = std::function<std::unique_ptr<host::stream_port>()>;
+
+    // `stream` names the stream for describe() until it is open ("tcp:0", "pty:/tmp/x").
+    rs485_bridge(const sc_core::sc_module_name& name, std::string stream, stream_opener open, rs485_bridge_config cfg);
     ~rs485_bridge() override;
 
     // host::host_input (the pacer)
     std::string describe() const override;
+    // Opens the stream (its errors propagate: std::invalid_argument naming the spec) and starts
+    // its I/O thread.
     void start(std::function<void()> wake) override;
     void stop() override;
     std::optional<host::wall_clock::time_point> next_arrival() override;
@@ -70,7 +80,7 @@ public:
     std::string rs485_node_name() const override { return basename(); }
 
     const rs485_bridge_config& config() const { return m_cfg; }
-    host::stream_port& port() { return *m_port; }
+    host::stream_port* port() { return m_port.get(); } // nullptr until start()
     std::uint64_t frames_sent() const { return m_sent; }         // transmissions driven onto the line
     std::uint64_t input_dropped() const;                          // transmissions lost to a full queue
 
@@ -92,7 +102,9 @@ private:
     void transmit_loop();
 
     rs485_bridge_config m_cfg;
-    std::unique_ptr<host::stream_port> m_port;
+    std::string m_stream;
+    stream_opener m_open;
+    std::unique_ptr<host::stream_port> m_port; // from start() on
     host::wall_clock::time_point m_epoch; // second 0 of the framer's clock
     std::function<void()> m_wake;
     bool m_started = false;

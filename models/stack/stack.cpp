@@ -30,13 +30,16 @@ bus::rs485_chain_config chain_config(const stack_config& cfg) {
     return c;
 }
 
-std::unique_ptr<host::stream_port> open_port(const stack_config& cfg, const std::string& stream) {
+// Opens the bridge's stream when the bridge starts (the pacer's start of a wall-clock run).
+bus::rs485_bridge::stream_opener opener(const stack_config& cfg, const std::string& stream) {
     if (cfg.rs485_bridge_port)
-        return cfg.rs485_bridge_port(stream);
+        return [open = cfg.rs485_bridge_port, stream] { return open(stream); };
 #ifdef STACKSIM_HAVE_HOST_STREAMS
-    return host::open_stream_port(stream);
+    return [stream] { return host::open_stream_port(stream); };
 #else
-    throw std::invalid_argument("rs485 bridge '" + stream + "': this build has no host streams (stacksim_host)");
+    return [stream]() -> std::unique_ptr<host::stream_port> {
+        throw std::invalid_argument("rs485 bridge '" + stream + "': this build has no host streams (stacksim_host)");
+    };
 #endif
 }
 
@@ -60,13 +63,13 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
         bus::rs485_bridge_config bc;
         bc.framing.idle_gap_s = cfg.rs485_bridge_idle_gap_s;
         bc.position = rs485_bridge_position_names.name(spec->position);
-        m_bridge = std::make_unique<bus::rs485_bridge>("host", open_port(cfg, spec->stream), bc);
+        m_bridge = std::make_unique<bus::rs485_bridge>("host", spec->stream, opener(cfg, spec->stream), bc);
         // First on the chain: before m0 (link, a lead node) or in m0's place (m0).
         m_bridge->rs485.bind(m_chain.rs485_rx);
         if (spec->position == rs485_bridge_position::m0)
             m_unplugged = std::make_unique<bus::rs485_unplugged>("m0_rs485_unplugged", cfg.rs485);
         m_events.event(std::string(this->name()) + ".host", "rs485_bridge",
-                       {{"position", bc.position}, {"stream", m_bridge->port().describe()}});
+                       {{"position", bc.position}, {"stream", spec->stream}});
     }
     for (std::size_t m = 0; m < cfg.plant.n_modules; ++m) {
         const std::string mname = "m" + std::to_string(m);

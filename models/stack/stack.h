@@ -17,7 +17,7 @@
 //
 // RS485 bridge (stack_config::rs485_bridge, stack/rs485_bridge_spec.h): a host program joins the
 // chain as a node named "host" (bus/tlm/rs485_bridge.h), which the wall-clock pacer drives
-// through rs485_bridge().
+// through rs485_bridge(); its stream opens when the pacer starts it, not when the stack is built.
 //   link  the host sits before m0, at the master's free port A, on a cable of
 //         rs485.lead_length_m (buses.rs485_link_length_m, assumed); hops keep their numbers.
 //         It hears every frame on the chain, and every module (the master included) answers its
@@ -63,7 +63,8 @@ struct stack_config {
     // empty = none. Its link cable is rs485.lead_length_m.
     std::string rs485_bridge;
     double rs485_bridge_idle_gap_s = 0.05; // silence that ends an unfinished transmission
-    // Opens the bridge's host stream; empty = host::open_stream_port (tests give a fake one).
+    // Opens the bridge's host stream when the bridge starts; empty = host::open_stream_port
+    // (tests give a fake one).
     std::function<std::unique_ptr<host::stream_port>(const std::string& stream)> rs485_bridge_port;
     bus::rs485_chain_config rs485;
     double step_s = 0.1;

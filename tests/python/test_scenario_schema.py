@@ -185,6 +185,7 @@ FULL = [textwrap.dedent("""\
     environment:
       ambient_c: {points: [[0, 20], [60, 25]], interpolation: linear}
     buses: {rs485_baud: 9600, can_bitrate_bps: 500000}
+    rs485: {bridge: "tcp:0@m0"}
     events:
       - {t_s: 10, action: contact_torque, contact: contact.m1.pos.m0, torque_nm: 5}
       - {t_s: 11, action: contact_loosening, contact: contact.m1.pos.m0, loosening_time_s: 3600}

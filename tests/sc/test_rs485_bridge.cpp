@@ -123,15 +123,17 @@ struct bridge_on_chain {
     bus::rs485_bridge bridge;
 
     explicit bridge_on_chain(bus::rs485_chain_config c = link_chain())
-        : chain("chain", c, 1), bridge("host", new_port(port), config(clock)) {}
+        : chain("chain", c, 1), bridge("host", "fake", opener(), config(clock)) {}
     void attach() {
         bridge.rs485.bind(chain.rs485_rx);
         bridge.start([] {});
     }
-    static std::unique_ptr<host::stream_port> new_port(sctest::fake_stream_port*& keep) {
-        auto p = std::make_unique<sctest::fake_stream_port>();
-        keep = p.get();
-        return p;
+    bus::rs485_bridge::stream_opener opener() {
+        return [this] {
+            auto p = std::make_unique<sctest::fake_stream_port>();
+            port = p.get();
+            return std::unique_ptr<host::stream_port>(std::move(p));
+        };
     }
     static bus::rs485_bridge_config config(const sctest::sim_wall_clock& clock) {
         bus::rs485_bridge_config c;

@@ -71,8 +71,8 @@ struct installation {
         clock = std::make_unique<sctest::sim_wall_clock>();
         top->battery().rs485().on_frame(
             [this](const bus::rs485_frame& f, std::size_t hop) { on_chain.emplace_back(f.sender, hop); });
-        top->battery().rs485_bridge()->start([] {});
     }
+    void start() { top->battery().rs485_bridge()->start([] {}); }
     void send(const std::string& bytes, double at_s) { port->inject(bytes, clock->at(at_s)); }
     void run_to(double t_s) { sctest::pace(*top->battery().rs485_bridge(), *clock, t_s); }
     std::vector<sctest::fake_stream_port::written> answers_from(unsigned adr, double after_s) const {
@@ -89,7 +89,11 @@ struct installation {
 
 TEST(rs485_bridge_stack, at_m0_a_scripted_master_polls_the_subs_with_the_chains_timing) {
     installation i("tcp:0@m0");
+    EXPECT_TRUE(i.stream.empty()) << "nothing opened while the stack is built (validate, describe, batch runs)";
+    EXPECT_EQ(i.top->battery().rs485_bridge()->describe(), "rs485 bridge @m0: tcp:0");
+    i.start();
     EXPECT_EQ(i.stream, "tcp:0");
+    EXPECT_EQ(i.top->battery().rs485_bridge()->describe(), "rs485 bridge @m0: fake stream");
     ASSERT_EQ(i.ev.of("rs485_bridge").size(), 1u);
     EXPECT_EQ(i.ev.of("rs485_bridge")[0].details.at("position"), "m0");
     // Poll m1 (ADR 3) and m2 (ADR 4) for analog values, as a master would, one after the other.
@@ -116,6 +120,7 @@ TEST(rs485_bridge_stack, at_m0_a_scripted_master_polls_the_subs_with_the_chains_
 
 TEST(rs485_bridge_stack, at_m0_the_simulated_master_loses_its_subs_and_a_sub_joins_on_the_hosts_command) {
     installation i("pty:/tmp/stacksim-test-unused@m0");
+    i.start();
     EXPECT_EQ(i.stream, "pty:/tmp/stacksim-test-unused");
     const auto& m1 = i.top->battery().module(1).controller();
     // The master hears no sub: every poll times out (0.5 s, 1 retry: 1.04 s per sub and cycle), so
@@ -140,6 +145,7 @@ TEST(rs485_bridge_stack, at_m0_the_simulated_master_loses_its_subs_and_a_sub_joi
 
 TEST(rs485_bridge_stack, at_link_every_module_answers_the_host_and_hops_keep_their_numbers) {
     installation i("tcp:0");
+    i.start();
     EXPECT_EQ(i.ev.of("rs485_bridge")[0].details.at("position"), "link");
     // The default stack's master polls m1 and m2 once a second for about 0.79 s (two subs at 9600
     // baud, docs/protocols/rs485.md); its cycles start at x.07 s here (the start-up cycle with the
