@@ -143,7 +143,21 @@ def seeds_can():
     write("fuzz_can_bits", "same_id_data_vs_remote", rec(0x7FF, [0xFF] * 8) + rec(0x7FF, [], rtr=True, dlc=8))
 
 
+# ---- control port (docs/cosim.md, "Live control"): JSON lines -----------------------------------
+def seeds_control():
+    # First byte: chunk size selector (see fuzz_control_protocol.cpp); then the stream.
+    write("fuzz_control_protocol", "state", b"\x00" + b'{"get": "state"}\n')
+    write("fuzz_control_protocol", "state_with_id_crlf", b"\x03" + b'{"get":"state","id":7}\r\n')
+    write("fuzz_control_protocol", "cell_short", b"\x05" +
+          b'{"action": "cell_short", "module": 1, "cell": 4, "r_ohm": 0.01, "id": "a"}\n')
+    write("fuzz_control_protocol", "setpoint_then_state", b"\x01" +
+          b'{"action":"inverter_power_w","value":-2000}\n{"get":"state"}\n')
+    write("fuzz_control_protocol", "garbage", b"\x02" + b'not json\n[1,2]\n{"get":"voltage"}\n{"action":5}\n')
+    write("fuzz_control_protocol", "unfinished", b"\x04" + b'{"action": "rs485_hop_cut", "hop"')
+
+
 if __name__ == "__main__":
     seeds_rs485()
     seeds_candump()
     seeds_can()
+    seeds_control()
