@@ -168,8 +168,10 @@ void slcan_session::handle_line(std::string_view line, slcan_output& out) {
     case 'L':
         if (!single) {
             malformed(std::string(1, cmd) + " takes no argument");
+        } else if (m_open && m_listen_only == (cmd == 'L')) {
+            out.replies.push_back(slcan_ok); // open already in this mode (python-can sends O twice)
         } else if (m_open) {
-            refused("channel already open");
+            refused(m_listen_only ? "channel open listen-only" : "channel open in normal mode");
         } else {
             m_open = true;
             m_listen_only = cmd == 'L';

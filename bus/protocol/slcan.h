@@ -8,7 +8,8 @@
 //   Sn     bit rate n = 0..8 (10k 20k 50k 100k 125k 250k 500k 800k 1M), channel closed only.
 //          A rate other than the simulated bus's is answered BEL and reported (bitrate_mismatch);
 //          the bus keeps its rate.
-//   O / L  open the channel (L: listen only, frames from the host refused); BEL if already open
+//   O / L  open the channel (L: listen only, frames from the host refused); CR if already open in
+//          the same mode (python-can sends O twice, as CANable firmware allows), BEL in the other
 //   C      close the channel (CR also when it is closed already, as CANable firmware does)
 //   tiiildd..      transmit an 11-bit data frame   -> z CR
 //   Tiiiiiiiildd.. transmit a 29-bit data frame    -> Z CR

@@ -20,12 +20,14 @@ slcan_output feed(slcan_session& s, std::string_view in) {
 }
 
 TEST(proto_slcan, python_can_open_sequence_and_shutdown) {
+    // can.Bus(interface="slcan", bitrate=500000): set_bitrate() writes C, S6, O, then __init__ O again.
     slcan_session s(bus_bps);
-    slcan_output out = feed(s, "C\rS6\rO\r");
-    EXPECT_EQ(out.replies, "\r\r\r");
+    slcan_output out = feed(s, "C\rS6\rO\rO\r");
+    EXPECT_EQ(out.replies, "\r\r\r\r");
     EXPECT_TRUE(out.issues.empty());
     EXPECT_TRUE(s.is_open());
-    EXPECT_EQ(out.units, 3u);
+    EXPECT_EQ(out.units, 4u);
+    EXPECT_EQ(out.events, std::vector<std::string>{"open"});
     out = feed(s, "C\r");
     EXPECT_EQ(out.replies, "\r");
     EXPECT_FALSE(s.is_open());
