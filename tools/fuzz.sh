@@ -58,8 +58,9 @@ for t in $targets; do
   line="$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)"
   execs="$(sed -n 's/.*stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")"
-  eps="$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$line")"
   secs="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+  # Inputs per wall second of the whole run (libFuzzer's own exec/s is whole seconds, 0 for a short run).
+  eps="$(awk -v n="${execs:-0}" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { if (b > a) printf "%d", n / (b - a) }')"
   if [ $rc -ne 0 ]; then
     status=1
     summary+=("$(printf '%-24s FAILED (exit %d) after %s s: see %s; input in %s' "$t" "$rc" "$secs" "$log" "$artifacts")")
