@@ -24,12 +24,10 @@ void control_port::start(std::function<void()> wake) {
         m_wake = std::move(wake);
     }
     m_stream->start([this](std::string_view b, host::wall_clock::time_point a) { on_bytes(b, a); },
-                    [this](bool connected, const std::string& peer) {
-                        if (connected) {
-                            std::lock_guard<std::mutex> lock(m_mutex);
-                            ++m_stats.connects;
-                        }
-                        notify({host::wall_clock::now(), connected ? "connected" : "disconnected", peer});
+                    [this](bool connected, const std::string&) {
+                        // (the stream reports the connection itself, as a notice)
+                        std::lock_guard<std::mutex> lock(m_mutex);
+                        m_stats.connects += connected ? 1 : 0;
                     },
                     [this](host::notice n) { notify(std::move(n)); });
 }

@@ -102,6 +102,9 @@ simulation::~simulation() {
 nlohmann::ordered_json simulation::control(const control_request& r) {
     if (r.what == control_request::kind::state)
         return {{"ok", true}, {"state", state_snapshot(*m_top)}};
+    // Logged as it came (replay of a wall-clock run); the event itself is then logged by the
+    // dispatch exactly as a scenario's own.
+    event("control", "host_request", nlohmann::json::parse(r.event_json));
     try {
         inject(r.event_json, "control port");
     } catch (const std::exception& e) {

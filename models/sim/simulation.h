@@ -119,9 +119,10 @@ private:
     std::unique_ptr<system> m_top;
     std::unique_ptr<event_dispatch> m_dispatch;
     std::unique_ptr<recorder> m_rec;
-    std::unique_ptr<wallclock> m_pacer;
+    // Host inputs before the pacer that serves them: members are destroyed in reverse order.
     std::unique_ptr<control_port> m_control;
     command_queue m_commands;
+    std::unique_ptr<wallclock> m_pacer;
     std::thread m_background;
     std::atomic<bool> m_background_done{false};
     std::exception_ptr m_background_error;

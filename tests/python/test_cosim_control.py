@@ -57,8 +57,10 @@ def test_cell_short_over_the_control_port_acts_as_in_the_batch_scenario(controll
     wait_for(lambda: client.state()["time_s"] > t_inject + 3.0, 10, "3 s after the short")
     assert run.stop() == 143
     rt_events = [e for e in run.events() if t_inject <= e["t_s"] <= t_inject + 3.0]
-    injected = [e for e in rt_events if e["kind"] == "cell_short"]
+    injected = [e for e in rt_events if e["kind"] == "scenario_event" and e["details"]["action"] == "cell_short"]
     assert len(injected) == 1 and injected[0]["t_s"] == pytest.approx(t_inject, abs=1e-9)
+    (request,) = [e for e in rt_events if e["kind"] == "host_request"]
+    assert request["source"] == "control" and request["details"] == event and request["t_s"] == injected[0]["t_s"]
 
     # The same short in the scenario, at the same instant, run as a batch: the same reactions at
     # the same times (the wall-clock run differs only by when its input came).
@@ -75,7 +77,7 @@ def test_cell_short_over_the_control_port_acts_as_in_the_batch_scenario(controll
     def key(e):
         return (round(e["t_s"], 6), e["source"], e["kind"])
     assert [key(e) for e in rt_events if not e["kind"].startswith("host_")] == [key(e) for e in batch_events]
-    assert any(e["kind"] != "cell_short" for e in batch_events), "the BMS must react to the short"
+    assert any(e["kind"] != "scenario_event" for e in batch_events), "the BMS must react to the short"
 
 
 def test_malformed_lines_get_errors_and_the_run_goes_on(controlled):

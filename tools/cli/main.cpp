@@ -85,11 +85,11 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
                    w["factor"].get<double>(), l["p50_ms"].get<double>(), l["p99_ms"].get<double>(),
                    l["max_ms"].get<double>(), l["samples"].get<std::uint64_t>(), w["behind_episodes"].get<std::uint64_t>(),
                    w["host_inputs"].get<std::uint64_t>(), in["p50_ms"].get<double>(), in["p99_ms"].get<double>());
-        for (const auto& e : w["endpoints"])
+        for (const auto& ep : w["endpoints"])
             fmt::print("           {}: {} in, {} out, {} malformed, {} dropped, {} connections\n",
-                       e["endpoint"].get<std::string>(), e["rx"].get<std::uint64_t>(), e["tx"].get<std::uint64_t>(),
-                       e["malformed"].get<std::uint64_t>(), e["dropped"].get<std::uint64_t>(),
-                       e["connects"].get<std::uint64_t>());
+                       ep["endpoint"].get<std::string>(), ep["rx"].get<std::uint64_t>(), ep["tx"].get<std::uint64_t>(),
+                       ep["malformed"].get<std::uint64_t>(), ep["dropped"].get<std::uint64_t>(),
+                       ep["connects"].get<std::uint64_t>());
     }
     if (!out.empty()) {
         std::string files;
