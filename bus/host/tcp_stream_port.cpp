@@ -125,6 +125,12 @@ void tcp_stream_port::run() {
             if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
                 const ssize_t r = ::recv(m_client.get(), buf, sizeof buf, 0);
                 if (r > 0) {
+                    // Acknowledge at once: a client that leaves Nagle's algorithm on (python-can's
+                    // socketcand interface does) holds its next small write until our ACK, which
+                    // Linux would otherwise delay by up to 40 ms. TCP_QUICKACK does not stick, so it
+                    // is set after every read.
+                    const int quick = 1;
+                    ::setsockopt(m_client.get(), IPPROTO_TCP, TCP_QUICKACK, &quick, sizeof quick);
                     received(std::string_view(buf, static_cast<std::size_t>(r)));
                 } else if (r == 0) {
                     drop_client("closed by the client");
