@@ -198,3 +198,40 @@ def test_garbage_on_socketcand_is_counted_and_the_session_goes_on(tmp_path):
     assert ep["malformed"] >= 3
     assert any(e["kind"] == "host_malformed" for e in run.events())
     assert " can0 7A1#DEAD" in (tmp_path / "out" / "can.log").read_text()
+
+
+def test_host_master_firmware_drives_the_modeled_inverter(tmp_path):
+    """can.external: master. The simulated master's CAN node is off the bus; limits sent by the
+    host (0x351 CCL/DCL, 0x35C enables, Pylontech layout written here from protocols.md §1.3)
+    are what the modeled inverter honours: its 3 kW discharge is held to the host's 15 A DCL."""
+    import struct
+    port, cport = free_port(), free_port()
+    run = RealtimeRun(tmp_path / "out", "--can-bridge", f"socketcand:127.0.0.1:{port}", "--can-external", "master",
+                      "--control", f"tcp:127.0.0.1:{cport}", "--set", "run.duration_s=.inf", factor=4)
+    limits = struct.pack("<HhhH", 560, 200, 150, 480)  # CVL 56.0 V, CCL 20.0 A, DCL 15.0 A, DVL 48.0 V
+    n351 = 0
+    heard = defaultdict(int)
+    try:
+        bus = socketcand_bus(port)
+        control = ControlClient(cport)
+        start = time.monotonic()
+        while time.monotonic() - start < 3.0:  # 12 s simulated: the discharge starts at 5 s
+            bus.send(can.Message(arbitration_id=0x351, data=limits, is_extended_id=False))
+            bus.send(can.Message(arbitration_id=0x35C, data=bytes([0xC0, 0x00]), is_extended_id=False))
+            n351 += 1
+            deadline = time.monotonic() + 0.1
+            while time.monotonic() < deadline:
+                msg = bus.recv(timeout=0.02)
+                if msg is not None:
+                    heard[msg.arbitration_id] += 1
+        state = control.state()
+        bus.shutdown()
+        control.close()
+    finally:
+        assert run.stop() == 143, run.stderr
+    assert state["time_s"] > 10
+    assert state["inverter"]["current_a"] == pytest.approx(-15.0, abs=0.3)
+    assert heard[0x305] >= 8  # the modeled inverter's heartbeat, 1/s simulated at 4x
+    assert not any(heard[i] for i in MASTER_SET), "the simulated master stays off the bus"
+    can_log = (tmp_path / "out" / "can.log").read_text()
+    assert len(re.findall(r" can0 351#", can_log)) == n351
