@@ -161,7 +161,9 @@ nlohmann::ordered_json wallclock::summary() const {
                        {"tx", s.tx},
                        {"malformed", s.malformed},
                        {"dropped", s.dropped},
-                       {"connects", s.connects}});
+                       {"connects", s.connects},
+                       {"rx_dropped", s.rx_dropped},
+                       {"notices_dropped", s.notices_dropped}});
     }
     j["endpoints"] = ins;
     return j;
