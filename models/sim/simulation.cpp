@@ -9,6 +9,7 @@
 
 #include <systemc>
 
+#include "numeric/param_file.h"
 #include "sim/event_dispatch.h"
 #include "sim/recorder.h"
 #include "sim/run_summary.h"
@@ -49,6 +50,25 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     check_columns(m_sc.expectations, m_rec->columns());
     for (const auto& e : m_sc.events)
         m_dispatch->check(e);
+    // Host endpoints open (bind, create their pty) before any output file exists: a port in use
+    // is bad input that leaves nothing behind.
+    if (m_sc.run.realtime > 0) {
+        m_pacer = std::make_unique<wallclock>(wallclock_config{m_sc.run.realtime, m_sc.run.behind_warn_s}, *this);
+        for (host::host_input* in : m_top->host_inputs())
+            m_pacer->attach(*in);
+        m_pacer->attach(m_commands);
+        if (!m_sc.run.control.empty()) {
+            std::unique_ptr<host::stream_port> stream;
+            try {
+                stream = host::open_stream_port(m_sc.run.control);
+            } catch (const std::invalid_argument& e) {
+                throw num::input_error(m_sc.file, 0, "run.control", e.what());
+            }
+            m_control = std::make_unique<control_port>(std::move(stream),
+                                                       [this](const control_request& r) { return control(r); });
+            m_pacer->attach(*m_control);
+        }
+    }
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_rec->attach(m_out.get());
@@ -76,17 +96,6 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
         event(node, "can", {{"what", what}});
     });
     st.on_step([this] { m_rec->step(); });
-    if (m_sc.run.realtime > 0) {
-        m_pacer = std::make_unique<wallclock>(wallclock_config{m_sc.run.realtime, m_sc.run.behind_warn_s}, *this);
-        for (host::host_input* in : m_top->host_inputs())
-            m_pacer->attach(*in);
-        m_pacer->attach(m_commands);
-        if (!m_sc.run.control.empty()) {
-            m_control = std::make_unique<control_port>(host::open_stream_port(m_sc.run.control),
-                                                       [this](const control_request& r) { return control(r); });
-            m_pacer->attach(*m_control);
-        }
-    }
     m_wall_start = std::chrono::steady_clock::now();
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "numeric/param_file.h"
 #include "numeric/units.h"
 
 namespace stacksim::sim {
@@ -19,7 +20,14 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
     link->can_tx.bind(m_can.can_rx);
     m_inverter.can_tx.bind(m_can.can_rx);
     if (!sc.can.bridge.empty()) {
-        m_bridge = std::make_unique<bus::can_bridge>("can_bridge", host::make_can_endpoint(sc.can.bridge, sc.can_bitrate_bps));
+        std::unique_ptr<host::can_endpoint> endpoint;
+        try {
+            endpoint = host::make_can_endpoint(sc.can.bridge, sc.can_bitrate_bps);
+        } catch (const std::invalid_argument& e) {
+            // A bad spec, an address in use, a missing interface: bad input, named by its key.
+            throw num::input_error(sc.file, 0, "can.bridge", e.what());
+        }
+        m_bridge = std::make_unique<bus::can_bridge>("can_bridge", std::move(endpoint));
         m_bridge->can_tx.bind(m_can.can_rx);
     }
     m_can_external = sc.can.external;

@@ -144,3 +144,17 @@ def test_unbounded_duration_only_in_wall_clock_mode(tmp_path):
     assert p.returncode == 2 and "run.duration_s" in p.stderr and "wall-clock" in p.stderr
     p = run_cli("validate", "default", "--set", "run.control=tcp:0", check=False)
     assert p.returncode == 2 and "run.realtime" in p.stderr
+
+
+@pytest.mark.parametrize("option, key", [("--control", "run.control"), ("--can-bridge", "can.bridge")])
+def test_a_port_in_use_is_bad_input_and_writes_nothing(tmp_path, option, key):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        spec = f"tcp:127.0.0.1:{port}" if option == "--control" else f"socketcand:127.0.0.1:{port}"
+        p = run_cli("run", "default", "--realtime", option, spec, "--out", tmp_path / "out", check=False)
+    assert p.returncode == 2, p.stderr
+    assert key in p.stderr and str(port) in p.stderr
+    assert not (tmp_path / "out").exists()
