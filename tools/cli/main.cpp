@@ -2,7 +2,7 @@
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
 // 3 the run completed but an expectation of the scenario failed, 130 interrupted by
-// SIGINT (outputs so far are complete and valid).
+// SIGINT, 143 ended by SIGTERM (in both cases the outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
