@@ -74,6 +74,8 @@ template <class F> auto interruptible(sim::simulation& s, F&& advance) {
 }
 
 sim::simulation& synced(sim::simulation& s) {
+    if (s.background_running())
+        throw std::logic_error("the simulation runs in the background (wall-clock mode): read it with state()");
     s.top().battery().sync();
     return s;
 }
@@ -143,8 +145,36 @@ void bind_sim(py::module_& m) {
         .def_property_readonly("module_count",
                                [](sim::simulation& s) { return s.top().battery().plant().n_modules(); },
                                "Number of modules in the stack.")
-        .def("inject", &sim::simulation::inject, py::arg("event_yaml"), py::arg("origin") = "<injected event>",
+        .def("inject",
+             [](sim::simulation& s, const std::string& text, const std::string& origin) {
+                 py::gil_scoped_release release; // in the background: waits for the kernel thread
+                 s.inject(text, origin);
+             },
+             py::arg("event_yaml"), py::arg("origin") = "<injected event>",
              "Inject one scenario event (YAML/JSON text {action: ..., ...}); without t_s it applies now.")
+        .def("state_json",
+             [](sim::simulation& s) {
+                 py::gil_scoped_release release;
+                 return s.state().dump();
+             },
+             "The present state as JSON text (models/sim/state_snapshot.h); safe while running in the background.")
+        .def("start_background", &sim::simulation::start_background,
+             "Wall-clock mode: run to the scenario's duration on a thread of its own (state()/inject() meanwhile).")
+        .def("stop_background",
+             [](sim::simulation& s) {
+                 py::gil_scoped_release release;
+                 s.stop_background();
+             },
+             "Stop a background run where it stands and wait for it (its outputs complete).")
+        .def("wait_background",
+             [](sim::simulation& s) {
+                 py::gil_scoped_release release;
+                 s.wait_background();
+             },
+             "Wait until a background run reaches the scenario's duration.")
+        .def_property_readonly("background_running", &sim::simulation::background_running)
+        .def_property_readonly("control_port", &sim::simulation::control_port_number,
+                               "The control port's bound TCP port (run.control), -1 without one.")
         .def("set_inverter_power_w",
              [](sim::simulation& s, double p_w) { s.top().inverter().set_power_override_w(p_w); }, py::arg("power_w"),
              "Replace the inverter's power profile from now on (+ = charging); NaN returns to the profile.")

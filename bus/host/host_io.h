@@ -25,7 +25,7 @@ using wall_clock = std::chrono::steady_clock;
 // Something an endpoint reports for the simulation's event log.
 struct notice {
     wall_clock::time_point at;
-    std::string kind;   // listening | connected | disconnected | malformed | dropped | bitrate_mismatch | error
+    std::string kind;   // listening | connected | disconnected | refused | malformed | dropped | bitrate_mismatch | error
     std::string detail; // the reason; offending input is quoted escaped and cut to 80 characters
 };
 
@@ -35,6 +35,8 @@ struct endpoint_stats {
     std::uint64_t malformed = 0; // received units rejected as malformed
     std::uint64_t dropped = 0;   // units for the host dropped: no client, or its queue full
     std::uint64_t connects = 0;  // clients accepted so far
+    std::uint64_t rx_dropped = 0;      // units from the host dropped: the simulation did not take them in time
+    std::uint64_t notices_dropped = 0; // notices not queued: too many waiting (the counts above still count)
 };
 
 // A source of host input for the pacer. Every member is called on the simulation thread only,

@@ -4,9 +4,15 @@
 //   tcp:[HOST:]PORT  TCP server, one client at a time (a second is refused with a notice); HOST is
 //                    127.0.0.1 unless given (binding elsewhere is an explicit choice); PORT 0 takes
 //                    a free port (see port()). A client that leaves may reconnect and is served again.
+//                    HOST may be a name or a numeric address ("[::1]" for IPv6).
 //   pty:PATH         a pseudo-terminal in raw mode; PATH becomes a symlink to its slave
 //                    (/dev/pts/N), replaced if it exists as a symlink, never if it is anything else.
-//                    Closed by the client = "disconnected"; reopened = "connected".
+//                    Closed by the client = "disconnected"; reopened = "connected" (every open and
+//                    close is seen, however quick: pty_stream_port.h).
+//
+// Notices (on_notice): listening (at start), connected, disconnected (with the reason), refused (a
+// second TCP client), error (an I/O error that ended a client). on_link is called before the
+// "connected" notice and before any bytes of that client; write() works from that call on.
 #pragma once
 
 #include <functional>
@@ -34,6 +40,9 @@ public:
     // client or the bounded queue (max_queue_bytes) is full.
     virtual bool write(std::string_view bytes) = 0;
     static constexpr std::size_t max_queue_bytes = 1 << 20;
+    // What a refused second TCP client is told before it is closed (the protocol's error, e.g.
+    // socketcand's "< error ... >"); set before start(). Ports without clients to refuse ignore it.
+    virtual void set_refusal(std::string text) { (void)text; }
 };
 
 // Opens (binds, listens, creates the pty) at once: errors throw std::invalid_argument with the

@@ -172,7 +172,9 @@ void inverter::control_loop() {
 
         double cmd = 0.0;
         bool cv = false;
-        if (m_view.limits_valid && !m_standby) {
+        if (m_cfg.dc_only) {
+            cmd = m_requested_a;
+        } else if (m_view.limits_valid && !m_standby) {
             const double ccl = m_view.charge_enable ? std::max(0.0, m_view.ccl_a) : 0.0;
             const double dcl = m_view.discharge_enable ? std::max(0.0, m_view.dcl_a) : 0.0;
             cmd = std::clamp(m_requested_a, -dcl, ccl);

@@ -51,6 +51,10 @@ struct inverter_config {
     double heartbeat_period_s = 1.0;      // 0x305 (+ 0x306/0x307)
     double battery_timeout_s = 60.0;      // battery silent this long -> standby [C] SMA 60 s
     double cv_gain_a_per_v = 20.0;        // CV regulator: integral gain, A per V of error per period
+    // A host inverter talks to the battery over CAN instead (can.external: inverter; docs/cosim.md):
+    // this model is off the bus and its DC side follows the power request (profile or live
+    // control) without battery limits; the BMS's own protections guard the stack.
+    bool dc_only = false;
 };
 
 // What the inverter has decoded from the battery (physical values).

@@ -29,6 +29,8 @@ nlohmann::ordered_json run_summary(const scenario& sc, system& top, const record
     j["completed"] = facts.simulated_s >= sc.run.duration_s - 1e-9;
     j["wall_s"] = facts.wall_s;
     j["realtime_factor"] = facts.wall_s > 0 ? facts.simulated_s / facts.wall_s : 0.0;
+    if (!facts.realtime.is_null())
+        j["wallclock"] = facts.realtime;
     j["modules"] = plant.n_modules();
     j["cells"] = plant.cells().size();
     j["step_s"] = sc.run.step_s;

@@ -22,6 +22,7 @@ struct run_facts {
     double wall_s = 0.0;
     std::size_t events = 0;             // events logged (events.jsonl lines)
     std::size_t aging_windows_done = 0; // fast aging: windows closed
+    nlohmann::ordered_json realtime;    // wall-clock mode: the pacer's summary (wallclock.h); null in batch runs
 };
 
 nlohmann::ordered_json run_summary(const scenario& sc, system& top, const recorder& rec, const run_facts& facts,

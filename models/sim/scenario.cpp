@@ -24,6 +24,12 @@ using num::param_node;
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
+
+// YAML 1.2's spellings of positive infinity.
+bool is_positive_infinity(const std::string& scalar) {
+    return scalar == ".inf" || scalar == ".Inf" || scalar == ".INF" || scalar == "+.inf" || scalar == "+.Inf" ||
+           scalar == "+.INF";
+}
 constexpr double kelvin_offset = num::zero_celsius_k;
 
 // --set a.b.c=value: set a scalar (parsed as YAML) at a dotted path, creating maps on the way.
@@ -176,8 +182,28 @@ void read_run(scenario_reading& r) {
     const param_node& root = r.root;
     auto& sc = r.sc;
     if (auto rn = root.find("run")) {
-        rn->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5"});
-        sc.run.duration_s = rn->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
+        rn->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5", "realtime",
+                        "behind_warn_s", "control"});
+        if (rn->has("realtime")) {
+            // false | true (= 1) | a factor: simulated seconds per wall second.
+            const param_node rt = rn->at("realtime");
+            const std::string text = rt.is_scalar() ? rt.yaml().Scalar() : "";
+            if (text == "true" || text == "false")
+                sc.run.realtime = text == "true" ? 1.0 : 0.0;
+            else
+                sc.run.realtime = rt.as_number(1e-3, 1e4);
+        }
+        sc.run.behind_warn_s = rn->number_or("behind_warn_s", sc.run.behind_warn_s, 1e-4, 3600);
+        if (rn->has("control"))
+            sc.run.control = rn->at("control").as_string();
+        if (rn->has("duration_s") && rn->at("duration_s").is_scalar() && is_positive_infinity(rn->at("duration_s").yaml().Scalar())) {
+            if (sc.run.realtime <= 0)
+                rn->at("duration_s").fail("a finite duration in s ('.inf' runs until Ctrl-C or SIGTERM, in wall-clock mode only: "
+                                          "run.realtime or --realtime)");
+            sc.run.duration_s = inf;
+        } else {
+            sc.run.duration_s = rn->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
+        }
         sc.run.step_s = rn->number_or("step_s", sc.run.step_s, 1e-3, 60);
         if (rn->has("record_every"))
             sc.run.record_every = static_cast<unsigned>(rn->at("record_every").as_integer(1, 1000000));
@@ -198,6 +224,8 @@ void read_aging(scenario_reading& r) {
     if (auto a = root.find("aging")) {
         // Fast aging: electrical windows, each followed by an aging jump (scenario.h, aging_run).
         a->allow_only({"window_s", "span_days"});
+        if (sc.run.realtime > 0)
+            a->fail("no aging section in wall-clock mode (run.realtime): fast aging jumps simulated time");
         constexpr double day_s = 86400.0;
         auto& ag = sc.aging;
         ag.enabled = true;
@@ -327,6 +355,24 @@ void read_wiring(scenario_reading& r) {
 }
 
 // buses: the scenario's baud and bit rate over the module file's; the RS485 chain.
+// can: the host bridge and which node a host device replaces (docs/cosim.md).
+void read_can(scenario_reading& r) {
+    auto& sc = r.sc;
+    if (auto c = r.root.find("can")) {
+        c->allow_only({"bridge", "external"});
+        if (c->has("bridge"))
+            sc.can.bridge = c->at("bridge").as_string();
+        if (c->has("external"))
+            sc.can.external = c->at("external").as_choice({"none", "inverter", "master"});
+        if (sc.can.external != "none" && sc.can.bridge.empty())
+            c->at("external").fail("can.bridge too: a host node can only replace '" + sc.can.external +
+                                   "' through a bridge");
+    }
+    const bool host_io = !sc.can.bridge.empty() || !sc.run.control.empty();
+    if (host_io && sc.run.realtime <= 0)
+        r.root.fail("run.realtime (or --realtime) with can.bridge or run.control: host devices need wall-clock pacing");
+}
+
 void read_buses(scenario_reading& r) {
     auto& sc = r.sc;
     const auto& mp = r.mp;
@@ -464,6 +510,7 @@ void read_inverter(scenario_reading& r) {
     ic.battery_timeout_s = inv.number_or("battery_timeout_s", 60, 0.1, 3600);
     ic.cv_gain_a_per_v = inv.number_or("cv_gain_a_per_v", ic.cv_gain_a_per_v, 0.1, 1e4);
     read_battery_side(inv, sc);
+    ic.dc_only = sc.can.external == "inverter";
 }
 
 // events and expectations (scenario_events.h / expectations.h).
@@ -480,7 +527,7 @@ void read_events_and_expectations(scenario_reading& r) {
 scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
                const num::input_limits& limits) {
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "rs485", "events", "expectations", "parameters", "aging"});
+                    "rs485", "events", "expectations", "parameters", "aging", "can"});
     scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}};
     r.sc.file = file;
     read_parameter_overrides(r);
@@ -491,6 +538,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     read_environment(r);
     read_wiring(r);
     read_buses(r);
+    read_can(r);
     read_rs485(r);
     make_modules(r);
     read_inverter(r);

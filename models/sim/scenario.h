@@ -27,6 +27,17 @@ struct run_config {
     bool vcd = true;              // waveforms.vcd of the stack-, module- and inverter-level signals
     bool bus_logs = true;         // write every CAN and RS485 frame to can.log / rs485.log
     bool hdf5 = false;            // also write the time series to timeseries.h5 (docs/outputs.md)
+    // Wall-clock mode (docs/cosim.md): simulated seconds per wall second; 0 = batch, as fast as
+    // possible. duration_s may be infinite only here (the run ends on SIGINT/SIGTERM).
+    double realtime = 0.0;
+    double behind_warn_s = 0.1;   // lateness that logs realtime_behind [assumed: 100 ms]
+    std::string control;          // live control port, "tcp:[HOST:]PORT"; empty = none
+};
+
+// The CAN bus's host side (docs/cosim.md).
+struct can_cosim {
+    std::string bridge;            // host_can endpoint spec (can_endpoint.h); empty = none
+    std::string external = "none"; // none | inverter | master: which simulated node a host device replaces
 };
 
 // Fast aging (docs/scenarios.md, "aging"): the run is cut into electrical windows of window_s; at the
@@ -51,6 +62,7 @@ struct scenario {
     models::stack_config stack;
     models::inverter_config inverter;
     double can_bitrate_bps = 500000.0;
+    can_cosim can;
     profile ambient_c = profile::constant(25.0);
     std::vector<num::param_record> parameters; // every sourced parameter that was read
     std::vector<timed_event> events;           // timed faults/actions, sorted by time

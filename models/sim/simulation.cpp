@@ -9,9 +9,11 @@
 
 #include <systemc>
 
+#include "numeric/param_file.h"
 #include "sim/event_dispatch.h"
 #include "sim/recorder.h"
 #include "sim/run_summary.h"
+#include "sim/state_snapshot.h"
 #include "sim/system.h"
 #include "sim/version.h"
 #include "tlm/sim_time.h"
@@ -48,6 +50,25 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     check_columns(m_sc.expectations, m_rec->columns());
     for (const auto& e : m_sc.events)
         m_dispatch->check(e);
+    // Host endpoints open (bind, create their pty) before any output file exists: a port in use
+    // is bad input that leaves nothing behind.
+    if (m_sc.run.realtime > 0) {
+        m_pacer = std::make_unique<wallclock>(wallclock_config{m_sc.run.realtime, m_sc.run.behind_warn_s}, *this);
+        for (host::host_input* in : m_top->host_inputs())
+            m_pacer->attach(*in);
+        m_pacer->attach(m_commands);
+        if (!m_sc.run.control.empty()) {
+            std::unique_ptr<host::stream_port> stream;
+            try {
+                stream = host::open_stream_port(m_sc.run.control);
+            } catch (const std::invalid_argument& e) {
+                throw num::input_error(m_sc.file, 0, "run.control", e.what());
+            }
+            m_control = std::make_unique<control_port>(std::move(stream),
+                                                       [this](const control_request& r) { return control(r); });
+            m_pacer->attach(*m_control);
+        }
+    }
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_rec->attach(m_out.get());
@@ -80,15 +101,85 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
 
 simulation::~simulation() {
     try {
+        stop_background();
         finish();
     } catch (...) {
         // never throw from a destructor; finish() is called explicitly on the normal path
     }
 }
 
+nlohmann::ordered_json simulation::control(const control_request& r) {
+    if (r.what == control_request::kind::state)
+        return {{"ok", true}, {"state", state_snapshot(*m_top)}};
+    // Logged as it came (replay of a wall-clock run); the event itself is then logged by the
+    // dispatch exactly as a scenario's own.
+    event("control", "host_request", nlohmann::json::parse(r.event_json));
+    try {
+        inject(r.event_json, "control port");
+    } catch (const std::exception& e) {
+        // Refused like a scenario's event: the reader's message (key, what was expected).
+        return {{"ok", false}, {"error", e.what()}};
+    }
+    return {{"ok", true}, {"t_s", time_s()}};
+}
+
+void simulation::start_background() {
+    if (!m_pacer)
+        throw std::logic_error("start_background: only in wall-clock mode (run.realtime)");
+    if (m_background.joinable())
+        throw std::logic_error("start_background: already started");
+    if (m_finished)
+        throw std::logic_error("simulation already finished");
+    m_background_done.store(false);
+    m_background = std::thread([this] {
+        try {
+            run();
+        } catch (...) {
+            m_background_error = std::current_exception();
+        }
+        m_background_done.store(true);
+        m_commands.cancel_all();
+    });
+}
+
+void simulation::wait_background() {
+    if (!m_background.joinable())
+        return;
+    m_background.join();
+    m_commands.cancel_all();
+    if (auto e = std::exchange(m_background_error, nullptr))
+        std::rethrow_exception(e);
+}
+
+void simulation::stop_background() {
+    if (!m_background.joinable())
+        return;
+    request_stop();
+    if (m_pacer)
+        m_pacer->wake();
+    wait_background();
+}
+
+nlohmann::ordered_json simulation::call(const std::function<nlohmann::ordered_json()>& fn) {
+    if (!background_running())
+        return fn();
+    return m_commands.post(fn).get();
+}
+
+nlohmann::ordered_json simulation::state() {
+    return call([this] { return state_snapshot(*m_top); });
+}
+
 double simulation::time_s() const { return bus::to_s(sc_core::sc_time_stamp()); }
 
 void simulation::inject(const std::string& event_yaml, const std::string& origin) {
+    if (background_running() && std::this_thread::get_id() != m_background.get_id()) {
+        call([&] {
+            inject(event_yaml, origin);
+            return nlohmann::ordered_json();
+        });
+        return;
+    }
     if (m_finished)
         throw std::logic_error("simulation already finished");
     // The same format and checks as a scenario's events (docs/scenarios.md); t_s defaults to now.
@@ -129,6 +220,13 @@ void simulation::settle_now() {
 }
 
 void simulation::advance_to(double t_s) {
+    if (m_pacer) {
+        // Wall-clock mode: the pacer runs the kernel and serves host input; a stop request ends
+        // the advance early at a consistent instant (run_until returns, run() sees the flag).
+        m_pacer->advance_to(t_s, m_stop);
+        settle_now();
+        return;
+    }
     // With an interrupt check: slices of at most 1 s simulated, the check between them when its
     // wall-time period has passed. Slice boundaries change nothing: the kernel runs the same
     // events in the same order, only returning to us in between (as run()'s chunks do).
@@ -173,6 +271,9 @@ void simulation::run_for(double dt_s) {
 void simulation::run_until(double t_s) {
     if (m_finished)
         throw std::logic_error("simulation already finished");
+    if (m_background.joinable() && std::this_thread::get_id() != m_background.get_id())
+        throw std::logic_error("run_until: the simulation runs in the background (wall-clock mode); "
+                               "use state() / inject(), or stop it");
     const double now_s = time_s();
     const double half_resolution_s = 0.5 * sc_core::sc_get_time_resolution().to_seconds();
     if (!std::isfinite(t_s))
@@ -196,6 +297,8 @@ void simulation::run_until(double t_s) {
         if (t_next > t_s)
             break;
         advance_to(t_next);
+        if (m_stop.load() && time_s() < t_next)
+            return; // stopped in wall-clock mode before the event's instant
         if (t_jump <= t_event)
             aging_jump();
         else
@@ -229,7 +332,8 @@ void simulation::aging_jump() {
 
 bool simulation::run(const std::function<void(double, double)>& progress) {
     const double end = m_sc.run.duration_s;
-    const double chunk = std::max(m_sc.run.step_s, std::min(60.0, end / 100.0));
+    // Chunks for the progress callback (an unbounded wall-clock run: 1 s).
+    const double chunk = std::isfinite(end) ? std::max(m_sc.run.step_s, std::min(60.0, end / 100.0)) : 1.0;
     while (time_s() < end - 1e-12) {
         if (m_stop.load())
             return false;
@@ -252,12 +356,19 @@ void simulation::event(const std::string& source, const std::string& kind, const
 }
 
 nlohmann::json simulation::finish() {
+    if (m_background.joinable() && std::this_thread::get_id() != m_background.get_id())
+        stop_background(); // a run in the background ends where it stands
     if (m_finished)
         return m_summary;
     m_finished = true;
     m_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_wall_start).count();
+    nlohmann::ordered_json realtime;
+    if (m_pacer) {
+        m_pacer->stop();
+        realtime = m_pacer->summary();
+    }
     m_results = evaluate_expectations(m_sc.expectations, m_rec->columns(), m_rec->times_s(), m_rec->data(), m_event_log);
-    m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done}, m_results);
+    m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done, realtime}, m_results);
     m_rec->close_vcd(); // after the summary is taken: closing moves the kernel by one resolution unit
     if (m_out) {
         m_out->end_of_run();

@@ -10,16 +10,20 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <systemc>
 
 #include "common/event_sink.h"
+#include "sim/command_queue.h"
+#include "sim/control_port.h"
 #include "sim/event_dispatch.h"
 #include "sim/output_files.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
+#include "sim/wallclock.h"
 
 namespace stacksim::sim {
 
@@ -58,7 +62,27 @@ public:
     // To the scenario's duration, in chunks; `progress(sim_s, wall_s)` after each chunk.
     // Returns false if stopped early by request_stop().
     bool run(const std::function<void(double, double)>& progress = {});
+    // Async-signal-safe (only sets a flag): the run stops at the next slice; in wall-clock mode
+    // within one pacing sleep piece (50 ms).
     void request_stop() { m_stop.store(true); }
+    // Wall-clock mode (run.realtime > 0): the pacer; null in batch runs.
+    wallclock* pacer() { return m_pacer.get(); }
+
+    // Wall-clock mode, in the background (Python's Simulation(..., realtime=True)): run() on a
+    // thread of its own. While it runs, every other call must go through call(); wait_background()
+    // joins it (rethrowing what run() threw); stop_background() requests a stop and joins.
+    void start_background();
+    bool background_running() const { return m_background.joinable() && !m_background_done.load(); }
+    bool in_background() const { return m_background.joinable(); }
+    void wait_background();
+    void stop_background();
+    // Run `fn` on the simulation thread: through the command queue at the simulated instant of
+    // this call while the run goes on in the background, else here and now.
+    nlohmann::ordered_json call(const std::function<nlohmann::ordered_json()>& fn);
+    // The present state (state_snapshot.h), through call().
+    nlohmann::ordered_json state();
+    // Wall-clock mode with run.control: the control port's bound TCP port (-1 otherwise).
+    int control_port_number() const { return m_control ? m_control->port() : -1; }
 
     // Inject an event while the run is paused (Python, between run_until calls): one scenario
     // event as YAML/JSON text, `{action: ..., ...}`, validated like the scenario's own (messages
@@ -88,12 +112,20 @@ private:
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void settle_now();                // run everything due at the present instant
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
+    nlohmann::ordered_json control(const control_request& r); // a control port request, on the simulation thread
 
     scenario m_sc;
     std::unique_ptr<output_files> m_out;
     std::unique_ptr<system> m_top;
     std::unique_ptr<event_dispatch> m_dispatch;
     std::unique_ptr<recorder> m_rec;
+    // Host inputs before the pacer that serves them: members are destroyed in reverse order.
+    std::unique_ptr<control_port> m_control;
+    command_queue m_commands;
+    std::unique_ptr<wallclock> m_pacer;
+    std::thread m_background;
+    std::atomic<bool> m_background_done{false};
+    std::exception_ptr m_background_error;
     std::size_t m_events = 0;
     std::atomic<bool> m_stop{false};
     std::function<bool()> m_interrupt_check;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "numeric/param_file.h"
 #include "numeric/units.h"
 
 namespace stacksim::sim {
@@ -18,10 +19,37 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
         throw std::invalid_argument("scenario: module m0 must be the master (address = master_address)");
     link->can_tx.bind(m_can.can_rx);
     m_inverter.can_tx.bind(m_can.can_rx);
+    if (!sc.can.bridge.empty()) {
+        std::unique_ptr<host::can_endpoint> endpoint;
+        try {
+            endpoint = host::make_can_endpoint(sc.can.bridge, sc.can_bitrate_bps);
+        } catch (const std::invalid_argument& e) {
+            // A bad spec, an address in use, a missing interface: bad input, named by its key.
+            throw num::input_error(sc.file, 0, "can.bridge", e.what());
+        }
+        m_bridge = std::make_unique<bus::can_bridge>("can_bridge", std::move(endpoint));
+        m_bridge->can_tx.bind(m_can.can_rx);
+    }
+    m_can_external = sc.can.external;
     m_inverter.dc_port.bind(m_stack.dc_in);
     SC_HAS_PROCESS(system);
     if (m_ambient_c.t_s.size() > 1)
         SC_THREAD(environment_loop);
+}
+
+std::vector<host::host_input*> system::host_inputs() {
+    std::vector<host::host_input*> in;
+    if (m_bridge)
+        in.push_back(m_bridge.get());
+    return in;
+}
+
+void system::start_of_simulation() {
+    // The node a host device replaces leaves the bus before the first frame (logged).
+    if (m_can_external == "inverter")
+        m_can.set_online(m_inverter.can_node_name(), false);
+    else if (m_can_external == "master")
+        m_can.set_online(m_stack.module(0).can()->can_node_name(), false);
 }
 
 void system::environment_loop() {

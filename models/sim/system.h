@@ -1,15 +1,25 @@
 // The whole simulated installation: the battery stack, the CAN bus and the inverter.
+// In wall-clock mode a bridge node may join the CAN bus to a host interface (can.bridge); with
+// can.external the host device replaces the modeled inverter's or the master's CAN node, which
+// then stays off the bus (docs/cosim.md).
 //
 //   stack.m0.master --can_tx--> can --> inverter          (0x351 ... 0x35E)
 //   inverter --can_tx--> can --> stack.m0.master          (0x305 ...)
 //   inverter.dc_port --> stack.dc_in                      (DC power)
 #pragma once
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include <systemc>
+
+#include "host/host_io.h"
 
 #include "inverter/inverter.h"
 #include "sim/scenario.h"
 #include "stack/stack.h"
+#include "tlm/can_bridge.h"
 #include "tlm/can_bus.h"
 
 namespace stacksim::sim {
@@ -21,12 +31,19 @@ public:
     models::stack& battery() { return m_stack; }
     models::inverter& inverter() { return m_inverter; }
     bus::can_bus& can() { return m_can; }
+    // Everything that brings host input into a wall-clock run (bridges), for the pacer.
+    std::vector<host::host_input*> host_inputs();
+
+    bus::can_bridge* can_bridge() { return m_bridge.get(); }
 
 private:
     void environment_loop();
+    void start_of_simulation() override;
     models::stack m_stack;
     bus::can_bus m_can;
     models::inverter m_inverter;
+    std::unique_ptr<bus::can_bridge> m_bridge;
+    std::string m_can_external;
     profile m_ambient_c;
     double m_step_s;
 };

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpora of tests/fuzz (corpus/<target>/) from the spec vectors.
 
-The vectors are the worked examples of protocols.md (S2/S20 requests, candump lines) and the
-hand-encoded INFO/CAN payloads of tests/protocol; the RS485 framing (LENGTH/LCHKSUM, CHKSUM) is
+The vectors are the worked examples of protocols.md (S2/S20 requests, candump lines), the
+hand-encoded INFO/CAN payloads of tests/protocol, socketcand's protocol doc and the Lawicel SLCAN
+command list (with what python-can's socketcand and slcan interfaces write); the RS485 framing (LENGTH/LCHKSUM, CHKSUM) is
 computed here from its definition, independently of the C++ encoder. Deterministic: running it
 again rewrites the same files. Seeds are small on purpose (libFuzzer mutates from them).
 """
@@ -169,8 +170,56 @@ def seeds_can():
     write("fuzz_can_bits", "same_id_data_vs_remote", rec(0x7FF, [0xFF] * 8) + rec(0x7FF, [], rtr=True, dlc=8))
 
 
+# ---- control port (docs/cosim.md, "Live control"): JSON lines -----------------------------------
+def seeds_control():
+    # First byte: chunk size selector (see fuzz_control_protocol.cpp); then the stream.
+    write("fuzz_control_protocol", "state", b"\x00" + b'{"get": "state"}\n')
+    write("fuzz_control_protocol", "state_with_id_crlf", b"\x03" + b'{"get":"state","id":7}\r\n')
+    write("fuzz_control_protocol", "cell_short", b"\x05" +
+          b'{"action": "cell_short", "module": 1, "cell": 4, "r_ohm": 0.01, "id": "a"}\n')
+    write("fuzz_control_protocol", "setpoint_then_state", b"\x01" +
+          b'{"action":"inverter_power_w","value":-2000}\n{"get":"state"}\n')
+    write("fuzz_control_protocol", "garbage", b"\x02" + b'not json\n[1,2]\n{"get":"voltage"}\n{"action":5}\n')
+    write("fuzz_control_protocol", "unfinished", b"\x04" + b'{"action": "rs485_hop_cut", "hop"')
+
+# ---- host CAN bridges (docs/protocols/socketcand.md, slcan.md) -----------------------------
+def seeds_host_can():
+    # socketcand: byte 0 = chunking pattern, then the client's bytes.
+    sc = {
+        "python_can_session": "< open can0 >< rawmode >< send 305 8 0 a 0 0 ff 10 2c 1 >< send 18FF50E5 2 1 2 >"
+                              "< send 7FF 0  >< echo >",
+        "protocol_doc": "< open vcan0 >< send 123 0 >< send 1AAAAAAA 2 1 F1 >< sendrtr 123 0 >< sendrtr 1AAAAAAA 2 >"
+                        "< rawmode >< bcmmode >< rawmode >",
+        "malformed_mix": "hello\n< send 123 0 >< open can0 >< bogus >< send 123 9 >< send 123 2 11 >"
+                         "< subscribe 0 0 123 >< <echo>< send 3FFFFFFF 0 >\r\n< send 123 1 AA >",
+        "over_long": "< open can0 >< send 123 1 " + "A" * 300 + " >< send 123 1 AA >" + "x" * 300 + "\n",
+    }
+    for i, (name, text) in enumerate(sc.items()):
+        write("fuzz_socketcand", name, bytes([0x35 + i]) + text.encode())
+    # slcan: byte 0 = chunking pattern, byte 1 = bus bit rate index (6 = 500 kbit/s), then the host's bytes.
+    sl = {
+        "python_can_open": (6, "C\rS6\rO\rt30580000000000000000\rr1230\rT18FF50E5201F1\rR1AAAAAAA2\rC\r"),
+        "lawicel_examples": (6, "O\rt00231199FF\rr0023\rt123499887766\rT1234567829988\rF\rV\rN\r"),
+        "timestamps_listen": (4, "Z1\rL\rt1230\rC\rZ0\rS4\rO\rt35e80a0b0c0d0e0f1011\n"),
+        "malformed_mix": (6, "garbage\rS5\rS9\rt12\rO\rt1239\rt80000\rT2000000000\rr12310\rZ2\r\x07\r"
+                             + "t" * 100 + "\rt1230\r"),
+    }
+    for i, (name, (rate, text)) in enumerate(sl.items()):
+        write("fuzz_slcan", name, bytes([0x53 + i, rate]) + text.encode("latin-1"))
+    # struct can_frame records (little-endian host order, as on x86-64 and arm64).
+    def cf(can_id, data, dlc=None):
+        dlc = len(data) if dlc is None else dlc
+        return struct.pack("<IB3x", can_id, dlc) + bytes(data).ljust(8, b"\0")
+    write("fuzz_socketcan_frame", "frames", cf(0x351, [0x2C, 0x02, 0xE8, 0x03]) + cf(0x98FF50E5, [1, 2])
+          + cf(0x40000123, [], dlc=5) + cf(0xDAAAAAAA, [], dlc=2) + cf(0x305, [0] * 8))
+    write("fuzz_socketcan_frame", "refused", cf(0x20000004, [0] * 8) + cf(0x123, [], dlc=9) + cf(0x800, [])
+          + cf(0x351, [1, 2, 3])[:11])
+
+
 if __name__ == "__main__":
     seeds_rs485()
     seeds_host_port()
     seeds_candump()
     seeds_can()
+    seeds_control()
+    seeds_host_can()

@@ -2,7 +2,7 @@
 //
 // Exit codes: 0 success, 1 simulation error, 2 bad input (scenario, parameters, options),
 // 3 the run completed but an expectation of the scenario failed, 130 interrupted by
-// SIGINT (outputs so far are complete and valid).
+// SIGINT, 143 ended by SIGTERM (in both cases the outputs so far are complete and valid).
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -38,11 +38,17 @@ constexpr int exit_ok = 0;
 constexpr int exit_sim_error = 1;
 constexpr int exit_bad_input = 2;
 constexpr int exit_expectations_failed = 3;
-constexpr int exit_interrupted = 130;
+constexpr int exit_interrupted = 130;  // SIGINT (128 + 2)
+constexpr int exit_terminated = 143;   // SIGTERM (128 + 15)
 
 std::atomic<stacksim::sim::simulation*> g_running{nullptr};
 
-extern "C" void on_sigint(int) {
+std::atomic<int> g_signal{0};
+
+// SIGINT and SIGTERM: the run stops at its next slice (in wall-clock mode within 50 ms) and every
+// output file is completed. Only flags are set here (async-signal-safe).
+extern "C" void on_stop_signal(int sig) {
+    g_signal.store(sig);
     if (auto* s = g_running.load())
         s->request_stop();
 }
@@ -70,6 +76,21 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
                s["can"]["frames"].get<std::uint64_t>(), 100.0 * s["can"]["bus_load"].get<double>(),
                s["rs485"]["frames"].get<std::uint64_t>(), s["rs485"]["collisions"].get<std::uint64_t>(),
                s["events"].get<std::uint64_t>());
+    if (s.contains("wallclock")) {
+        const auto& w = s["wallclock"];
+        const auto& l = w["lateness"];
+        const auto& in = w["input_latency"];
+        fmt::print("wallclock  x{:g}: lateness p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms over {} time points; "
+                   "{} behind episodes; {} host inputs, latency p50 {:.3f} ms, p99 {:.3f} ms\n",
+                   w["factor"].get<double>(), l["p50_ms"].get<double>(), l["p99_ms"].get<double>(),
+                   l["max_ms"].get<double>(), l["samples"].get<std::uint64_t>(), w["behind_episodes"].get<std::uint64_t>(),
+                   w["host_inputs"].get<std::uint64_t>(), in["p50_ms"].get<double>(), in["p99_ms"].get<double>());
+        for (const auto& ep : w["endpoints"])
+            fmt::print("           {}: {} in, {} out, {} malformed, {} dropped, {} connections\n",
+                       ep["endpoint"].get<std::string>(), ep["rx"].get<std::uint64_t>(), ep["tx"].get<std::uint64_t>(),
+                       ep["malformed"].get<std::uint64_t>(), ep["dropped"].get<std::uint64_t>(),
+                       ep["connects"].get<std::uint64_t>());
+    }
     if (!out.empty()) {
         std::string files;
         for (const char* f : {"timeseries.csv", "timeseries.h5", "can.log", "rs485.log", "events.jsonl", "waveforms.vcd",
@@ -87,6 +108,8 @@ struct options {
     std::optional<std::string> seed_text; // checked by sim::parse_seed: the scenario key's range
     std::optional<std::uint64_t> seed;
     bool quiet = false;
+    // Co-simulation (docs/cosim.md): each becomes the scenario key it names, as --set would.
+    std::string realtime, can_bridge, can_external, rs485_bridge, control;
     // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
     double max_input_mb = static_cast<double>(stacksim::num::input_limits{}.yaml_bytes) / stacksim::num::input_limits::mib;
     double max_profile_mb =
@@ -118,6 +141,14 @@ commands define_commands(CLI::App& app, options& o) {
     run->add_option("--seed", o.seed_text, "Override the scenario's seed (0 .. 2^53 - 1)");
     run->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
     run->add_flag("--quiet", o.quiet, "No progress bar");
+    run->add_flag("--realtime{1}", o.realtime,
+                  "Wall-clock mode: pace simulated time to the wall clock, FACTOR x faster (--realtime=FACTOR; run.realtime)");
+    run->add_option("--can-bridge", o.can_bridge,
+                    "Join a host CAN interface: socketcand[:HOST]:PORT | slcan:PATH | socketcan:IFNAME (can.bridge)");
+    run->add_option("--can-external", o.can_external, "Simulated CAN node a host device replaces: none | inverter | master (can.external)");
+    run->add_option("--rs485-bridge", o.rs485_bridge,
+                    "Attach a host serial program to the RS485 chain: pty:PATH[@link|@m0] | tcp:[HOST:]PORT[@POSITION] (rs485.bridge)");
+    run->add_option("--control", o.control, "Live control port, JSON lines: tcp:[HOST:]PORT (run.control)");
 
     auto* validate = app.add_subcommand("validate", "Check a scenario without running it");
     validate->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
@@ -325,11 +356,12 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
     try {
         stacksim::sim::simulation& sim = *elaborated;
         g_running.store(&sim);
-        std::signal(SIGINT, on_sigint);
+        std::signal(SIGINT, on_stop_signal);
+        std::signal(SIGTERM, on_stop_signal);
         const bool interactive = !o.quiet && isatty(fileno(stderr));
         const double end = sc.run.duration_s;
         const bool completed = sim.run([&](double t, double wall) {
-            if (interactive && wall > 2.0)
+            if (interactive && wall > 2.0 && std::isfinite(end))
                 print_progress(t, wall, end);
         });
         if (interactive)
@@ -338,8 +370,11 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
         g_running.store(nullptr);
         print_summary(summary, o.out_dir);
         if (!completed) {
-            std::cerr << "stacksim: interrupted at t = " << sim.time_s() << " s; outputs so far are complete\n";
-            return exit_interrupted;
+            const bool term = g_signal.load() == SIGTERM;
+            std::cerr << "stacksim: " << (term ? "terminated" : "interrupted") << " at t = " << sim.time_s()
+                      << " s; outputs so far are complete\n";
+            report_expectations(sim);
+            return term ? exit_terminated : exit_interrupted;
         }
         report_expectations(sim);
         return sim.expectations_passed() ? exit_ok : exit_expectations_failed;
@@ -387,6 +422,12 @@ int main(int argc, char** argv) {
         return stacksim::cli::run_sweep(o.sweep_req);
     }
 
+    // The co-simulation options are scenario keys: one reader, one set of checks and messages.
+    for (const auto& [value, key] : {std::pair{&o.realtime, "run.realtime"}, std::pair{&o.can_bridge, "can.bridge"},
+                                     std::pair{&o.can_external, "can.external"},
+                                     std::pair{&o.rs485_bridge, "rs485.bridge"}, std::pair{&o.control, "run.control"}})
+        if (!value->empty())
+            o.sets.push_back(std::string(key) + "=" + *value);
     const auto sc = load(o);
     if (!sc)
         return exit_bad_input;

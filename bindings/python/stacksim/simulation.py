@@ -26,11 +26,25 @@ class Simulation(_core.Simulation):
     Ctrl-C during run_for/run_until/run raises KeyboardInterrupt (checked every ~50 ms): after
     run_for/run_until the simulation stands at the time reached and may go on; run() finishes
     the run first (summary.json with "completed": false, as the command line does).
+
+    realtime: None (batch, the default), True (wall-clock pace) or a factor (simulated seconds
+    per wall second); the run then starts at once in the background (docs/cosim.md) and goes to
+    the scenario's duration (run.duration_s may be float("inf")), while state() and inject() act
+    on it at the instant of the call; stop() (or leaving a `with` block) ends it where it stands.
+    control: a live control port, "tcp:[HOST:]PORT" (run.control), in wall-clock mode.
     """
 
     def __init__(self, scenario: Union[Scenario, str, os.PathLike, None] = None, path: str = "",
                  yaml_text: str = "", set: Union[str, Iterable[str]] = (), seed: Optional[int] = None,
-                 out: Optional[Union[str, os.PathLike]] = ""):
+                 out: Optional[Union[str, os.PathLike]] = "", realtime: Union[bool, float, None] = None,
+                 control: Optional[str] = None):
+        cosim = []
+        if realtime is not None and realtime is not False:
+            factor = 1.0 if realtime is True else float(realtime)
+            cosim.append("run.realtime=%r" % factor)
+        if control:
+            cosim.append("run.control=%s" % control)
+        set = overrides_arg(set) + cosim
         if isinstance(scenario, Scenario):
             args: Dict[str, Any] = scenario.core_args()
             args["set"] = list(args["set"]) + overrides_arg(set)
@@ -44,19 +58,27 @@ class Simulation(_core.Simulation):
             args = {"path": path, "yaml_text": yaml_text, "set": overrides_arg(set), "seed": seed}
         super().__init__(out=os.fspath(out) if out else "", **args)
         self._summary: Optional[dict] = None
+        if cosim and realtime not in (None, False):
+            self.start_background()
 
     def state(self) -> Dict[str, Any]:
-        """The present state as plain Python values: time, stack voltage, currents (+ = charging),
-        each module's fuse (melting damage 0..1, blown)."""
-        n = self.module_count
-        return {
-            "time_s": self.time_s,
-            "stack_voltage_v": self.stack_voltage_v(),
-            "inverter_current_a": self.inverter_current_a(),
-            "module_current_a": [self.module_current_a(m) for m in range(n)],
-            "fuse_damage": [self.fuse_damage(m) for m in range(n)],
-            "fuse_blown": [self.fuse_blown(m) for m in range(n)],
-        }
+        """The present state as plain Python values (the control port's {"get": "state"} answer,
+        docs/cosim.md): time, stack voltage, currents (+ = charging), each module's fuse (melting
+        damage 0..1, blown), per-module BMS readings and protections, the master's CAN limits and
+        the inverter. Safe while a wall-clock run goes on in the background."""
+        return json.loads(self.state_json())
+
+    def stop(self) -> str:
+        """End a background (realtime) run where it stands; returns the summary as JSON text."""
+        self.stop_background()
+        return self.finish()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
 
     def run(self) -> bool:
         """Run to the scenario's duration. Ctrl-C: the run is finished where it stands (its
