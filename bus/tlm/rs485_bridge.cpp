@@ -30,12 +30,18 @@ std::string rs485_bridge::describe() const {
     return "rs485 bridge @" + m_cfg.position + ": " + (m_port ? m_port->describe() : m_stream);
 }
 
-void rs485_bridge::start(std::function<void()> wake) {
-    if (m_started)
+void rs485_bridge::open() {
+    if (m_port)
         return;
     m_port = m_open();
     if (!m_port)
         throw std::invalid_argument(std::string(name()) + ": opening " + m_stream + " gave no stream");
+}
+
+void rs485_bridge::start(std::function<void()> wake) {
+    if (m_started)
+        return;
+    open();
     m_started = true;
     m_wake = std::move(wake);
     m_port->start([this](std::string_view b, host::wall_clock::time_point t) { on_bytes(b, t); },
@@ -58,7 +64,7 @@ host::wall_clock::time_point rs485_bridge::to_wall(double s) const {
 
 void rs485_bridge::queue_notice(host::notice n) {
     if (m_notices.size() >= m_cfg.max_notices) {
-        ++m_notices_lost;
+        ++m_stats.notices_dropped;
         return;
     }
     m_notices.push_back(std::move(n));
@@ -76,7 +82,7 @@ void rs485_bridge::accept(std::vector<proto::rs485_transmission>& done) {
                           "came): \"" + proto::escape_for_log(t.chars) + "\""});
         }
         if (m_ready.size() >= m_cfg.max_pending) {
-            ++m_input_dropped;
+            ++m_stats.rx_dropped;
             queue_notice({first, "dropped", "input queue full (" + std::to_string(m_cfg.max_pending) +
                                                 " transmissions): the simulation is not keeping up"});
             continue;
@@ -181,21 +187,11 @@ void rs485_bridge::take_notices(std::vector<host::notice>& out) {
     for (host::notice& n : m_notices)
         out.push_back(std::move(n));
     m_notices.clear();
-    if (m_notices_lost > 0) {
-        out.push_back({m_cfg.clock(), "dropped", std::to_string(m_notices_lost) + " notices not logged (more than " +
-                                                      std::to_string(m_cfg.max_notices) + " waiting)"});
-        m_notices_lost = 0;
-    }
 }
 
 host::endpoint_stats rs485_bridge::stats() const {
     std::lock_guard<std::mutex> lock(m_mutex);
     return m_stats;
-}
-
-std::uint64_t rs485_bridge::input_dropped() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_input_dropped;
 }
 
 } // namespace stacksim::bus

@@ -18,8 +18,8 @@
 // garbled ones as they were sampled) is written to the stream at once; in wall-clock mode that
 // is its end time on the wall clock. No client, no stream yet or a full queue: dropped, counted.
 //
-// The stream is opened by start() (the pacer starts its inputs when a wall-clock run begins), so
-// elaborating a scenario (validate, describe, a batch run) never creates a pty or binds a port;
+// The stream opens in open() (the simulation calls it before any output file exists, so that a
+// port in use is bad input) or at the latest in start() (the pacer's start of a wall-clock run);
 // until then the node is on the chain and hears frames, but has nobody to pass them to.
 //
 // Threads: the stream's I/O thread only touches the framer, the queue of transmissions, the
@@ -50,7 +50,7 @@ struct rs485_bridge_config {
     proto::rs485_host_port_config framing;     // idle gap, length bound
     std::string position = "link";             // where the stack put it (for describe() and logs)
     std::size_t max_pending = 4096;            // transmissions awaiting delivery; beyond: dropped
-    std::size_t max_notices = 1000;            // notices awaiting take_notices; beyond: counted
+    std::size_t max_notices = 1000;            // notices awaiting take_notices; beyond: counted only
     // The wall clock (steady); tests give a fake one. Empty: host::wall_clock::now.
     std::function<host::wall_clock::time_point()> clock;
 };
@@ -66,14 +66,18 @@ public:
 
     // host::host_input (the pacer)
     std::string describe() const override;
-    // Opens the stream (its errors propagate: std::invalid_argument naming the spec) and starts
-    // its I/O thread.
+    // Opens the stream if open() has not, and starts its I/O thread.
     void start(std::function<void()> wake) override;
     void stop() override;
     std::optional<host::wall_clock::time_point> next_arrival() override;
     void deliver_next() override;
     void take_notices(std::vector<host::notice>& out) override;
-    host::endpoint_stats stats() const override; // rx/tx: transmissions and frames; malformed; dropped
+    // rx / tx: transmissions from the host / frames to it; malformed; dropped (for the host);
+    // rx_dropped (transmissions lost to a full queue); notices_dropped.
+    host::endpoint_stats stats() const override;
+    // Opens the stream now (binds the TCP port, creates the pty); idempotent. Its errors propagate
+    // (std::invalid_argument naming the spec and the reason).
+    void open();
 
     // rs485_bw_if
     void rs485_receive(const rs485_frame& frame) override;
@@ -81,8 +85,7 @@ public:
 
     const rs485_bridge_config& config() const { return m_cfg; }
     host::stream_port* port() { return m_port.get(); } // nullptr until start()
-    std::uint64_t frames_sent() const { return m_sent; }         // transmissions driven onto the line
-    std::uint64_t input_dropped() const;                          // transmissions lost to a full queue
+    std::uint64_t frames_sent() const { return m_sent; } // transmissions driven onto the line
 
 private:
     struct pending {
@@ -109,13 +112,11 @@ private:
     std::function<void()> m_wake;
     bool m_started = false;
 
-    mutable std::mutex m_mutex; // guards the members up to m_notices_lost
+    mutable std::mutex m_mutex; // guards the members up to m_stats
     proto::rs485_host_port m_framer;
     std::deque<pending> m_ready;
     std::vector<host::notice> m_notices;
     host::endpoint_stats m_stats;
-    std::uint64_t m_input_dropped = 0;
-    std::uint64_t m_notices_lost = 0;
 
     std::deque<std::string> m_tx;         // delivered, not yet on the line
     sc_core::sc_event m_tx_ev;

@@ -415,6 +415,8 @@ void read_rs485(scenario_reading& r) {
             } catch (const std::invalid_argument& e) {
                 b.fail(std::string(models::rs485_bridge_spec_syntax) + ", got " + e.what());
             }
+            if (r.sc.run.realtime <= 0)
+                b.fail("run.realtime (or --realtime) with rs485.bridge: host devices need wall-clock pacing");
             st.rs485_bridge = text;
         }
     }

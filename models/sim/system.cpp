@@ -30,6 +30,11 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
         m_bridge = std::make_unique<bus::can_bridge>("can_bridge", std::move(endpoint));
         m_bridge->can_tx.bind(m_can.can_rx);
     }
+    try {
+        m_stack.open_rs485_bridge(); // as the CAN endpoint: a port in use is bad input, named by its key
+    } catch (const std::invalid_argument& e) {
+        throw num::input_error(sc.file, 0, "rs485.bridge", e.what());
+    }
     m_can_external = sc.can.external;
     m_inverter.dc_port.bind(m_stack.dc_in);
     SC_HAS_PROCESS(system);
@@ -41,6 +46,8 @@ std::vector<host::host_input*> system::host_inputs() {
     std::vector<host::host_input*> in;
     if (m_bridge)
         in.push_back(m_bridge.get());
+    if (host::host_input* rs485 = m_stack.rs485_bridge())
+        in.push_back(rs485);
     return in;
 }
 

@@ -34,13 +34,7 @@ bus::rs485_chain_config chain_config(const stack_config& cfg) {
 bus::rs485_bridge::stream_opener opener(const stack_config& cfg, const std::string& stream) {
     if (cfg.rs485_bridge_port)
         return [open = cfg.rs485_bridge_port, stream] { return open(stream); };
-#ifdef STACKSIM_HAVE_HOST_STREAMS
     return [stream] { return host::open_stream_port(stream); };
-#else
-    return [stream]() -> std::unique_ptr<host::stream_port> {
-        throw std::invalid_argument("rs485 bridge '" + stream + "': this build has no host streams (stacksim_host)");
-    };
-#endif
 }
 
 } // namespace
@@ -99,6 +93,11 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
 stack::~stack() = default;
 
 host::host_input* stack::rs485_bridge() { return m_bridge.get(); }
+
+void stack::open_rs485_bridge() {
+    if (m_bridge)
+        m_bridge->open();
+}
 
 void stack::sync() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();

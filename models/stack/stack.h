@@ -17,7 +17,8 @@
 //
 // RS485 bridge (stack_config::rs485_bridge, stack/rs485_bridge_spec.h): a host program joins the
 // chain as a node named "host" (bus/tlm/rs485_bridge.h), which the wall-clock pacer drives
-// through rs485_bridge(); its stream opens when the pacer starts it, not when the stack is built.
+// through rs485_bridge(); its stream opens in open_rs485_bridge() (or when the pacer starts it),
+// not when the stack is built.
 //   link  the host sits before m0, at the master's free port A, on a cable of
 //         rs485.lead_length_m (buses.rs485_link_length_m, assumed); hops keep their numbers.
 //         It hears every frame on the chain, and every module (the master included) answers its
@@ -85,6 +86,9 @@ public:
     // The RS485 bridge as the pacer drives it; nullptr without one.
     host::host_input* rs485_bridge();
     bus::rs485_bridge* rs485_bridge_node() { return m_bridge.get(); }
+    // Opens the bridge's host stream now (nothing without a bridge): std::invalid_argument with
+    // the spec and the reason (address in use, permission).
+    void open_rs485_bridge();
     num::stack_plant& plant() { return m_plant; }
     const num::stack_plant& plant() const { return m_plant; }
 

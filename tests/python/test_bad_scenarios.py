@@ -53,6 +53,8 @@ CASES = [
      "bad [HOST:]PORT '127.0.0.1:70000' (PORT 0..65535)"),
     ("rs485_bridge_no_path", BASE + "rs485:\n  bridge: pty:@m0\n", "rs485.bridge", "no PATH after pty:"),
     ("rs485_bridge_not_a_string", BASE + "rs485:\n  bridge: [tcp, 5000]\n", "rs485.bridge", "expected"),
+    ("rs485_bridge_without_realtime", BASE + "rs485:\n  bridge: tcp:0@m0\n", "rs485.bridge",
+     "run.realtime (or --realtime) with rs485.bridge: host devices need wall-clock pacing"),
     ("rs485_key_typo", BASE + "rs485:\n  brigde: tcp:5000\n", "rs485.brigde", "unknown key"),
     ("yaml_syntax", BASE + "broken: [1, 2\n", None, "YAML syntax error"),
     ("unknown_cable_name", BASE + "wiring:\n  cables:\n    cable.pos.m7_m8: {length_m: 2}\n", None,

@@ -149,7 +149,7 @@ def test_malformed_scenarios_are_refused_by_the_schema_too(case, text):
 # --------------------------------------------------------------------------------------------
 # Key names and values: the schema against `stacksim validate`
 
-# Three scenarios that together use every object of the schema (all valid).
+# Scenarios that together use every object of the schema (all valid).
 FULL = [textwrap.dedent("""\
     name: every_key_profile_loop
     description: every key of the battery-power form
@@ -185,7 +185,6 @@ FULL = [textwrap.dedent("""\
     environment:
       ambient_c: {points: [[0, 20], [60, 25]], interpolation: linear}
     buses: {rs485_baud: 9600, can_bitrate_bps: 500000}
-    rs485: {bridge: "tcp:0@m0"}
     events:
       - {t_s: 10, action: contact_torque, contact: contact.m1.pos.m0, torque_nm: 5}
       - {t_s: 11, action: contact_loosening, contact: contact.m1.pos.m0, loosening_time_s: 3600}
@@ -256,6 +255,14 @@ FULL = [textwrap.dedent("""\
     stack: {modules: 2}
     inverter:
       battery_power_w: {csv: scenarios/profiles/example_day.csv, column: battery_power_w, interpolation: linear}
+    """), textwrap.dedent("""\
+    name: every_key_wallclock
+    description: the host sides of the buses, in wall-clock mode (validate opens them on free loopback ports)
+    run: {duration_s: 60, realtime: 1}
+    stack: {modules: 2}
+    inverter: {battery_power_w: 0}
+    can: {bridge: "socketcand:0", external: none}
+    rs485: {bridge: "tcp:0@link"}
     """)]
 
 # Maps whose keys are names, not a fixed list: stack.module (m0, m1, ...: the parser refuses a

@@ -60,7 +60,7 @@ struct installation {
     std::vector<std::pair<std::string, std::size_t>> on_chain; // (sender, hop) of every frame on a hop
 
     explicit installation(const std::string& spec) {
-        sc = sim::load_scenario(sim::source_dir() + "/scenarios/default.yaml", {"rs485.bridge=" + spec});
+        sc = sim::load_scenario(sim::source_dir() + "/scenarios/default.yaml", {"run.realtime=1", "rs485.bridge=" + spec});
         sc.stack.rs485_bridge_port = [this](const std::string& s) {
             stream = s;
             auto p = std::make_unique<sctest::fake_stream_port>();
@@ -89,11 +89,11 @@ struct installation {
 
 TEST(rs485_bridge_stack, at_m0_a_scripted_master_polls_the_subs_with_the_chains_timing) {
     installation i("tcp:0@m0");
-    EXPECT_TRUE(i.stream.empty()) << "nothing opened while the stack is built (validate, describe, batch runs)";
-    EXPECT_EQ(i.top->battery().rs485_bridge()->describe(), "rs485 bridge @m0: tcp:0");
-    i.start();
-    EXPECT_EQ(i.stream, "tcp:0");
+    EXPECT_EQ(i.stream, "tcp:0") << "opened with the installation, before any output file (a port in use is bad input)";
     EXPECT_EQ(i.top->battery().rs485_bridge()->describe(), "rs485 bridge @m0: fake stream");
+    ASSERT_EQ(i.top->host_inputs().size(), 1u);
+    EXPECT_EQ(i.top->host_inputs()[0], i.top->battery().rs485_bridge()) << "the pacer serves it";
+    i.start();
     ASSERT_EQ(i.ev.of("rs485_bridge").size(), 1u);
     EXPECT_EQ(i.ev.of("rs485_bridge")[0].details.at("position"), "m0");
     // Poll m1 (ADR 3) and m2 (ADR 4) for analog values, as a master would, one after the other.
