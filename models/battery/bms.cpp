@@ -688,7 +688,18 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     std::uint8_t rtn = static_cast<std::uint8_t>(proto::rtn::normal);
     const auto& f = d.frame;
     switch (f.cid2) {
-    case 0x42: info = proto::encode_analog_info(to_analog()); break;
+    case 0x42:
+        if (is_master() && f.info.size() == 1 && f.info[0] == 0xFF) {
+            // The whole stack (protocols.md §2.1, §2.5): INFOFLAG, module count, a block each.
+            std::vector<proto::analog_info> modules{to_analog()};
+            if (subs_analog)
+                for (proto::analog_info& a : subs_analog())
+                    modules.push_back(std::move(a));
+            info = proto::encode_system_analog_info(0, modules);
+        } else {
+            info = proto::encode_analog_info(to_analog());
+        }
+        break;
     case 0x44: info = proto::encode_alarm_info(to_alarm()); break;
     case 0x47: info = proto::encode_system_parameters(to_system_parameters()); break;
     case 0x92: info = proto::encode_management_info(to_management()); break;

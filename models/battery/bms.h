@@ -107,6 +107,9 @@ public:
 
     // On the master, every frame it hears goes to this hook with its decoding (stack_master).
     std::function<void(const bus::rs485_frame&, const proto::rs485_decoded&)> master_rx;
+    // On the master: the subs as it last heard them (stack_master), for the whole-stack 0x42
+    // (ADR = master, INFO 0xFF): the master's block first, then one per sub it has heard and not lost.
+    std::function<std::vector<proto::analog_info>()> subs_analog;
     // Drive a frame through this module's transceiver, once it has finished what it is sending
     // (waits: call from a thread); returns when the line is released.
     sc_core::sc_time send_rs485(const std::string& chars);

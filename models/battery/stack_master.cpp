@@ -84,6 +84,25 @@ stack_master::stack_master(const sc_core::sc_module_name& name, const stack_mast
     // A module starts at rest: the scenario's initial state is relaxed (open-circuit voltage).
     m_rest_s = cfg.join_rest_time_s;
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
+    m_own.subs_analog = [this] {
+        std::vector<proto::analog_info> out;
+        for (const auto& s : m_subs) {
+            if (s.lost || s.report.time_s < 0)
+                continue;
+            proto::analog_info a;
+            a.adr = s.address;
+            a.cell_v = s.report.cell_v;
+            for (double t_k : s.report.temp_k)
+                a.temp_c.push_back(t_k - num::zero_celsius_k);
+            a.current_a = s.report.current_a;
+            a.voltage_v = s.report.voltage_v;
+            a.remaining_ah = s.report.remaining_ah;
+            a.total_ah = s.report.capacity_ah;
+            a.cycles = s.report.cycles;
+            out.push_back(std::move(a));
+        }
+        return out;
+    };
     SC_HAS_PROCESS(stack_master);
     SC_THREAD(poll_loop);
     SC_METHOD(track_own_rest);

@@ -377,3 +377,23 @@ TEST(rs485_bridge, garbage_is_counted_reported_and_the_run_goes_on) {
     EXPECT_TRUE(noise_on_wire);
     EXPECT_EQ(s.answers_from(3, 1.6).size(), 1u);
 }
+
+TEST(rs485_bridge, the_master_answers_the_whole_stack_analog_request) {
+    link_stack s;
+    // ~20024642E002FFFD09: 0x42 to the system (ADR 2, INFO FF), protocols.md §2.3's second vector.
+    s.send("~20024642E002FFFD09\r", 0.6);
+    s.run_to(0.95);
+    const auto answers = s.answers_from(2, 0.6);
+    ASSERT_EQ(answers.size(), 1u);
+    const std::string& a = answers[0].bytes;
+    EXPECT_TRUE(valid_response(a, 2, 0x00));
+    // INFOFLAG, module count 2 (the master and its sub, as the master last heard it), then two
+    // blocks of 16 cells, 4 temperatures and 4 user items: 2 + 2 x 59 bytes (protocols.md §2.5).
+    EXPECT_EQ(hex(a, 15, 2), 2u);
+    EXPECT_EQ(a.size(), 18u + 2 * (2 + 2 * 59));
+    EXPECT_EQ(hex(a, 17, 2), 16u) << "the master's block: 16 cells";
+    EXPECT_EQ(hex(a, 19, 4), 3300u);
+    const std::size_t second = 13 + 2 * (2 + 59);
+    EXPECT_EQ(hex(a, second, 2), 16u) << "the sub's block";
+    EXPECT_EQ(hex(a, second + 2, 4), 3300u);
+}
