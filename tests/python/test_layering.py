@@ -1,9 +1,10 @@
 """The layers of docs/architecture.md, checked on the sources' #include lines.
 
 Every project include ("numeric/cell_params.h", "tlm/rs485_chain.h", ...) is resolved as the
-build resolves it (models/ and bus/ are the include roots) and followed, so a header that reaches
-SystemC through another header counts as including it:
+build resolves it (models/, bus/ and base/ are the include roots) and followed, so a header that
+reaches SystemC through another header counts as including it:
 
+- base/ includes no project header at all;
 - the numeric core (models/numeric/), the wire protocols (bus/protocol/) and the host I/O
   contracts (bus/host/) never reach SystemC or TLM;
 - no model includes the runner (models/sim/): only models/sim/ itself does;
@@ -19,7 +20,7 @@ import pytest
 
 from conftest import ROOT
 
-INCLUDE_ROOTS = [ROOT / "models", ROOT / "bus"]
+INCLUDE_ROOTS = [ROOT / "models", ROOT / "bus", ROOT / "base"]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 SYSTEMC = re.compile(r"^(systemc(\.h)?|tlm(\.h)?|tlm_utils/.*|sysc/.*|tlm_core/.*)$")
 SOURCES = sorted(p for root in INCLUDE_ROOTS for p in root.rglob("*") if p.suffix in (".h", ".cpp"))
@@ -87,7 +88,15 @@ def test_the_walker_finds_systemc_where_it_is():
     assert "systemc" in system
 
 
-SYSTEMC_FREE_FOLDERS = ["models/numeric", "bus/protocol", "bus/host"]
+SYSTEMC_FREE_FOLDERS = ["base", "models/numeric", "bus/protocol", "bus/host"]
+
+
+def test_base_stands_below_everything():
+    files = [p for p in SOURCES if rel(p).startswith("base/")]
+    assert files
+    for p in files:
+        seen, _ = closure(p)
+        assert seen == {p.resolve()}, (rel(p), sorted(map(rel, seen)))
 
 
 @pytest.mark.parametrize("folder", SYSTEMC_FREE_FOLDERS)
