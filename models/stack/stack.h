@@ -27,18 +27,11 @@
 #include "battery/battery_module.h"
 #include "common/event_sink.h"
 #include "numeric/stack_plant.h"
+#include "stack/stack_config.h"
 #include "tlm/dc_socket.h"
 #include "tlm/rs485_chain.h"
 
 namespace stacksim::models {
-
-struct stack_config {
-    num::stack_plant_config plant;
-    std::vector<battery_module_config> modules; // one per module, m0 = master
-    bus::rs485_chain_config rs485;
-    double step_s = 0.1;
-    std::uint64_t seed = 1;
-};
 
 class stack : public sc_core::sc_module, public bus::dc_fw_if {
 public:
