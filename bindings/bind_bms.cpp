@@ -39,6 +39,24 @@ void apply_now(sim::simulation& s, const nlohmann::json& event, const char* orig
     s.inject(event.dump(), origin);
 }
 
+// The Python setter `name`(sim, module, <index_key>, <value_key>) of an AFE fault at one of module
+// m<module>'s cells (index_key "cell") or NTC sensors ("sensor"): the event {action, module,
+// <index_key>, <value_key>}, both indices checked first (IndexError naming the range), applied now.
+template <class V>
+void def_afe_fault(py::module_& m, const char* name, const char* action, const char* index_key, const char* value_key,
+                   const char* doc) {
+    m.def(
+        name,
+        [=](sim::simulation& s, const index_arg& mod, const index_arg& index, V value) {
+            const std::size_t mi = module_index(s, mod);
+            const auto& afe = module(s, mod).front_end();
+            const std::size_t n = std::string(index_key) == "cell" ? afe.config().cells : afe.n_ntc();
+            apply_now(s, {{"action", action}, {"module", mi}, {index_key, checked(index, n, index_key)}, {value_key, value}},
+                      name);
+        },
+        py::arg("sim"), py::arg("module"), py::arg(index_key), py::arg(value_key), doc);
+}
+
 py::list channel_names(std::uint32_t bits) {
     py::list out;
     for (std::size_t ch = 0; ch < models::n_prot_channels; ++ch)
@@ -149,30 +167,9 @@ void bind_bms(py::module_& m) {
           },
           py::arg("sim"), py::arg("module"), py::arg("on"),
           "Switch module m<module>'s BMS off (its switch opens; no measurement, RS485 or CAN) or on.");
-    m.def("afe_set_open_wire",
-          [](sim::simulation& s, const index_arg& mod, const index_arg& cell, bool open) {
-              const std::size_t mi = module_index(s, mod);
-              const auto& afe = module(s, mod).front_end();
-              apply_now(s, {{"action", "open_wire"}, {"module", mi}, {"cell", checked(cell, afe.config().cells, "cell")},
-                            {"open", open}}, "afe_set_open_wire");
-          },
-          py::arg("sim"), py::arg("module"), py::arg("cell"), py::arg("open"), "Open (or repair) a cell sense wire.");
-    m.def("afe_set_ntc_stuck",
-          [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, bool stuck) {
-              const std::size_t mi = module_index(s, mod);
-              const auto& afe = module(s, mod).front_end();
-              apply_now(s, {{"action", "ntc_stuck"}, {"module", mi}, {"sensor", checked(sensor, afe.n_ntc(), "sensor")},
-                            {"stuck", stuck}}, "afe_set_ntc_stuck");
-          },
-          py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("stuck"), "Freeze an NTC at its last reading.");
-    m.def("afe_set_ntc_drift",
-          [](sim::simulation& s, const index_arg& mod, const index_arg& sensor, double k_per_s) {
-              const std::size_t mi = module_index(s, mod);
-              const auto& afe = module(s, mod).front_end();
-              apply_now(s, {{"action", "ntc_drift"}, {"module", mi}, {"sensor", checked(sensor, afe.n_ntc(), "sensor")},
-                            {"k_per_s", k_per_s}}, "afe_set_ntc_drift");
-          },
-          py::arg("sim"), py::arg("module"), py::arg("sensor"), py::arg("k_per_s"), "Let an NTC drift (K/s from now).");
+    def_afe_fault<bool>(m, "afe_set_open_wire", "open_wire", "cell", "open", "Open (or repair) a cell sense wire.");
+    def_afe_fault<bool>(m, "afe_set_ntc_stuck", "ntc_stuck", "sensor", "stuck", "Freeze an NTC at its last reading.");
+    def_afe_fault<double>(m, "afe_set_ntc_drift", "ntc_drift", "sensor", "k_per_s", "Let an NTC drift (K/s from now).");
 }
 
 } // namespace stacksim::py_bind

@@ -39,10 +39,8 @@ void socketcan_endpoint::stop() {
 }
 
 void socketcan_endpoint::send(const proto::can_frame& frame, double) {
-    if (!proto::is_valid(frame)) {
-        m_inbox.dropped("invalid frame " + proto::can_id_text(frame.id, frame.extended));
+    if (drop_invalid(frame))
         return;
-    }
     if (!m_up) {
         m_inbox.dropped(m_name + " is not open");
         return;
@@ -56,10 +54,6 @@ void socketcan_endpoint::send(const proto::can_frame& frame, double) {
         m_queue.push_back(proto::encode_socketcan_frame(frame));
     }
     m_wake.signal();
-}
-
-void socketcan_endpoint::take(std::vector<inbound_frame>& frames, std::vector<notice>& notices) {
-    m_inbox.take(frames, notices);
 }
 
 bool socketcan_endpoint::read_records() {

@@ -1,7 +1,8 @@
 // The "socketcan:IFNAME" backend (can_endpoint.h): a socket that carries struct can_frame records,
 // one per datagram (protocol/socketcan_frame.h). make_socketcan_endpoint opens a CAN_RAW socket
 // bound to the interface; make_socketcan_endpoint_on_fd takes any such socket (tests: a
-// socketpair(AF_UNIX, SOCK_SEQPACKET)). Everything except opening the socket is this one class.
+// socketpair(AF_UNIX, SOCK_SEQPACKET)). Everything except opening the socket is this one class,
+// on what every backend shares (inbox_can_endpoint.h: the inbox, take, stats, invalid frames).
 //
 // The I/O thread polls the socket and a wake-up. Each received record is decoded: a frame goes to
 // the inbox with its arrival; a refused record (error frame, CAN FD, len above 8, wrong size) is
@@ -17,15 +18,14 @@
 #include <mutex>
 #include <thread>
 
-#include "host/can_endpoint.h"
-#include "host/endpoint_inbox.h"
+#include "host/inbox_can_endpoint.h"
 #include "host/unique_fd.h"
 #include "host/wake_event.h"
 #include "protocol/socketcan_frame.h"
 
 namespace stacksim::host {
 
-class socketcan_endpoint final : public can_endpoint {
+class socketcan_endpoint final : public inbox_can_endpoint {
 public:
     static constexpr std::size_t max_queue_frames = 4096;
     static constexpr int retry_ms = 5;
@@ -39,8 +39,6 @@ public:
     void start(std::function<void()> wake) override;
     void stop() override;
     void send(const proto::can_frame& frame, double t_s) override;
-    void take(std::vector<inbound_frame>& frames, std::vector<notice>& notices) override;
-    endpoint_stats stats() const override { return m_inbox.stats(); }
 
 private:
     void run();
@@ -49,7 +47,6 @@ private:
 
     unique_fd m_fd;
     std::string m_name;
-    endpoint_inbox m_inbox;
     wake_event m_wake;
     std::thread m_thread;
     std::atomic<bool> m_stop{false};

@@ -1,5 +1,6 @@
 // The "socketcand[:HOST]:PORT" backend (can_endpoint.h): a socketcand server in raw mode on a TCP
-// stream_port, speaking protocol/socketcand.h's session.
+// stream_port, speaking protocol/socketcand.h's session. This class is the session's part; the
+// port, the inbox and the order of things are stream_can_endpoint's (stream_can_endpoint.h).
 //
 // A client is greeted "< hi >"; its bytes go through the session (replies written back, frames to
 // the inbox stamped with their arrival, malformed units counted with a notice each). Frames from
@@ -12,41 +13,31 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
+#include <string>
 
-#include "host/can_endpoint.h"
-#include "host/endpoint_inbox.h"
-#include "host/stream_port.h"
+#include "host/stream_can_endpoint.h"
 #include "protocol/socketcand.h"
 
 namespace stacksim::host {
 
-class socketcand_endpoint final : public can_endpoint {
+class socketcand_endpoint final : public stream_can_endpoint {
 public:
     static constexpr std::chrono::milliseconds raw_settle{100};
 
     explicit socketcand_endpoint(std::unique_ptr<stream_port> port);
     ~socketcand_endpoint() override;
 
-    std::string describe() const override { return "socketcand " + m_port->describe(); }
-    int port() const override { return m_port->port(); }
-    void start(std::function<void()> wake) override;
-    void stop() override;
-    void send(const proto::can_frame& frame, double t_s) override;
-    void take(std::vector<inbound_frame>& frames, std::vector<notice>& notices) override;
-    endpoint_stats stats() const override { return m_inbox.stats(); }
-
 private:
-    void on_bytes(std::string_view bytes, wall_clock::time_point arrival);
-    bool handle_bytes(std::string_view bytes, wall_clock::time_point arrival); // true: something queued
-    void on_link(bool connected);
+    void feed(std::string_view bytes, session_output& out) override;
+    void reset_session() override { m_session.reset(); }
+    std::string greeting() const override { return proto::socketcand_session::greeting(); }
+    std::string frame_refusal() const override;
+    std::string format_frame(const proto::can_frame& frame, double t_s) const override;
+    std::string write_refused() override { return "the client's output queue is full"; }
 
-    std::unique_ptr<stream_port> m_port;
-    endpoint_inbox m_inbox;
-    std::mutex m_mutex; // the session and the raw-mode instant
     proto::socketcand_session m_session;
     proto::socketcand_output m_out;
-    wall_clock::time_point m_frames_from{};
+    wall_clock::time_point m_frames_from{}; // raw mode's "< ok >" + raw_settle
 };
 
 std::unique_ptr<can_endpoint> make_socketcand_endpoint(const std::string& spec, const std::string& host_port);

@@ -1,6 +1,7 @@
 #include "protocol/pylon_can.h"
 
 #include "protocol/flag_bits.h"
+#include "units/units.h"
 
 #include <algorithm>
 #include <cmath>
@@ -227,8 +228,6 @@ constexpr bool battery_conditions::*sma_map[16] = {
     nullptr,                                nullptr,
 };
 
-constexpr double kelvin_offset_c = 273.15;
-
 // ---- the messages' layouts (pylon_can.h) ---------------------------------------------------
 
 constexpr field<limits_351> limits_fields[] = {
@@ -283,8 +282,8 @@ constexpr message_layout<battery_can_state> module_counts_layout{can_id::module_
 constexpr field<battery_can_state> cell_extremes_fields[] = {
     {&battery_can_state::min_cell_v, 0, wire::u16, 0.001},
     {&battery_can_state::max_cell_v, 2, wire::u16, 0.001},
-    field<battery_can_state>{&battery_can_state::min_cell_temp_c, 4, wire::u16, 1.0}.plus(kelvin_offset_c),
-    field<battery_can_state>{&battery_can_state::max_cell_temp_c, 6, wire::u16, 1.0}.plus(kelvin_offset_c),
+    field<battery_can_state>{&battery_can_state::min_cell_temp_c, 4, wire::u16, 1.0}.plus(units::zero_celsius_k),
+    field<battery_can_state>{&battery_can_state::max_cell_temp_c, 6, wire::u16, 1.0}.plus(units::zero_celsius_k),
 };
 constexpr message_layout<battery_can_state> cell_extremes_layout{can_id::cell_extremes, 8, cell_extremes_fields};
 

@@ -23,19 +23,10 @@
 #include <systemc>
 
 #include "protocol/uart_timing.h"
+#include "tlm/rs485_chain_config.h"
 #include "tlm/rs485_socket.h"
 
 namespace stacksim::bus {
-
-struct rs485_chain_config {
-    proto::uart_format format{9600, 8, 'N', 1};
-    double driver_enable_s = 0.0;        // DE asserted -> first start bit
-    double driver_disable_s = 0.0;       // last stop bit -> line released
-    double propagation_s_per_m = 5e-9;   // twisted pair, about 0.67 c
-    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1, the lead not counted); missing = 1 m
-    bool lead_node = false;              // the first node bound is a lead node (above)
-    double lead_length_m = 2.0;          // its cable to the next node
-};
 
 class rs485_chain : public sc_core::sc_module, public rs485_fw_if {
 public:

@@ -11,6 +11,7 @@
 #include <systemc>
 
 #include "battery/afe.h"
+#include "battery/battery_module_config.h"
 #include "battery/bms.h"
 #include "battery/can_link.h"
 #include "battery/cell_string.h"
@@ -18,13 +19,6 @@
 #include "common/event_sink.h"
 
 namespace stacksim::models {
-
-struct battery_module_config {
-    afe_config afe;
-    bms_config bms;
-    stack_master_config master; // used by the master module only
-    can_link_config can;        // used by the master module only
-};
 
 class battery_module : public sc_core::sc_module {
 public:

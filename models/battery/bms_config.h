@@ -3,8 +3,9 @@
 // SystemC-free, so that scenario loading, tools and bindings can use it without the kernel. Each
 // struct's parameters are declared once, in its field table (numeric/field_table.h; rows in
 // battery/module_params.cpp); their values and sources are in models/params/module_4k4pro.yaml.
-// The protection, limit, balancing and SoC structs carry no values of their own (zero until read):
-// tests and benches load the file (load_module_params).
+// The parameters carry no values of their own (zero until read): tests and benches load the file
+// (load_module_params). What the file does not set (the address, the capacity, the initial SoC,
+// the start-up flags) the scenario sets per module (sim/scenario.cpp make_modules).
 #pragma once
 
 #include <array>
@@ -20,10 +21,10 @@ namespace stacksim::models {
 // `delay_s`, and clears when it has been back beyond `clear` (the hysteresis) for `clear_delay_s`.
 // For a high-side protection "beyond" means >= (set) / <= (clear); for a low-side one the reverse.
 struct protection_level {
-    double set = 0.0;
-    double clear = 0.0;
-    double delay_s = 1.0;
-    double clear_delay_s = 0.0;
+    double set{};
+    double clear{};
+    double delay_s{};
+    double clear_delay_s{};
 };
 
 // The protections of a module, each with two levels: warning (reported: 0x44, events) and
@@ -123,16 +124,16 @@ struct soc_config {
 };
 
 struct bms_config {
-    std::uint8_t address = 2;          // RS485 address (DIP switch); the master has master_address
-    std::uint8_t master_address = 2;
-    double measure_period_s = 0.1;
-    double capacity_ah = 100.0;        // nominal, for coulomb counting and 0x42
+    std::uint8_t address{};            // RS485 address (DIP switch); the master has master_address
+    std::uint8_t master_address{};
+    double measure_period_s{};
+    double capacity_ah{};              // nominal, for coulomb counting and 0x42 (the cell file's)
     double initial_soc = 0.5;          // the BMS's stored SoC at start (0..1)
-    double response_latency_s = 0.02;  // RS485 request end -> response start
+    double response_latency_s{};       // RS485 request end -> response start
     // Sub only: open the switch when no frame from the master has arrived for this long, and
     // (in a stack) stay open at start-up until the master's join command (cid2_join).
-    double master_timeout_s = 30.0;
-    double precharge_time_s = 0.0;     // closing: precharge path this long, then the main switch
+    double master_timeout_s{};
+    double precharge_time_s{};         // closing: precharge path this long, then the main switch
     bool wait_for_join = false;
     // First start ([4K4-family] U18, weco-stack.md): the module leaves the factory uncalibrated
     // and asks for a full charge (0x92 status b3) until its own full-charge detection has seen

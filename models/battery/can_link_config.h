@@ -1,5 +1,7 @@
 // Configuration of the master's CAN link to the inverter (can_link.h).
-// SystemC-free; field table in battery/module_params.cpp, values in models/params/module_4k4pro.yaml.
+// SystemC-free; field table in battery/module_params.cpp, values in models/params/module_4k4pro.yaml
+// only: the parameters carry no values of their own (zero until read; tests and benches load the
+// file).
 #pragma once
 
 #include "numeric/field_table.h"
@@ -10,18 +12,18 @@ namespace stacksim::models {
 enum class heartbeat_reaction { event_only, zero_limits };
 
 struct can_link_config {
-    double can_period_s = 1.0;
-    double can_spacing_s = 0.0;
+    double can_period_s{};
+    double can_spacing_s{};
     double first_s = 1.0;                // first cycle (after the first RS485 poll cycle)
-    double heartbeat_timeout_s = 60.0;   // no 0x305 for this long -> heartbeat lost
-    models::heartbeat_reaction heartbeat_reaction = models::heartbeat_reaction::event_only;
-    proto::can_message_set can_message_set = proto::pylon_v12_set(); // with its manufacturer (0x35E)
+    double heartbeat_timeout_s{};        // no 0x305 for this long -> heartbeat lost
+    models::heartbeat_reaction heartbeat_reaction{};
+    proto::can_message_set can_message_set; // with its manufacturer (0x35E)
     // 0x35C request flags (SoC in %): set at or below *_on_soc_pct, cleared at or above *_off_soc_pct.
-    double force_charge_1_on_soc_pct = 5.0, force_charge_1_off_soc_pct = 10.0;
-    double force_charge_2_on_soc_pct = 9.0, force_charge_2_off_soc_pct = 13.0;
-    double full_charge_soc_pct = 97.0;
-    double full_charge_after_days = 30.0;
-    double capacity_ah = 0.0;            // 0x35F / 0x379 (stack installed capacity)
+    double force_charge_1_on_soc_pct{}, force_charge_1_off_soc_pct{};
+    double force_charge_2_on_soc_pct{}, force_charge_2_off_soc_pct{};
+    double full_charge_soc_pct{};
+    double full_charge_after_days{};
+    double capacity_ah{};                // 0x35F / 0x379 (stack installed capacity; set at elaboration)
 
     static const num::field_table<can_link_config>& fields(); // master.* (can_* and the 0x35C flags)
 };

@@ -1,5 +1,7 @@
 // Configuration of the master's stack logic (stack_master.h): polling, stack caps, joining.
-// SystemC-free; field table in battery/module_params.cpp, values in models/params/module_4k4pro.yaml.
+// SystemC-free; field table in battery/module_params.cpp, values in models/params/module_4k4pro.yaml
+// only: the parameters carry no values of their own (zero until read; tests and benches load the
+// file).
 #pragma once
 
 #include <cstdint>
@@ -11,10 +13,10 @@ namespace stacksim::models {
 
 struct stack_master_config {
     std::vector<std::uint8_t> sub_addresses;   // chain order
-    double poll_period_s = 1.0;
-    double response_timeout_s = 0.5;
-    unsigned retries = 1;
-    unsigned lost_after_misses = 3;
+    double poll_period_s{};
+    double response_timeout_s{};
+    unsigned retries{};
+    unsigned lost_after_misses{};
     // Stack caps by number of modules present (index = count, 0..number of modules; empty = no
     // cap). A count the table does not reach throws std::out_of_range: scenario loading refuses
     // such a stack (docs/models/bms.md, "Stack limits").
@@ -27,13 +29,13 @@ struct stack_master_config {
     // join_rest_time_s (a module starts at rest). Its last rest value stays valid while less than
     // join_max_ah_since_rest has flowed since; beyond that the decision waits for the bus to rest
     // (sub_join_deferred).
-    double join_window_v = 1.5;
-    double join_rest_current_a = 1.0;
-    double join_rest_time_s = 600.0;
-    double join_max_ah_since_rest = 0.5;
+    double join_window_v{};
+    double join_rest_current_a{};
+    double join_rest_time_s{};
+    double join_max_ah_since_rest{};
     // Also poll each sub's alarm info (0x44) every cycle: its protections (cell / module voltage,
     // current, temperature) reach the 0x359 / 0x35A conditions the master sends.
-    bool poll_alarms = true;
+    bool poll_alarms{};
 
     static const num::field_table<stack_master_config>& fields(); // master.* (polling, caps, joining)
 };

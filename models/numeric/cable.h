@@ -31,9 +31,9 @@ struct cable_table {
     std::vector<double> class2_ohm_per_m;         // at the reference temperature
     std::vector<double> class5_ohm_per_m;
     std::vector<double> class5_tinned_ohm_per_m;
-    double resistivity_ohm_m = 0.0;               // annealed copper at the reference temperature
-    double alpha_per_k = 0.0;                     // temperature coefficient at the reference temperature
-    double reference_temp_k = 293.15;
+    double resistivity_ohm_m{};                   // annealed copper at the reference temperature
+    double alpha_per_k{};                         // temperature coefficient at the reference temperature
+    double reference_temp_k{};
 
     // Resistance per metre at the reference temperature; throws std::invalid_argument for a
     // size not in the table (tabulated classes) or a non-positive size.
@@ -42,8 +42,8 @@ struct cable_table {
 
 // Geometry of one cable (scenario data, no source needed).
 struct cable_spec {
-    double length_m = 1.0;
-    double cross_section_mm2 = 25.0;
+    double length_m{};
+    double cross_section_mm2{};
     conductor_class cls = conductor_class::class5;
 };
 

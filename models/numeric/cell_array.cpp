@@ -310,16 +310,22 @@ void cell_array::refresh() {
     const double tref = m_p.reference_temp_k;
     const std::size_t last_seg = m_x.size() - 2;
     const double x_lo = m_x.front(), x_hi = m_x.back();
+    // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
+    // from the cell's previous segment: a cell moves little per step, so this is a step or none.
+    auto segment = [&](std::uint32_t& cursor, double x) {
+        std::size_t i = cursor;
+        while (i < last_seg && x >= m_x[i + 1])
+            ++i;
+        while (i > 0 && x < m_x[i])
+            --i;
+        cursor = static_cast<std::uint32_t>(i);
+        return i;
+    };
     for (std::size_t k = 0; k < m_n; ++k) {
         const auto ki = static_cast<Eigen::Index>(k);
         const double sb = m_soc(ki);      // bulk SoC
         const double s = sb + m_d(ki);    // particle-surface SoC: every table is read here
-        std::size_t i = m_seg[k];
-        while (i < last_seg && s >= m_x[i + 1])
-            ++i;
-        while (i > 0 && s < m_x[i])
-            --i;
-        m_seg[k] = static_cast<std::uint32_t>(i);
+        const std::size_t i = segment(m_seg[k], s);
         const double d = s - m_x[i];                                 // OCV: linear extrapolation beyond the ends
         const double dc = std::clamp(s, x_lo, x_hi) - m_x[i];      // others: held at the end values
         const double ent = m_ent_y[i] + m_ent_s[i] * dc;
@@ -330,12 +336,7 @@ void cell_array::refresh() {
         m_f0(ki) = m_f0_y[i] + m_f0_s[i] * dc;
         m_frc(ki) = m_frc_y[i] + m_frc_s[i] * dc;
         // The bulk's potential (for the energy books): same table at the bulk SoC.
-        std::size_t j = m_seg_b[k];
-        while (j < last_seg && sb >= m_x[j + 1])
-            ++j;
-        while (j > 0 && sb < m_x[j])
-            --j;
-        m_seg_b[k] = static_cast<std::uint32_t>(j);
+        const std::size_t j = segment(m_seg_b[k], sb);
         m_ocv_b(ki) = m_ocv_y[j] + m_ocv_s[j] * (sb - m_x[j]) + ent * dtemp;
     }
     // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per

@@ -231,6 +231,11 @@ void read_cell_section(const param_node& c, C& p) {
                 c.fail(std::string("key '") + f.key + "' (the diffusion limit needs diffusion_depletion_s, diffusion_tau_s "
                        "and ea_diffusion_j_per_mol together)");
         read_fields(c, diffusion_fields(), p);
+    } else {
+        // No diffusion limit: no depletion; the relaxation time is then never used, any valid one will do.
+        p.diffusion_depletion_s = 0.0;
+        p.diffusion_tau_s = 1.0;
+        p.ea_diffusion_j_per_mol = 0.0;
     }
 }
 

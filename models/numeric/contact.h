@@ -22,13 +22,15 @@ inline const enum_names<contact_location, 2> contact_location_names{
 
 inline const char* to_string(contact_location l) { return contact_location_names.name(l); }
 
+// Read from models/params/wiring_default.yaml (contact.*; the temperature law is the copper's), so
+// no values of its own.
 struct contact_law {
-    double nominal_torque_nm = 14.0;
-    double r_nominal_ohm = 1e-5;
-    double torque_exponent = 2.8;
-    double r_max_ohm = 5e-3;
-    double alpha_per_k = 0.00393;
-    double reference_temp_k = 293.15;
+    double nominal_torque_nm{};
+    double r_nominal_ohm{};
+    double torque_exponent{};
+    double r_max_ohm{};
+    double alpha_per_k{};
+    double reference_temp_k{};
 
     // Resistance at torque_nm and the reference temperature.
     double r_ref_ohm(double torque_nm) const;

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -201,23 +200,12 @@ csv_series read_csv_series(std::istream& in, const std::string& name, const csv_
 }
 
 csv_series read_csv_series_file(const std::string& path, const csv_series_spec& spec) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (fs::is_directory(st))
-        throw input_error(path, 0, "", "is a directory, expected a CSV file");
-    if (fs::is_regular_file(st)) {
-        const std::uintmax_t size = fs::file_size(path, ec);
-        if (!ec && size > spec.limit.bytes)
-            throw_too_large(path, size, spec.limit);
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw input_error(path, 0, "", "cannot open file");
+    bool regular = false;
+    std::ifstream in = open_input_file(path, spec.limit, "a CSV file", regular);
     // A regular file is read twice: first to count its lines (an upper bound of the rows), so the
     // arrays are allocated once at their final size (16 bytes per row, no growth copies).
     std::size_t lines = 0;
-    if (fs::is_regular_file(st)) {
+    if (regular) {
         std::vector<char> buf(1 << 16);
         while (in) {
             in.read(buf.data(), static_cast<std::streamsize>(buf.size()));

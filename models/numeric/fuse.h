@@ -24,7 +24,7 @@ namespace stacksim::num {
 struct fuse_curve {
     std::vector<double> current_a;   // strictly increasing, > 0
     std::vector<double> melt_time_s; // strictly decreasing, > 0
-    double cooling_time_s = 30.0;    // relaxation of the damage below the first current
+    double cooling_time_s{};         // relaxation of the damage below the first current
 
     // Throws std::invalid_argument when the table is not a valid characteristic.
     void check() const;
@@ -33,7 +33,7 @@ struct fuse_curve {
     double melt_time_s_at(double current_a) const;
 
     // The table of a sourced entry `fuse_curve: {current_a: [...], melt_time_s: [...], source: "..."}`
-    // (recorded); cooling_time_s keeps its default. The caller sets cooling_time_s (a parameter of
+    // (recorded); cooling_time_s stays 0. The caller sets cooling_time_s (a parameter of
     // its own, module.fuse_cooling_time_s) and then calls check().
     static fuse_curve from(const param_node& curve);
 };

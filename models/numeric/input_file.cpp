@@ -37,12 +37,13 @@ void throw_too_large(const std::string& file, std::uint64_t size_bytes, const si
     throw input_error(file, 0, "", size + " than the limit of " + limit.describe() + "; " + limit.raise_hint());
 }
 
-std::string read_text_file(const std::string& path, const size_limit& limit) {
+std::ifstream open_input_file(const std::string& path, const size_limit& limit, const char* expected, bool& regular) {
     std::error_code ec;
     const fs::file_status st = fs::status(path, ec);
     if (fs::is_directory(st))
-        throw input_error(path, 0, "", "is a directory, expected a file");
-    if (fs::is_regular_file(st)) {
+        throw input_error(path, 0, "", std::string("is a directory, expected ") + expected);
+    regular = fs::is_regular_file(st);
+    if (regular) {
         const std::uintmax_t size = fs::file_size(path, ec);
         if (!ec && size > limit.bytes)
             throw_too_large(path, size, limit); // refused before reading a byte
@@ -50,6 +51,12 @@ std::string read_text_file(const std::string& path, const size_limit& limit) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw input_error(path, 0, "", "cannot open file");
+    return in;
+}
+
+std::string read_text_file(const std::string& path, const size_limit& limit) {
+    bool regular = false;
+    std::ifstream in = open_input_file(path, limit, "a file", regular);
     std::string text;
     char buf[1 << 16];
     while (in) {

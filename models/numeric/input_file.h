@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <string>
 
 namespace stacksim::num {
@@ -46,6 +47,12 @@ struct input_limits {
 // The whole file as text, at most limit.bytes bytes. Throws input_error (file, no line) if it
 // cannot be opened, is a directory, or holds more than the limit.
 std::string read_text_file(const std::string& path, const size_limit& limit);
+
+// Opens `path` for reading, refusing before a byte is read what cannot be read within `limit`: a
+// directory (input_error "is a directory, expected <expected>"), a regular file larger than the
+// limit (throw_too_large), a file that does not open ("cannot open file"). `regular` tells whether
+// it is a regular file: the size of a device or pipe is known only by reading it.
+std::ifstream open_input_file(const std::string& path, const size_limit& limit, const char* expected, bool& regular);
 
 // The input_error for `file` exceeding `limit`; size_bytes = 0 when the size is unknown (a stream
 // that was read up to the limit).

@@ -73,6 +73,16 @@ void network::check_r(element_id e, double r) const {
                             " (zero-resistance branches and loops are not supported)");
 }
 
+void network::check_kind(element_id e, element_kind k, const char* op, const char* kind_name) const {
+    if (m_kind.at(e) != k)
+        throw network_error(std::string("network: ") + op + " on non-" + kind_name + " '" + m_name[e] + "'");
+}
+
+void network::check_finite(element_id e, double value, const char* element_name, const char* quantity) const {
+    if (!std::isfinite(value))
+        throw network_error(std::string("network: ") + element_name + " '" + m_name[e] + "': " + quantity + " is not finite");
+}
+
 network::element_id network::add_element(const std::string& name, element_kind k, node_id a, node_id b, double r,
                                          double e, double value, bool closed) {
     if (name.empty())
@@ -152,42 +162,35 @@ void network::set_resistance(element_id e, double r_ohm) {
 }
 
 void network::set_source(element_id e, double e_v, double r_ohm) {
-    if (m_kind.at(e) != element_kind::source)
-        throw network_error("network: set_source on non-source '" + m_name[e] + "'");
+    check_kind(e, element_kind::source, "set_source", "source");
     check_r(e, r_ohm);
-    if (!std::isfinite(e_v))
-        throw network_error("network: source '" + m_name[e] + "': emf is not finite");
+    check_finite(e, e_v, "source", "emf");
     m_r[e] = r_ohm;
     m_e[e] = e_v;
 }
 
 void network::set_emf(element_id e, double e_v) {
-    if (m_kind.at(e) != element_kind::source)
-        throw network_error("network: set_emf on non-source '" + m_name[e] + "'");
-    if (!std::isfinite(e_v))
-        throw network_error("network: source '" + m_name[e] + "': emf is not finite");
+    check_kind(e, element_kind::source, "set_emf", "source");
+    check_finite(e, e_v, "source", "emf");
     m_e[e] = e_v;
 }
 
+void network::set_port_value(element_id e, element_kind k, double value, const char* op, const char* quantity) {
+    check_kind(e, k, op, k == element_kind::current_port ? "current-port" : "power-port");
+    check_finite(e, value, "port", quantity);
+    m_value[e] = value;
+}
+
 void network::set_current(element_id e, double current_a) {
-    if (m_kind.at(e) != element_kind::current_port)
-        throw network_error("network: set_current on non-current-port '" + m_name[e] + "'");
-    if (!std::isfinite(current_a))
-        throw network_error("network: port '" + m_name[e] + "': current is not finite");
-    m_value[e] = current_a;
+    set_port_value(e, element_kind::current_port, current_a, "set_current", "current");
 }
 
 void network::set_power(element_id e, double power_w) {
-    if (m_kind.at(e) != element_kind::power_port)
-        throw network_error("network: set_power on non-power-port '" + m_name[e] + "'");
-    if (!std::isfinite(power_w))
-        throw network_error("network: port '" + m_name[e] + "': power is not finite");
-    m_value[e] = power_w;
+    set_port_value(e, element_kind::power_port, power_w, "set_power", "power");
 }
 
 void network::set_closed(element_id e, bool closed) {
-    if (m_kind.at(e) != element_kind::switch_element)
-        throw network_error("network: set_closed on non-switch '" + m_name[e] + "'");
+    check_kind(e, element_kind::switch_element, "set_closed", "switch");
     const char c = closed ? 1 : 0;
     if (m_closed[e] != c) {
         m_closed[e] = c;

@@ -189,6 +189,12 @@ private:
                            double value, bool closed);
     void check_node(node_id n, const std::string& element) const;
     void check_r(element_id e, double r) const;
+    // The checks of the set_* mutators: `e` is of kind k ("network: <op> on non-<kind_name> 'e'"), and
+    // `value` is finite ("network: <element_name> 'e': <quantity> is not finite").
+    void check_kind(element_id e, element_kind k, const char* op, const char* kind_name) const;
+    void check_finite(element_id e, double value, const char* element_name, const char* quantity) const;
+    // set_current / set_power: the port's current (A) or power (W), checked.
+    void set_port_value(element_id e, element_kind k, double value, const char* op, const char* quantity);
     bool conductive(element_id e) const;
     void analyse();
     // steps of analyse()

@@ -1,11 +1,12 @@
-// Physical constants shared by every layer. Plain C++ (no SystemC, no Eigen): the numeric core,
-// the SystemC models, the tools and the tests include it alike.
+// The physical constants of base/units/units.h under the numeric core's namespace, so the models,
+// tools and tests write num::zero_celsius_k; the value itself is defined there only.
 #pragma once
+
+#include "units/units.h"
 
 namespace stacksim::num {
 
-// 0 degC in kelvin: temp_k = temp_c + zero_celsius_k. Parameters and outputs speak Celsius
-// (temp_c), the cell and thermal models Kelvin (temp_k).
-inline constexpr double zero_celsius_k = 273.15;
+// 0 degC in kelvin: temp_k = temp_c + zero_celsius_k (units/units.h).
+using units::zero_celsius_k;
 
 } // namespace stacksim::num

@@ -242,8 +242,7 @@ void read_module_section(const param_node& m, W& p) {
 
 void read_defaults_section(const param_node& d, W& p) {
     d.allow_only(keys_of(defaults_fields()));
-    p.defaults.inverter.cross_section_mm2 = 25.0; // the size comes from the list by number of modules
-    read_fields(d, defaults_fields(), p.defaults);
+    read_fields(d, defaults_fields(), p.defaults); // the inverter cable's size: inverter_for(n_modules)
     // Check the default sizes against the table now (clear error with the file position).
     auto check_size = [&](const cable_spec& c, const char* key) {
         try {

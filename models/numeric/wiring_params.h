@@ -3,7 +3,9 @@
 //
 // Each section of the file is read by field tables (numeric/field_table.h, the tables are in
 // wiring_params.cpp): unknown keys are refused, every value is range-checked and recorded with its
-// source. Keys in degC set members in K; the cable table's mOhm/m columns become Ohm/m.
+// source. Keys in degC set members in K; the cable table's mOhm/m columns become Ohm/m. The
+// structs carry no values of their own (zero until read): the file is the one source of every
+// value, and tests load it (wiring_params::load_file).
 #pragma once
 
 #include <string>
@@ -19,12 +21,12 @@ namespace stacksim::num {
 struct field_info; // numeric/field_table.h
 
 struct module_internals {
-    double busbar_ohm = 0.0;
-    double switch_on_ohm = 0.0;
-    double precharge_ohm = 0.0;
-    double precharge_switch_on_ohm = 0.0;
-    double fuse_ohm = 0.0;
-    double fuse_rating_a = 0.0;
+    double busbar_ohm{};
+    double switch_on_ohm{};
+    double precharge_ohm{};
+    double precharge_switch_on_ohm{};
+    double fuse_ohm{};
+    double fuse_rating_a{};
     fuse_curve fuse;              // pre-arcing time-current characteristic (fuse.h)
 };
 
@@ -33,23 +35,23 @@ struct wiring_defaults {
     cable_spec inverter;                              // cross-section from the list below
     std::vector<double> inverter_cross_section_mm2_by_modules;
     cable_spec busbar_drop;                           // module to external bus bar
-    double terminal_torque_nm = 14.0;
-    double busbar_torque_nm = 40.0;
-    double loosening_time_s = 0.0;                    // 0 = none
+    double terminal_torque_nm{};
+    double busbar_torque_nm{};
+    double loosening_time_s{};                        // 0 = none
 
     // Inverter cable for n_modules (the list's entry n-1, or its last).
     cable_spec inverter_for(std::size_t n_modules) const;
 };
 
 struct cable_thermal_params {
-    double copper_density_kg_per_m3 = 0.0;
-    double copper_specific_heat_j_per_kg_k = 0.0;
-    double stranding_fill = 0.0;
-    double insulation_thickness_mm = 0.0;
-    double insulation_density_kg_per_m3 = 0.0;
-    double insulation_specific_heat_j_per_kg_k = 0.0;
-    double h_w_per_m2_k = 0.0;
-    double rating_k = 0.0;
+    double copper_density_kg_per_m3{};
+    double copper_specific_heat_j_per_kg_k{};
+    double stranding_fill{};
+    double insulation_thickness_mm{};
+    double insulation_density_kg_per_m3{};
+    double insulation_specific_heat_j_per_kg_k{};
+    double h_w_per_m2_k{};
+    double rating_k{};
 
     // Lumped constants of a whole cable.
     double heat_capacity_j_per_k(const cable_spec& c) const;
@@ -57,9 +59,9 @@ struct cable_thermal_params {
 };
 
 struct contact_thermal_params {
-    double heat_capacity_j_per_k = 0.0;
-    double conductance_w_per_k = 0.0;
-    double rating_k = 0.0;
+    double heat_capacity_j_per_k{};
+    double conductance_w_per_k{};
+    double rating_k{};
 };
 
 struct wiring_params {

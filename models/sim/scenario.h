@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "common/profile.h"
-#include "inverter/inverter.h"
+#include "inverter/inverter_config.h"
 #include "numeric/param_file.h"
 #include "sim/expectations.h"
 #include "sim/scenario_events.h"
-#include "stack/stack.h"
+#include "stack/stack_config.h"
 
 namespace stacksim::sim {
 

@@ -175,7 +175,6 @@ nlohmann::json stack::set_contact_loosening(const std::string& contact, double l
 
 nlohmann::json stack::change_cable(const std::string& cable, std::optional<double> length_m,
                                    std::optional<double> cross_section_mm2) {
-    constexpr double kelvin_offset = 273.15;
     sync();
     num::stack_network& pn = m_plant.power_network();
     const std::size_t k = pn.find_cable(cable);
@@ -190,7 +189,7 @@ nlohmann::json stack::change_cable(const std::string& cable, std::optional<doubl
             {"old_length_m", before.length_m()},
             {"old_cross_section_mm2", before.cross_section_mm2()},
             {"old_r_ohm", r_before},
-            {"temp_c", pn.cable_temp_k(k) - kelvin_offset}};
+            {"temp_c", pn.cable_temp_k(k) - num::zero_celsius_k}};
 }
 
 nlohmann::json stack::set_cell_short(std::size_t module, std::size_t cell, double r_ohm) {

@@ -46,7 +46,7 @@
 #include "common/event_sink.h"
 #include "numeric/stack_plant.h"
 #include "host/host_io.h"
-#include "host/stream_port.h"
+#include "stack/stack_config.h"
 #include "tlm/dc_socket.h"
 #include "tlm/rs485_chain.h"
 
@@ -56,21 +56,6 @@ class rs485_unplugged;
 } // namespace stacksim::bus
 
 namespace stacksim::models {
-
-struct stack_config {
-    num::stack_plant_config plant;
-    std::vector<battery_module_config> modules; // one per module, m0 = master
-    // RS485 bridge: "pty:PATH[@link|@m0]" or "tcp:[HOST:]PORT[@link|@m0]" (rs485_bridge_spec.h);
-    // empty = none. Its link cable is rs485.lead_length_m.
-    std::string rs485_bridge;
-    double rs485_bridge_idle_gap_s = 0.05; // silence that ends an unfinished transmission
-    // Opens the bridge's host stream when the bridge starts; empty = host::open_stream_port
-    // (tests give a fake one).
-    std::function<std::unique_ptr<host::stream_port>(const std::string& stream)> rs485_bridge_port;
-    bus::rs485_chain_config rs485;
-    double step_s = 0.1;
-    std::uint64_t seed = 1;
-};
 
 class stack : public sc_core::sc_module, public bus::dc_fw_if {
 public:

@@ -221,7 +221,8 @@ FULL = [textwrap.dedent("""\
     """), textwrap.dedent("""\
     name: every_key_site_explicit
     stack: {modules: 2, first_start: true}
-    run: {duration_s: 60}
+    run: {duration_s: 60, realtime: true, behind_warn_s: 0.1, control: "tcp:127.0.0.1:0"}
+    can: {bridge: "socketcand:127.0.0.1:0", external: inverter}
     wiring:
       topology: explicit
       port: power

@@ -11,16 +11,48 @@
 
 #include "battery/bms.h"
 #include "battery/module_params.h"
+#include "numeric/cell_params.h"
 #include "numeric/units.h"
 #include "sc_testing.h"
 
 namespace stacksim::sctest {
 
-// `c` with the parameter file's protection, limit, balancing and SoC tables (the structs carry no
-// values of their own; the file is their one source). The rest of `c` is the bench's own set-up.
-inline models::bms_config with_file_tables(models::bms_config c) {
-    const models::bms_config file = models::load_module_params(models::default_module_params_path()).bms;
-    c.protection = file.protection, c.limits = file.limits, c.balancing = file.balancing, c.soc = file.soc;
+// The module parameter file (models/params/module_4k4pro.yaml), read once: the configuration
+// structs carry no values of their own, so the benches take every parameter from here.
+inline const models::module_params& file_params() {
+    static const models::module_params p = models::load_module_params(models::default_module_params_path());
+    return p;
+}
+
+// The file's AFE with ideal measurement: no noise, gain or offset error, so the scripted values
+// are read exactly (to the LSB) and thresholds are crossed when the plant crosses them.
+inline models::afe_config quiet_afe() {
+    models::afe_config c = file_params().afe;
+    c.cell_gain_error = c.cell_offset_v = c.cell_noise_v = 0.0;
+    c.module_noise_v = 0.0;
+    c.current_offset_a = c.current_noise_a = 0.0;
+    return c;
+}
+
+// The file's BMS (its scalars and its protection, limit, balancing and SoC tables) as the master
+// (address = master_address), counting against the cell file's capacity. No precharge: the
+// scripted plant has no precharge path, so the switch closes as soon as the BMS closes it. The
+// rest (address, start-up flags, initial SoC) is each bench's own set-up.
+inline models::bms_config file_bms() {
+    models::bms_config c = file_params().bms;
+    c.address = c.master_address;
+    c.capacity_ah = num::load_cell_params(num::default_cell_params_path()).capacity_ah;
+    c.precharge_time_s = 0.0;
+    return c;
+}
+
+// The file's stack logic polling `subs`, without stack caps (the benches check the modules' own
+// limits as the master combines them).
+inline models::stack_master_config file_master(std::vector<std::uint8_t> subs) {
+    models::stack_master_config c = file_params().master;
+    c.sub_addresses = std::move(subs);
+    c.max_ccl_a_by_count.clear();
+    c.max_dcl_a_by_count.clear();
     return c;
 }
 

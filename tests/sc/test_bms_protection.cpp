@@ -29,21 +29,13 @@ namespace {
 
 constexpr double period_s = 0.1;
 
-afe_config quiet_afe() {
-    afe_config c;  // ideal ADCs (no noise): thresholds are crossed exactly when the plant does
-    c.conversion_time_s = 2e-3;
-    c.sc_threshold_a = 500.0;
-    c.sc_delay_s = 200e-6;
-    return c;
-}
-
 struct bench {
     sctest::recorder ev;
     sctest::scripted_plant plant{"plant"};
-    afe front{"afe", quiet_afe()};
+    afe front{"afe", sctest::quiet_afe()};
     bms ctl;
     bus::rs485_chain chain{"chain", bus::rs485_chain_config{}, 1}; // a chain of one (silent)
-    explicit bench(const bms_config& cfg) : ctl("bms", cfg, quiet_afe(), ev) {
+    explicit bench(const bms_config& cfg) : ctl("bms", cfg, sctest::quiet_afe(), ev) {
         front.plant.bind(plant);
         ctl.afe_out.bind(front.bus_in);
         ctl.rs485.bind(chain.rs485_rx);
@@ -59,9 +51,8 @@ struct bench {
 };
 
 bms_config default_bms() {
-    bms_config c;
+    bms_config c = sctest::file_bms();
     c.measure_period_s = period_s;
-    c = sctest::with_file_tables(c);
     c.initial_soc = 0.5;
     return c;
 }

@@ -29,21 +29,16 @@ using sc_core::sc_time;
 
 namespace {
 
-constexpr double poll_period_s = 1.0;     // stack_master_config default
-constexpr double latency_s = 0.02;        // bms_config::response_latency_s default
+constexpr double poll_period_s = 1.0;     // master.poll_period_s of module_4k4pro.yaml
+constexpr double latency_s = 0.02;        // bms.response_latency_s of module_4k4pro.yaml
 
-afe_config quiet_afe() {
-    afe_config c; // ideal ADCs: the scripted values are read exactly
-    c.conversion_time_s = 2e-3;
-    return c;
-}
+using sctest::quiet_afe; // ideal ADCs: the scripted values are read exactly
 
 bms_config module_cfg(std::uint8_t address, bool first_start, double soc) {
-    bms_config c;
+    bms_config c = sctest::file_bms();
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c = sctest::with_file_tables(c);
     c.initial_soc = soc;
     c.wait_for_join = address != 2;
     c.first_start = first_start;
@@ -91,11 +86,7 @@ struct stack_bench {
             }
         });
     }
-    static stack_master_config master_config() {
-        stack_master_config c;
-        c.sub_addresses = {3};
-        return c;
-    }
+    static stack_master_config master_config() { return sctest::file_master({3}); }
     void run_to(double t_s) { sc_core::sc_start(sc_time(t_s - sctest::now_s(), SC_SEC)); }
     // Advance in 0.1 s steps, recomputing the aggregate (as the CAN link does every cycle), until
     // the hold has the wanted state; the time it did, or nothing by until_s.

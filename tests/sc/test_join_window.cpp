@@ -4,7 +4,7 @@
 // plant. Under load the master's cells read below their open-circuit voltage (ohmic and
 // polarisation drop), so a loaded bus can look close to a sub that is far away in open-circuit
 // voltage. The master must judge the open-circuit voltages: its own is known only once the bus
-// has rested (|I| < join_rest_current_a for join_rest_time_s, stack_master_config defaults).
+// has rested (|I| < join_rest_current_a for join_rest_time_s, as module_4k4pro.yaml sets them).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,18 +26,13 @@ using sc_core::sc_time;
 namespace {
 
 
-afe_config quiet_afe() {
-    afe_config c;
-    c.conversion_time_s = 2e-3;
-    return c;
-}
+using sctest::quiet_afe;
 
 bms_config module_cfg(std::uint8_t address) {
-    bms_config c;
+    bms_config c = sctest::file_bms();
     c.address = address;
     c.master_address = 2;
     c.measure_period_s = 0.1;
-    c = sctest::with_file_tables(c);
     c.wait_for_join = address != 2;
     return c;
 }
@@ -59,11 +54,7 @@ struct stack_bench {
         master_bms.rs485.bind(chain.rs485_rx);
         sub_bms.rs485.bind(chain.rs485_rx);
     }
-    static stack_master_config master_config() {
-        stack_master_config c;
-        c.sub_addresses = {3};
-        return c;
-    }
+    static stack_master_config master_config() { return sctest::file_master({3}); }
     void run_to(double t_s) { sc_core::sc_start(sc_time(t_s - sctest::now_s(), SC_SEC)); }
     // The master under an 8 kW-class discharge: 52 A out of its module, its cells 80 mV below
     // their 3.30 V open-circuit voltage (16 x 0.08 = 1.28 V of ohmic and polarisation drop).
@@ -84,7 +75,7 @@ struct stack_bench {
 // above the sub: the loaded bus looks close, the open-circuit voltages are not. The sub must stay
 // open through the load and after it.
 TEST(join_window, refused_on_open_circuit_voltages_even_when_the_loaded_bus_is_close) {
-    const stack_master_config cfg;
+    const stack_master_config cfg = sctest::file_params().master;
     ASSERT_DOUBLE_EQ(cfg.join_window_v, 1.5);
     stack_bench b;
     b.sub_plant.cell_v.assign(16, 3.14);
@@ -116,7 +107,7 @@ TEST(join_window, refused_on_open_circuit_voltages_even_when_the_loaded_bus_is_c
 // the master) joins once the bus has rested, not before (the master's loaded cells, 51.52 V,
 // cannot tell its open-circuit voltage).
 TEST(join_window, joins_within_the_window_once_the_bus_has_rested) {
-    const stack_master_config cfg;
+    const stack_master_config cfg = sctest::file_params().master;
     stack_bench b;
     b.sub_plant.cell_v.assign(16, 3.14);
     b.run_to(5.0);

@@ -43,12 +43,11 @@ TEST(rs485_collision, garbled_polls_are_counted_and_never_answered) {
     bus::rs485_chain chain("chain", bus::rs485_chain_config{}, 1);
     station a("a"), b("b");
     flat_plant plant("plant");
-    afe_config acfg;
+    const afe_config acfg = sctest::quiet_afe();
     afe front("afe", acfg);
-    bms_config cfg;
+    bms_config cfg = sctest::file_bms();
     cfg.address = 3; // a sub
     cfg.master_address = 2;
-    cfg = sctest::with_file_tables(cfg);
     bms sub("sub", cfg, acfg, events);
     front.plant.bind(plant);
     sub.afe_out.bind(front.bus_in);

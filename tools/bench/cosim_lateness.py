@@ -7,8 +7,11 @@
 2. The cost of wall-clock mode with 1, 4 and 16 modules: CPU seconds of the stacksim process per
    wall second (the load it puts on one core) and its lateness, for a SCALING s run each.
 
+--fifo runs stacksim under `chrt -f 10` (SCHED_FIFO, needs root or CAP_SYS_NICE): the pacer is
+then not pre-empted by other work on a loaded machine (docs/cosim.md §6).
+
 A benchmark, not a test: it prints figures and asserts nothing. Run from the repository root:
-    /usr/bin/python3 tools/bench/cosim_lateness.py [--duration 60] [--scaling 20]
+    /usr/bin/python3 tools/bench/cosim_lateness.py [--duration 60] [--scaling 20] [--fifo]
 """
 import argparse
 import json
@@ -34,9 +37,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+PREFIX = []
+
+
 def start(out, *args):
     env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    return subprocess.Popen([str(CLI), "run", "default", "--out", str(out), "--quiet", "--realtime",
+    return subprocess.Popen([*PREFIX, str(CLI), "run", "default", "--out", str(out), "--quiet", "--realtime",
                              "--set", "run.duration_s=.inf", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
@@ -110,7 +116,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--scaling", type=float, default=20.0)
+    ap.add_argument("--fifo", action="store_true", help="run stacksim under chrt -f 10")
     a = ap.parse_args()
+    if a.fifo:
+        PREFIX[:] = ["chrt", "-f", "10"]
+    print(f"stacksim {'under chrt -f 10' if a.fifo else 'at normal priority'}; load average {os.getloadavg()[0]:.2f}")
     lateness_run(a.duration)
     scaling_run(a.scaling)
 
