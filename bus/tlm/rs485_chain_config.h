@@ -14,7 +14,9 @@ struct rs485_chain_config {
     double driver_enable_s = 0.0;        // DE asserted -> first start bit
     double driver_disable_s = 0.0;       // last stop bit -> line released
     double propagation_s_per_m = 5e-9;   // twisted pair, about 0.67 c
-    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1); missing = 1 m
+    std::vector<double> hop_length_m;    // one per hop (n_nodes - 1, the lead not counted); missing = 1 m
+    bool lead_node = false;              // the first node bound is a lead node (rs485_chain.h)
+    double lead_length_m = 2.0;          // its cable to the next node
 };
 
 } // namespace stacksim::bus

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "battery/battery_module_config.h"
+#include "host/stream_port.h"
 #include "numeric/stack_plant.h"
 #include "tlm/rs485_chain_config.h"
 
@@ -15,6 +19,14 @@ namespace stacksim::models {
 struct stack_config {
     num::stack_plant_config plant;
     std::vector<battery_module_config> modules; // one per module, m0 = master
+    // RS485 bridge: "pty:PATH[@link|@m0]" or "tcp:[HOST:]PORT[@link|@m0]" (rs485_bridge_spec.h);
+    // empty = none. Its link cable is rs485.lead_length_m. (These members sit before `rs485`:
+    // after it, GCC 12 warned maybe-uninitialized about the chain's hop vector in the scenario
+    // reader, a false positive in the aggregate's cleanup path.)
+    std::string rs485_bridge;
+    double rs485_bridge_idle_gap_s = 0.05; // silence that ends an unfinished transmission
+    // Opens the bridge's host stream; empty = host::open_stream_port (tests give a fake one).
+    std::function<std::unique_ptr<host::stream_port>(const std::string& stream)> rs485_bridge_port;
     bus::rs485_chain_config rs485;
     double step_s = 0.1;
     std::uint64_t seed = 1;

@@ -36,7 +36,7 @@ constexpr double enable_s = 10e-6;      // driver enable
 constexpr double ns_per_m = 5e-9;
 constexpr double lead_m = 2.0;          // bridge -- m0
 constexpr double hop_m = 3.0;           // m0 -- m1
-constexpr double latency_s = 0.02;      // BMS turnaround (bms_config::response_latency_s default)
+constexpr double latency_s = 0.02;      // BMS turnaround (bms.response_latency_s, module_4k4pro.yaml)
 
 // Requests written out as characters (protocols.md §2.3 worked example for ADR 2; the others with
 // LENGTH and CHKSUM computed by hand the same way).
@@ -96,18 +96,13 @@ bus::rs485_chain_config link_chain() {
     return c;
 }
 
-afe_config quiet_afe() {
-    afe_config c;
-    c.conversion_time_s = 2e-3;
-    return c;
-}
+using sctest::quiet_afe;
 
+// The file's BMS at `address` (2 = the master); the subs wait for the master's join command.
 bms_config module_cfg(std::uint8_t address) {
-    bms_config c;
+    bms_config c = sctest::file_bms();
     c.address = address;
-    c.master_address = 2;
-    c = sctest::with_file_tables(c);
-    c.wait_for_join = address != 2;
+    c.wait_for_join = address != c.master_address;
     return c;
 }
 
@@ -167,11 +162,7 @@ struct link_stack : bridge_on_chain {
         master_bms.rs485.bind(chain.rs485_rx);
         sub_bms.rs485.bind(chain.rs485_rx);
     }
-    static stack_master_config master_config() {
-        stack_master_config c;
-        c.sub_addresses = {3};
-        return c;
-    }
+    static stack_master_config master_config() { return sctest::file_master({3}); }
     // What the host received from `adr` (answers: CID2 is a return code) after `after_s`.
     std::vector<sctest::fake_stream_port::written> answers_from(unsigned adr, double after_s) const {
         std::vector<sctest::fake_stream_port::written> out;
