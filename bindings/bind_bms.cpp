@@ -75,7 +75,7 @@ void bind_bms(py::module_& m) {
     m.def("rs485_set_hop_cut",
           [](sim::simulation& s, const index_arg& hop, bool cut) {
               const auto& chain = s.top().battery().rs485();
-              apply_now(s, {{"action", "rs485_hop_cut"}, {"hop", checked(hop, chain.n_nodes() - 1, "hop")}, {"cut", cut}},
+              apply_now(s, {{"action", "rs485_hop_cut"}, {"hop", checked(hop, chain.n_hops(), "hop")}, {"cut", cut}},
                         "rs485_set_hop_cut");
           },
           py::arg("sim"), py::arg("hop"), py::arg("cut"),
