@@ -10,19 +10,6 @@ namespace stacksim::proto {
 
 namespace {
 
-bool parse_hex_exact(std::string_view s, std::uint32_t& v) {
-    if (s.empty())
-        return false;
-    v = 0;
-    for (char c : s) {
-        const int d = hex_value(c);
-        if (d < 0)
-            return false;
-        v = (v << 4) | static_cast<std::uint32_t>(d);
-    }
-    return true;
-}
-
 // t/T/r/R line -> frame; the reason on failure.
 bool parse_transmit(std::string_view line, can_frame& f, std::string& why) {
     const char kind = line[0];
@@ -34,7 +21,7 @@ bool parse_transmit(std::string_view line, can_frame& f, std::string& why) {
         why = "too short for identifier and DLC";
         return false;
     }
-    if (!parse_hex_exact(line.substr(1, id_digits), f.id)) {
+    if (!parse_hex(line.substr(1, id_digits), 8, f.id)) {
         why = "identifier is not " + std::to_string(id_digits) + " hex digits";
         return false;
     }
@@ -58,7 +45,7 @@ bool parse_transmit(std::string_view line, can_frame& f, std::string& why) {
     }
     for (unsigned i = 0; i < want / 2; ++i) {
         std::uint32_t b = 0;
-        if (!parse_hex_exact(data.substr(2 * i, 2), b)) {
+        if (!parse_hex(data.substr(2 * i, 2), 2, b)) {
             why = "data byte " + std::to_string(i) + " is not 2 hex digits";
             return false;
         }

@@ -27,20 +27,6 @@ std::vector<std::string_view> tokens_of(std::string_view s) {
     return t;
 }
 
-// 1..max_digits hex digits -> value; false otherwise.
-bool parse_hex(std::string_view s, std::size_t max_digits, std::uint32_t& v) {
-    if (s.empty() || s.size() > max_digits)
-        return false;
-    v = 0;
-    for (char c : s) {
-        const int d = hex_value(c);
-        if (d < 0)
-            return false;
-        v = (v << 4) | static_cast<std::uint32_t>(d);
-    }
-    return true;
-}
-
 // A DLC: one or two decimal digits, value 0..8.
 bool parse_dlc(std::string_view s, std::uint8_t& dlc) {
     if (s.empty() || s.size() > 2)
