@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #define FUZZ_CHECK(cond, what)                                                                          \
     do {                                                                                                \
@@ -44,6 +45,14 @@ private:
 
 // Equal as decoded values: NaN ("not available" on the wire) equals NaN.
 inline bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+// Only printable ASCII (0x20..0x7E): what a reason or a reply meant for a log may contain.
+inline bool printable(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+            return false;
+    return true;
+}
 
 } // namespace stacksim::fuzz
 

@@ -18,15 +18,9 @@
 #include "protocol/slcan.h"
 
 using namespace stacksim::proto;
+using stacksim::fuzz::printable;
 
 namespace {
-
-bool printable(std::string_view s) {
-    for (char c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
-            return false;
-    return true;
-}
 
 bool replies_well_formed(std::string_view r, std::size_t& bels) {
     static constexpr std::string_view tokens[] = {"\a", "\r", "z\r", "Z\r", "V0100\r", "NSTSM\r", "F00\r", "F08\r"};

@@ -19,15 +19,9 @@
 #include "protocol/socketcand.h"
 
 using namespace stacksim::proto;
+using stacksim::fuzz::printable;
 
 namespace {
-
-bool printable(std::string_view s) {
-    for (char c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
-            return false;
-    return true;
-}
 
 bool replies_well_formed(std::string_view r) {
     while (!r.empty()) {
