@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "host/host_io.h"
+#include "protocol/pylon_rs485.h"
 #include "host/stream_port.h"
 #include "sc_testing.h"
 
@@ -79,6 +80,21 @@ inline void pace(host::host_input& in, const sim_wall_clock& clock, double until
         in.deliver_next();
     }
     ADD_FAILURE() << "pace: more than 100000 deliveries";
+}
+
+// n hex characters of an RS485 frame from position `at`, as a number (the test reads fields by hand).
+inline unsigned hex(const std::string& s, std::size_t at, std::size_t n) {
+    return static_cast<unsigned>(std::stoul(s.substr(at, n), nullptr, 16));
+}
+
+// What the host received from `adr` (answers: CID2 is a return code) after `after_s`.
+inline std::vector<fake_stream_port::written> answers_from(const fake_stream_port& port, unsigned adr, double after_s) {
+    std::vector<fake_stream_port::written> out;
+    for (const auto& w : port.writes)
+        if (w.t_s > after_s && w.bytes.size() >= 18 && w.bytes[0] == '~' && hex(w.bytes, 3, 2) == adr &&
+            proto::is_return_code(static_cast<std::uint8_t>(hex(w.bytes, 7, 2))))
+            out.push_back(w);
+    return out;
 }
 
 } // namespace stacksim::sctest

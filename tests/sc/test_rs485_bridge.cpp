@@ -63,7 +63,7 @@ std::string request(unsigned adr, unsigned cid2, const std::string& info_hex) {
     return frame_with_chksum(head + info_hex);
 }
 
-unsigned hex(const std::string& s, std::size_t at, std::size_t n) { return static_cast<unsigned>(std::stoul(s.substr(at, n), nullptr, 16)); }
+using sctest::hex;
 
 // A response frame checked by the definitions: '~' ... CR, LENID = INFO characters, LCHKSUM,
 // CHKSUM over the characters as sent, upper-case hex.
@@ -163,14 +163,8 @@ struct link_stack : bridge_on_chain {
         sub_bms.rs485.bind(chain.rs485_rx);
     }
     static stack_master_config master_config() { return sctest::file_master({3}); }
-    // What the host received from `adr` (answers: CID2 is a return code) after `after_s`.
     std::vector<sctest::fake_stream_port::written> answers_from(unsigned adr, double after_s) const {
-        std::vector<sctest::fake_stream_port::written> out;
-        for (const auto& w : port->writes)
-            if (w.t_s > after_s && w.bytes.size() >= 18 && w.bytes[0] == '~' && hex(w.bytes, 3, 2) == adr &&
-                proto::is_return_code(static_cast<std::uint8_t>(hex(w.bytes, 7, 2))))
-                out.push_back(w);
-        return out;
+        return sctest::answers_from(*port, adr, after_s);
     }
 };
 

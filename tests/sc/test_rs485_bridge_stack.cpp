@@ -46,9 +46,7 @@ std::string request(unsigned adr, unsigned cid2, const std::string& info_hex) {
     return "~" + body + tail + "\r";
 }
 
-unsigned hex(const std::string& s, std::size_t at, std::size_t n) {
-    return static_cast<unsigned>(std::stoul(s.substr(at, n), nullptr, 16));
-}
+using sctest::hex;
 
 struct installation {
     sctest::recorder ev;
@@ -76,12 +74,7 @@ struct installation {
     void send(const std::string& bytes, double at_s) { port->inject(bytes, clock->at(at_s)); }
     void run_to(double t_s) { sctest::pace(*top->battery().rs485_bridge(), *clock, t_s); }
     std::vector<sctest::fake_stream_port::written> answers_from(unsigned adr, double after_s) const {
-        std::vector<sctest::fake_stream_port::written> out;
-        for (const auto& w : port->writes)
-            if (w.t_s > after_s && w.bytes.size() >= 18 && w.bytes[0] == '~' && hex(w.bytes, 3, 2) == adr &&
-                proto::is_return_code(static_cast<std::uint8_t>(hex(w.bytes, 7, 2))))
-                out.push_back(w);
-        return out;
+        return sctest::answers_from(*port, adr, after_s);
     }
 };
 
