@@ -317,7 +317,8 @@ void bq76952_registers::write_byte(std::uint8_t a, std::uint8_t v) {
 
 void bq76952_registers::respond(const std::uint8_t* data, std::size_t n) {
     n = std::min<std::size_t>(n, m_buffer.size());
-    std::copy(data, data + n, m_buffer.begin());
+    for (std::size_t i = 0; i < n; ++i)
+        m_buffer[i] = data[i];
     m_length = static_cast<std::uint8_t>(n + 4);
     m_checksum = checksum(m_subcmd, m_buffer.data(), n);
 }
@@ -407,7 +408,7 @@ void bq76952_registers::run_subcommand() {
     case s::reset: reset(); return;
     case s::fet_enable:
         m_mfg_status ^= trm::mfg_status::fet_en;
-        respond(nullptr, 0);
+        respond(m_buffer.data(), 0);
         return;
     case s::mfg_status: respond_word(m_mfg_status); return;
     case s::dastatus1:
@@ -418,7 +419,7 @@ void bq76952_registers::run_subcommand() {
     case s::cb_active_cells: respond_word(m_cb_active); return; // a read; a write commits via 0x61
     case s::set_cfgupdate:
         m_cfgupdate = true;
-        respond(nullptr, 0);
+        respond(m_buffer.data(), 0);
         return;
     case s::exit_cfgupdate:
         if (m_cfgupdate) {
@@ -426,7 +427,7 @@ void bq76952_registers::run_subcommand() {
             m_por = false;
             load_settings();
         }
-        respond(nullptr, 0);
+        respond(m_buffer.data(), 0);
         return;
     case s::dsg_pdsg_off:
     case s::chg_pchg_off:
@@ -440,11 +441,11 @@ void bq76952_registers::run_subcommand() {
             m_host_chg_off = m_host_chg_off || sc != s::dsg_pdsg_off;
             m_host_dsg_off = m_host_dsg_off || sc != s::chg_pchg_off;
         }
-        respond(nullptr, 0);
+        respond(m_buffer.data(), 0);
         return;
     default:
         ++m_counters.unknown_subcommand;
-        respond(nullptr, 0);
+        respond(m_buffer.data(), 0);
         return;
     }
 }
