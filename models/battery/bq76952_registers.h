@@ -16,9 +16,10 @@
 // into the buffer; the response is ready at once (the model has no execution time: reading
 // 0x3E/0x3F returns the address, never 0xFF). Writing 0x61 (the length, normally together with
 // 0x60) commits the data written to the buffer for the subcommand or data-memory address in
-// 0x3E/0x3F, if and only if 1 <= length - 4 <= 32 and the checksum at 0x60 equals ~(0x3E + 0x3F + buffer[0 .. length - 5]) & 0xFF; otherwise the write is ignored and
-// counted, as the chip ignores it. Data memory accepts writes only in CONFIG_UPDATE mode
-// (assumption; the TRM requires changes to be made there).
+// 0x3E/0x3F if and only if 1 <= length - 4 <= 32 and the checksum at 0x60 equals
+// ~(0x3E + 0x3F + buffer[0 .. length - 5]) & 0xFF; otherwise the write is ignored and counted, as
+// the chip ignores it. Data memory accepts writes only in CONFIG_UPDATE mode (assumption; the TRM
+// requires configuration changes to be made there).
 //
 // Never throws on any byte sequence; everything unexpected is counted in counters().
 #pragma once
@@ -108,6 +109,8 @@ public:
     // Little-endian value of `size` bytes (1, 2 or 4) at addr; signed types sign-extend.
     std::uint32_t dm_unsigned(std::uint16_t addr, unsigned size) const;
     std::int32_t dm_signed(std::uint16_t addr, unsigned size) const;
+    // The whole RAM image, byte i at address dm_first + i.
+    const std::vector<std::uint8_t>& dm_image() const { return m_dm; }
     // userV and userA of DA Configuration, in V and A per count.
     double user_volt_v() const;
     double user_amp_a() const;
