@@ -26,6 +26,15 @@ constexpr prot_bit prot_bits[] = {
     {1, trm::safety_b::utc}, {1, trm::safety_b::utd},
 };
 
+constexpr const char* prot_names[] = {"cuv", "cov", "occ", "ocd1", "ocd2", "scd", "otc", "otd", "utc", "utd"};
+
+// 1, 10, 100, ...: the counts at which a notice is logged.
+bool power_of_ten(std::uint64_t n) {
+    while (n >= 10 && n % 10 == 0)
+        n /= 10;
+    return n == 1;
+}
+
 double quantise(double v, double lsb) { return lsb > 0.0 ? std::round(v / lsb) * lsb : v; }
 
 } // namespace
@@ -277,17 +286,20 @@ void bq76952::schedule_timer() {
 void bq76952::timer() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     bool changed = false;
-    for (prot_state& s : m_prot) {
+    for (unsigned p = 0; p < n_prot; ++p) {
+        prot_state& s = m_prot[p];
         if (s.trip_pending && s.trip_at <= now) {
             s.trip_pending = false;
             s.alert = false;
             s.tripped = true;
             changed = true;
+            report("afe_protection", {{"protection", prot_names[p]}, {"state", "tripped"}});
         }
         if (s.recover_pending && s.recover_at <= now) {
             s.recover_pending = false;
             s.tripped = false;
             changed = true;
+            report("afe_protection", {{"protection", prot_names[p]}, {"state", "recovered"}});
         }
     }
     if (changed) {
@@ -309,6 +321,8 @@ void bq76952::clear_protections() {
 // FETs, switch, balancing and ALERT from the register state, now.
 void bq76952::apply_outputs() {
     const bool chg = m_regs.chg_allowed(), dsg = m_regs.dsg_allowed();
+    if (chg != m_chg_on || dsg != m_dsg_on)
+        report("afe_fets", {{"chg", chg}, {"dsg", dsg}});
     m_chg_on = chg;
     m_dsg_on = dsg;
     m_regs.set_fets(chg, dsg);
@@ -347,6 +361,33 @@ void bq76952::after_host_write() {
     }
 }
 
+void bq76952::report(const char* kind, const nlohmann::json& details) {
+    if (m_events)
+        m_events->event(name(), kind, details);
+}
+
+void bq76952::report_notices() {
+    if (!m_events)
+        return;
+    const bq76952_counters& c = m_regs.counters();
+    const auto one = [this](const char* what, std::uint64_t now_count, std::uint64_t& seen) {
+        if (now_count != seen) {
+            seen = now_count;
+            if (power_of_ten(now_count))
+                report("afe_notice", {{"what", what}, {"count", now_count}});
+        }
+    };
+    one("bad_checksum", c.bad_checksum, m_reported.bad_checksum);
+    one("bad_length", c.bad_length, m_reported.bad_length);
+    one("dm_write_outside_cfgupdate", c.dm_write_outside_cfgupdate, m_reported.dm_write_outside_cfgupdate);
+    one("dm_out_of_range", c.dm_out_of_range, m_reported.dm_out_of_range);
+    one("unknown_subcommand", c.unknown_subcommand, m_reported.unknown_subcommand);
+    one("data_for_readonly_subcommand", c.data_for_readonly_subcommand, m_reported.data_for_readonly_subcommand);
+    one("unimplemented_read", c.unimplemented_read, m_reported.unimplemented_read);
+    one("readonly_write", c.readonly_write, m_reported.readonly_write);
+    one("host_fet_command_ignored", c.host_fet_command_ignored, m_reported.host_fet_command_ignored);
+}
+
 void bq76952::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
     if (tx.get_address() != i2c_address) {
         ++m_address_errors;
@@ -376,8 +417,10 @@ void bq76952::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     if (tx.is_write()) {
         m_regs.i2c_write(data, n);
         after_host_write();
+        report_notices();
     } else if (tx.is_read()) {
         m_regs.i2c_read(data, n);
+        report_notices();
     } else {
         tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
         return;

@@ -37,6 +37,7 @@
 #include "battery/bq76952_config.h"
 #include "battery/bq76952_registers.h"
 #include "battery/module_plant_if.h"
+#include "common/event_sink.h"
 
 namespace stacksim::models {
 
@@ -55,6 +56,12 @@ public:
     bool dsg_fet_on() const { return m_dsg_on; }
     // The shunt current may have changed now (a load step): evaluate OCC/OCD/SCD at this instant.
     void current_changed() { m_current_check.notify(sc_core::SC_ZERO_TIME); }
+    // Optional (nullptr: silent): events under source = this module's name:
+    //   "afe_protection" {protection: "cov"|..., state: "tripped"|"recovered"},
+    //   "afe_fets" {chg, dsg} on every change of the FET outputs,
+    //   "afe_notice" {what: <counter name>, count} when a counter of ignored host input
+    //   (bq76952_counters) reaches 1, 10, 100, ... (logged, never fatal, never a flood).
+    void set_event_sink(event_sink* sink) { m_events = sink; }
 
     // Read-only views for tests and the host.
     const bq76952_registers& registers() const { return m_regs; }
@@ -89,6 +96,8 @@ private:
     void schedule_timer();
     void clear_protections();
     double noise(double sigma);
+    void report_notices();
+    void report(const char* kind, const nlohmann::json& details);
 
     bq76952_config m_cfg;
     afe_config m_meas_cfg;
@@ -102,6 +111,8 @@ private:
     bool m_seen_cfgupdate = false;
     std::uint32_t m_loops_since_reset = 0;
     std::uint64_t m_address_errors = 0, m_bad_transfers = 0;
+    event_sink* m_events = nullptr;
+    bq76952_counters m_reported{};
 };
 
 } // namespace stacksim::models

@@ -172,6 +172,8 @@ TEST(Bq76952, DirectCommandsReportThePlantInTrmUnits) {
 
 TEST(Bq76952, CovOpensTheChgFetAfterItsDelayWithinOneLoop) {
     bench b;
+    sctest::recorder ev;
+    b.chip.set_event_sink(&ev);
     constexpr std::uint8_t cov_setting = 72;   // 72 x 50.6 mV = 3.6432 V
     constexpr std::uint16_t delay_setting = 28; // 3.3 ms x (2 + 28) = 99 ms
     const double delay_s = 3.3e-3 * (2 + delay_setting);
@@ -217,6 +219,13 @@ TEST(Bq76952, CovOpensTheChgFetAfterItsDelayWithinOneLoop) {
     EXPECT_TRUE(b.chip.alert_asserted());
     ASSERT_FALSE(alert_changes.empty());
     EXPECT_LE(alert_changes.front(), *opened) << "ALERT from the masked safety alert already";
+    const auto trips = ev.of("afe_protection");
+    ASSERT_EQ(trips.size(), 1u);
+    EXPECT_EQ(trips[0].details, (nlohmann::json{{"protection", "cov"}, {"state", "tripped"}}));
+    EXPECT_DOUBLE_EQ(trips[0].t_s, *opened);
+    const auto fets = ev.of("afe_fets", t_cross);
+    ASSERT_EQ(fets.size(), 1u);
+    EXPECT_EQ(fets[0].details, (nlohmann::json{{"chg", false}, {"dsg", true}}));
     // Recovery: below threshold - hysteresis (2 x 50.6 mV) for Recovery:Time (3 s).
     const double t_back = 1.0;
     b.run_to(t_back);
@@ -292,6 +301,8 @@ TEST(Bq76952, Ocd1TripsAfterItsDelay) {
 
 TEST(Bq76952, BalancingThroughCbActiveCells) {
     bench b;
+    sctest::recorder ev;
+    b.chip.set_event_sink(&ev);
     double t_done = 0.0;
     b.host.script = [&](i2c_host& h) {
         h.write({0x3E, 0x83, 0x00, 0x05, 0x00});
@@ -304,6 +315,9 @@ TEST(Bq76952, BalancingThroughCbActiveCells) {
     EXPECT_EQ(b.plant.balance, 0x0005u);
     EXPECT_GT(t_done, 0.0);
     EXPECT_EQ(b.chip.registers().counters().bad_checksum, 1u);
+    const auto notices = ev.of("afe_notice");
+    ASSERT_EQ(notices.size(), 1u) << "the ignored write is logged";
+    EXPECT_EQ(notices[0].details, (nlohmann::json{{"what", "bad_checksum"}, {"count", 1}}));
 }
 
 TEST(Bq76952, WrongAddressIsNotAcknowledged) {
