@@ -15,7 +15,7 @@ namespace trm = bq76952_trm;
 namespace {
 
 // Each protection's Safety Alert/Status register (0 = A, 1 = B) and bit; the same bit enables it
-// in Settings:Protection:Enabled Protections A/B (TRM §13.3.x).
+// in Settings:Protection:Enabled Protections A/B (TRM §13.3, "Settings").
 struct prot_bit {
     unsigned reg;
     std::uint8_t bit;

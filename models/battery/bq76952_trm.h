@@ -10,7 +10,7 @@
 
 namespace stacksim::models::bq76952_trm {
 
-// ---- I2C (datasheet §8.5.x "I2C Communications Subsystem") ----------------------------------
+// ---- I2C (datasheet, "I2C Communications Subsystem") ----------------------------------
 constexpr std::uint8_t i2c_address = 0x08;   // 7-bit; 0x10 write / 0x11 read as 8-bit values
 constexpr double i2c_max_scl_hz = 400e3;      // standard and fast mode only (no fast mode plus)
 
@@ -94,7 +94,7 @@ namespace mfg_status { // Manufacturing Status / Settings:Manufacturing:Mfg Stat
 constexpr std::uint16_t pchg_test = 1u << 0, chg_test = 1u << 1, dsg_test = 1u << 2, fet_en = 1u << 4, pdsg_test = 1u << 5,
                         pf_en = 1u << 6, otpw_en = 1u << 7;
 }
-namespace fet_options { // Settings:FET:FET Options (TRM §13.3.x)
+namespace fet_options { // Settings:FET:FET Options (TRM §13.3, "Settings")
 constexpr std::uint8_t sfet = 1u << 0, sleepchg = 1u << 1, host_fet_en = 1u << 2, fet_ctrl_en = 1u << 3, pdsg_en = 1u << 4,
                        fet_init_off = 1u << 5;
 }
@@ -260,7 +260,7 @@ constexpr std::array<double, 16> scd_threshold_v{0.010, 0.020, 0.040, 0.060, 0.0
 // DASTATUS raw counts (TRM §4.5): 24-bit, sign-extended to 32 bits.
 constexpr double cell_count_v = 5.0 * 1.212 / 8388608.0;    // 5 x VREF1 / 2^23 = 0.722 uV
 constexpr double current_count_v = 1.24 / (5.0 * 8388608.0); // VREF2 / (5 x 2^23) = 29.56 nV
-// Measurement loop (datasheet §8.3.x "Voltage Measurement Schedule"): every cell once per loop
+// Measurement loop (datasheet, "Voltage Measurement Schedule"; TRM §4.1.1): every cell once per loop
 // plus one VC16/PACK/LD slot, one internal-temperature/VREF/VSS slot and up to 3 thermistor slots;
 // 3 ms per slot (1.5 ms with Power Config[FASTADC]); LOOP_SLOW multiplies the loop by 1, 2, 4, 8.
 constexpr double adc_slot_s = 3e-3;
