@@ -115,7 +115,7 @@ void firmware_bms::load() {
     try {
         m_fw = fw::firmware_loader_registry::instance().load(m_cfg.isolation, m_cfg.path, *this, o);
     } catch (const fw::firmware_load_error& e) {
-        throw std::invalid_argument(e.what());
+        throw std::invalid_argument(module_label() + " firmware (stack.firmware): " + e.what());
     }
     m_fw_name = m_fw->name();
 }

@@ -42,6 +42,13 @@ void fresh_kernel() {
 
 simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move(sc)) {
     fresh_kernel();
+    // A firmware's NV memory without stack.firmware.nv_dir: <out_dir>/firmware/m<i>.nv (created at
+    // its first write); without an output directory it lives in memory only.
+    for (std::size_t m = 0; m < m_sc.stack.modules.size(); ++m) {
+        auto& fw = m_sc.stack.modules[m].firmware;
+        if (!fw.builtin() && fw.nv_file.empty() && !out_dir.empty())
+            fw.nv_file = out_dir + "/firmware/m" + std::to_string(m) + ".nv";
+    }
     // Elaborate first: an impossible topology or configuration fails here, before any file exists.
     m_top = std::make_unique<system>("top", m_sc, *this);
     m_dispatch = std::make_unique<event_dispatch>(*m_top, *this);
