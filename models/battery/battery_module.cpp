@@ -1,6 +1,12 @@
 #include "battery/battery_module.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "firmware/firmware_bms.h"
+#ifdef STACKSIM_HAVE_BQ76952
+#include "battery/bq76952.h"
+#endif
 
 namespace stacksim::models {
 
@@ -28,9 +34,24 @@ battery_module::battery_module(const sc_core::sc_module_name& name, const batter
 
 battery_module::~battery_module() = default;
 
+// cells --plant_switch_gate--> bq76952 <--I2C-- firmware_bms; ALERT and current changes wired.
 void battery_module::build_firmware(const battery_module_config& cfg, event_sink& events) {
+#ifdef STACKSIM_HAVE_BQ76952
+    auto chip = std::make_unique<bq76952>("afe", cfg.bq76952, cfg.afe);
     m_fw = std::make_unique<firmware_bms>("bms", cfg, m_cells, events);
+    chip->plant.bind(m_fw->afe_plant());
+    chip->set_event_sink(&events);
+    m_fw->i2c_out.bind(chip->i2c_in);
+    bq76952* p = chip.get();
+    m_fw->connect_alert(p->alert_event(), [p] { return p->alert_asserted(); });
+    m_fw->on_current_changed([p] { p->current_changed(); });
+    m_fw_afe = std::move(chip);
     m_view = m_fw.get();
+#else
+    (void)cfg;
+    (void)events;
+    throw std::invalid_argument(std::string(name()) + ": stack.firmware needs the BQ76952 model, not in this build");
+#endif
 }
 
 } // namespace stacksim::models

@@ -445,6 +445,9 @@ void make_modules(scenario_reading& r) {
         bm.bms.wait_for_join = m > 0; // subs wait for the master's join command (start-up sequencing)
         bm.master = mp.master;
         bm.can = mp.can;
+#ifdef STACKSIM_HAVE_BQ76952
+        bm.bq76952 = mp.bq76952; // used by a firmware module
+#endif
         bm.can.capacity_ah = capacity_ah * static_cast<double>(n_modules);
         for (std::size_t s = 1; s < n_modules; ++s)
             bm.master.sub_addresses.push_back(static_cast<std::uint8_t>(mp.bms.master_address + s));
