@@ -52,6 +52,7 @@ public:
 
 private:
     void build_firmware(const battery_module_config& cfg, event_sink& events);
+    void before_end_of_elaboration() override;
 
     bool m_is_master;
     cell_string m_cells;

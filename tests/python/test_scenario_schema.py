@@ -99,6 +99,9 @@ NOT_EXPRESSIBLE = {
     ("bad_scenarios", "missing_cell_file"): "a file must exist",
     ("bad_scenarios", "profile_time_goes_back"): "profile times strictly increasing",
     ("bad_scenarios", "unknown_cable_name"): "a cable name must exist in the built wiring",
+    ("bad_scenarios", "firmware_missing_library"): "a file must exist",
+    ("bad_scenarios", "firmware_config_for_builtin"): "config only with a firmware library (path not builtin)",
+    ("bad_scenarios", "firmware_not_a_library"): "the file must be a loadable firmware library",
     # test_expectations.BAD, by (key path, expected message)
     ("expectations", "expectations[0]", "'stack.nothing' matches none"): "a column pattern must match a recorded column",
     ("expectations", "expectations[0]", "matches none"): "a column pattern must match a recorded column",
