@@ -28,7 +28,7 @@ models::battery_module& module(sim::simulation& s, const index_arg& m) {
 models::stack_master& master(sim::simulation& s) {
     models::stack_master* p = s.top().battery().module(0).master();
     if (!p)
-        throw std::runtime_error("module m0 has no stack master");
+        throw std::runtime_error("module m0 has no builtin stack master (its BMS is a firmware)");
     return *p;
 }
 
@@ -49,7 +49,11 @@ void def_afe_fault(py::module_& m, const char* name, const char* action, const c
         name,
         [=](sim::simulation& s, const index_arg& mod, const index_arg& index, V value) {
             const std::size_t mi = module_index(s, mod);
-            const auto& afe = module(s, mod).front_end();
+            const models::afe* a = module(s, mod).bms_view().builtin_afe();
+            if (!a)
+                throw std::runtime_error(std::string(name) + ": module m" + std::to_string(mi) +
+                                         " runs a firmware (its AFE is a BQ76952, without these faults)");
+            const auto& afe = *a;
             const std::size_t n = std::string(index_key) == "cell" ? afe.config().cells : afe.n_ntc();
             apply_now(s, {{"action", action}, {"module", mi}, {index_key, checked(index, n, index_key)}, {value_key, value}},
                       name);
@@ -93,10 +97,10 @@ void bind_bms(py::module_& m) {
               d["master_rejected"] = master(s).rs485_rejected();
               py::list subs;
               for (std::size_t k = 0; k < s.top().battery().n_modules(); ++k) {
-                  const auto& b = s.top().battery().module(k).controller();
+                  const models::bms* b = s.top().battery().module(k).controller();
                   py::dict n;
-                  n["rejected"] = b.rs485_rejected();
-                  n["answered"] = b.rs485_answered();
+                  n["rejected"] = b ? py::cast(b->rs485_rejected()) : py::none(); // a firmware keeps its own
+                  n["answered"] = b ? py::cast(b->rs485_answered()) : py::none();
                   subs.append(n);
               }
               d["modules"] = subs;
@@ -105,7 +109,7 @@ void bind_bms(py::module_& m) {
           py::arg("sim"), "Frame, collision and rejection counters of the chain and every module.");
     m.def("bms_state",
           [](sim::simulation& s, const index_arg& mod) {
-              const auto& r = module(s, mod).controller().report();
+              const auto& r = module(s, mod).bms_view().report();
               py::dict d;
               // Measured values do not exist before the first measurement: None, as the outputs'
               // empty fields (docs/outputs.md, "Missing values").

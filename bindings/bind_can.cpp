@@ -18,7 +18,7 @@ namespace {
 models::can_link& link(sim::simulation& s) {
     models::can_link* l = s.top().battery().module(0).can();
     if (!l)
-        throw std::runtime_error("module m0 has no CAN link");
+        throw std::runtime_error("module m0 has no builtin CAN link (its BMS is a firmware)");
     return *l;
 }
 
@@ -26,7 +26,7 @@ models::can_link& link(sim::simulation& s) {
 std::string short_node_name(sim::simulation& s, const std::string& node) {
     if (node == s.top().inverter().can_node_name())
         return "inverter";
-    if (node == link(s).can_node_name())
+    if (node == s.top().battery().module(0).bms_view().can_node_name())
         return "battery";
     return node;
 }

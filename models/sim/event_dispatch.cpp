@@ -35,6 +35,19 @@ void check_cable_change(const timed_event& e, const num::stack_network& pn) {
     }
 }
 
+bool afe_fault(event_action a) {
+    return a == event_action::open_wire || a == event_action::ntc_stuck || a == event_action::ntc_drift;
+}
+
+// The AFE fault setters are the builtin AFE's (check() refuses them for a firmware module).
+models::afe& builtin_afe(models::stack& st, const timed_event& e) {
+    models::afe* a = st.module(e.module).bms_view().builtin_afe();
+    if (!a)
+        throw std::logic_error("event " + e.action_name + ": module m" + std::to_string(e.module) +
+                               " has no builtin AFE");
+    return *a;
+}
+
 } // namespace
 
 event_dispatch::event_dispatch(system& top, models::event_sink& log) : m_top(top), m_log(log) {}
@@ -43,6 +56,12 @@ void event_dispatch::check(const timed_event& e) const {
     const num::stack_network& pn = m_top.battery().plant().power_network();
     if (e.action == event_action::cable_change)
         check_cable_change(e, pn);
+    if (afe_fault(e.action) && e.module < m_top.battery().n_modules() &&
+        !m_top.battery().module(e.module).bms_view().builtin_afe())
+        throw num::input_error(e.file, e.line, e.path + ".module",
+                               "a module with the builtin BMS (" + e.action_name +
+                                   " is a fault of the builtin AFE; m" + std::to_string(e.module) +
+                                   " runs a firmware with its BQ76952), got " + std::to_string(e.module));
     if (e.action != event_action::contact_torque && e.action != event_action::contact_loosening)
         return;
     try {
@@ -99,30 +118,30 @@ void event_dispatch::apply(const timed_event& e) {
         break;
     case event_action::can_node: {
         const std::string node = e.name == "inverter" ? m_top.inverter().can_node_name()
-                                                      : st.module(0).can()->can_node_name();
+                                                      : st.module(0).bms_view().can_node_name();
         m_top.can().set_online(node, e.on);
         d.update({{"node", node}, {"online", e.on}});
         break;
     }
     case event_action::open_wire:
-        st.module(e.module).front_end().set_open_wire(e.index, e.on);
+        builtin_afe(st, e).set_open_wire(e.index, e.on);
         d.update({{"module", e.module}, {"cell", e.index}, {"open", e.on}});
         break;
     case event_action::ntc_stuck:
-        st.module(e.module).front_end().set_ntc_stuck(e.index, e.on);
+        builtin_afe(st, e).set_ntc_stuck(e.index, e.on);
         d.update({{"module", e.module}, {"sensor", e.index}, {"stuck", e.on}});
         break;
     case event_action::ntc_drift:
-        st.module(e.module).front_end().set_ntc_drift(e.index, e.value);
+        builtin_afe(st, e).set_ntc_drift(e.index, e.value);
         d.update({{"module", e.module}, {"sensor", e.index}, {"k_per_s", e.value}});
         break;
     case event_action::module_power:
-        st.module(e.module).controller().set_powered(e.on);
+        st.module(e.module).bms_view().set_powered(e.on);
         d.update({{"module", e.module}, {"on", e.on}});
         break;
     case event_action::run_button:
         d.update({{"module", e.module}, {"press_s", e.value}});
-        d["effect"] = st.module(e.module).controller().run_button(e.value);
+        d["effect"] = st.module(e.module).bms_view().run_button(e.value);
         break;
     case event_action::inverter_power_w:
         m_top.inverter().set_power_override_w(e.value);

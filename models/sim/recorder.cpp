@@ -52,11 +52,14 @@ void recorder::add_stack_columns(system& top) {
     models::stack& st = top.battery();
     num::stack_plant& plant = st.plant();
     models::inverter& inv = top.inverter();
-    models::stack_master& master = *st.module(0).master();
-    auto from_master = [&master](auto get) {
-        return [&master, get] {
-            const models::stack_aggregate& a = master.aggregate();
-            return a.time_s >= 0 ? static_cast<double>(get(a)) : missing;
+    // The master's view of the stack, group by group (module_bms_view.h): the builtin master
+    // has all from its first CAN cycle, a firmware those it has published.
+    const models::module_bms_view& master = st.module(0).bms_view();
+    using group = models::aggregate_group;
+    auto from_master = [&master](group g, auto get) {
+        return [&master, g, get] {
+            const models::stack_aggregate* a = master.aggregate();
+            return a && master.aggregated(g) ? static_cast<double>(get(*a)) : missing;
         };
     };
     auto from_0x351 = [&inv](auto get) {
@@ -64,16 +67,16 @@ void recorder::add_stack_columns(system& top) {
     };
     // Always present (docs/outputs.md).
     add("stack.voltage_v", [&plant] { return plant.module_voltage_v(0); });
-    add("stack.soc_pct", from_master([](const models::stack_aggregate& a) { return a.soc_pct; }));
+    add("stack.soc_pct", from_master(group::soc, [](const models::stack_aggregate& a) { return a.soc_pct; }));
     for (std::size_t m = 0; m < plant.n_modules(); ++m)
         add("stack.m" + std::to_string(m) + ".current_a", [&plant, m] { return plant.module_current_a(m); });
     add("inverter.battery_current_a", [&plant] { return plant.port_current_a(); });
     // Stack as reported by the master, and the truth.
-    add("stack.current_a", from_master([](const models::stack_aggregate& a) { return a.current_a; }));
-    add("stack.cvl_v", from_master([](const models::stack_aggregate& a) { return a.cvl_v; }));
-    add("stack.ccl_a", from_master([](const models::stack_aggregate& a) { return a.ccl_a; }));
-    add("stack.dcl_a", from_master([](const models::stack_aggregate& a) { return a.dcl_a; }));
-    add("stack.modules_present", from_master([](const models::stack_aggregate& a) { return a.modules_present; }));
+    add("stack.current_a", from_master(group::measured, [](const models::stack_aggregate& a) { return a.current_a; }));
+    add("stack.cvl_v", from_master(group::limits, [](const models::stack_aggregate& a) { return a.cvl_v; }));
+    add("stack.ccl_a", from_master(group::limits, [](const models::stack_aggregate& a) { return a.ccl_a; }));
+    add("stack.dcl_a", from_master(group::limits, [](const models::stack_aggregate& a) { return a.dcl_a; }));
+    add("stack.modules_present", from_master(group::present, [](const models::stack_aggregate& a) { return a.modules_present; }));
     add("stack.true_soc_pct", [&plant] { return 100.0 * plant.stack_soc(); });
     add("inverter.dc_voltage_v", [&plant] { return plant.port_voltage_v(); });
     add("inverter.dc_power_w", [&plant] { return plant.port_voltage_v() * plant.port_current_a(); });
@@ -86,9 +89,12 @@ void recorder::add_stack_columns(system& top) {
     add("inverter.in_cv", [&inv] { return inv.in_cv() ? 1.0 : 0.0; });
     add("inverter.ac_power_w", [&inv] { return inv.ac_power_w(); });
     add("inverter.grid_power_w", [&inv] { return inv.grid_power_w(); });
-    add("stack.heartbeat_lost", [&st] { return st.module(0).can()->heartbeat_lost() ? 1.0 : 0.0; });
+    add("stack.heartbeat_lost", [&master] {
+        const auto lost = master.heartbeat_lost();
+        return lost ? (*lost ? 1.0 : 0.0) : missing;
+    });
     add("stack.first_start_hold",
-        from_master([](const models::stack_aggregate& a) { return a.first_start_hold ? 1.0 : 0.0; }));
+        from_master(group::first_start, [](const models::stack_aggregate& a) { return a.first_start_hold ? 1.0 : 0.0; }));
 }
 
 void recorder::add_module_columns(system& top) {
@@ -96,25 +102,26 @@ void recorder::add_module_columns(system& top) {
     num::stack_plant& plant = st.plant();
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);
-        const models::bms& b = st.module(m).controller();
-        auto from_bms = [&b](auto get) {
-            return [&b, get] { return b.report().time_s >= 0 ? static_cast<double>(get(b.report())) : missing; };
+        const models::module_bms_view& b = st.module(m).bms_view();
+        using rgroup = models::report_group;
+        auto from_bms = [&b](rgroup g, auto get) {
+            return [&b, g, get] { return b.reported(g) ? static_cast<double>(get(b.report())) : missing; };
         };
         using report = models::module_report;
         add(p + ".voltage_v", [&plant, m] { return plant.module_voltage_v(m); });
-        add(p + ".soc_pct", from_bms([](const report& r) { return 100.0 * r.soc; }));
+        add(p + ".soc_pct", from_bms(rgroup::soc, [](const report& r) { return 100.0 * r.soc; }));
         add(p + ".true_soc_pct", [&plant, m] { return 100.0 * plant.module_soc(m); });
         add(p + ".switch_closed", [&plant, m] { return plant.switch_closed(m) ? 1.0 : 0.0; });
         add(p + ".fuse_blown", [&plant, m] { return plant.fuse_blown(m) ? 1.0 : 0.0; });
         add(p + ".fuse_damage", [&plant, m] { return plant.fuse_damage(m); });
-        add(p + ".ccl_a", from_bms([](const report& r) { return r.ccl_a; }));
-        add(p + ".dcl_a", from_bms([](const report& r) { return r.dcl_a; }));
+        add(p + ".ccl_a", from_bms(rgroup::limits, [](const report& r) { return r.ccl_a; }));
+        add(p + ".dcl_a", from_bms(rgroup::limits, [](const report& r) { return r.dcl_a; }));
         // BMS state: protection/warning bits (bit k = channel k of docs/models/bms.md,
         // bit 12 = short circuit), bleed switches, SoH.
-        add(p + ".protection_bits", from_bms([](const report& r) { return r.protection_bits; }));
-        add(p + ".warning_bits", from_bms([](const report& r) { return r.warning_bits; }));
-        add(p + ".balance_mask", from_bms([](const report& r) { return r.balance_mask; }));
-        add(p + ".soh_pct", from_bms([](const report& r) { return 100.0 * r.soh; }));
+        add(p + ".protection_bits", from_bms(rgroup::protection, [](const report& r) { return r.protection_bits; }));
+        add(p + ".warning_bits", from_bms(rgroup::protection, [](const report& r) { return r.warning_bits; }));
+        add(p + ".balance_mask", from_bms(rgroup::balance, [](const report& r) { return r.balance_mask; }));
+        add(p + ".soh_pct", from_bms(rgroup::soh, [](const report& r) { return 100.0 * r.soh; }));
         // The cells' true state of health (aging, docs/models/cell.md): mean relative capacity
         // and resistance of the module's cells.
         add(p + ".capacity_pct", [&plant, m] { return 100.0 * module_mean(plant, plant.cells().soh(), m); });

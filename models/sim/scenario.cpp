@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -145,6 +146,7 @@ struct scenario_reading {
     models::module_params mp;  // the module parameter file, with its overrides
     std::size_t n_modules = 0;
     std::vector<double> bms_soc; // per module: the SoC its BMS believes at start
+    std::vector<num::param_record> module_records; // the module file's values, for the firmware's config()
 };
 
 // parameters: overrides of the parameter files' entries (docs/scenarios.md, "parameters").
@@ -254,6 +256,7 @@ void read_module_file(scenario_reading& r, const param_node& st) {
     r.mp = num::read_with_overrides(ov_module, [&] { return models::read_module_params(mroot); });
     for (const auto& rec : mroot.records())
         r.sc.parameters.push_back(rec);
+    r.module_records = mroot.records();
     // The master's stack current caps are indexed by the number of modules present; a stack larger
     // than a table covers has no cap of its own, so it is refused here rather than given the last one.
     for (const char* key : {"max_ccl_a_by_count", "max_dcl_a_by_count"}) {
@@ -280,7 +283,7 @@ void read_stack(scenario_reading& r) {
     const auto& ov_cell = r.ov_cell;
     const param_node st = r.root.at("stack");
     st.allow_only({"modules", "cell_params", "module_params", "initial_soc_pct", "initial_temp_c", "module",
-                   "first_start"});
+                   "first_start", "firmware"});
     const auto n_modules = r.n_modules = static_cast<std::size_t>(st.at("modules").as_integer(1, 16));
     const std::string cell_file = st.has("cell_params") ? resolve_path(st.at("cell_params"), r.file)
                                                         : num::default_cell_params_path();
@@ -442,6 +445,7 @@ void make_modules(scenario_reading& r) {
         bm.bms.wait_for_join = m > 0; // subs wait for the master's join command (start-up sequencing)
         bm.master = mp.master;
         bm.can = mp.can;
+        bm.bq76952 = mp.bq76952; // used by a firmware module
         bm.can.capacity_ah = capacity_ah * static_cast<double>(n_modules);
         for (std::size_t s = 1; s < n_modules; ++s)
             bm.master.sub_addresses.push_back(static_cast<std::uint8_t>(mp.bms.master_address + s));
@@ -450,6 +454,174 @@ void make_modules(scenario_reading& r) {
     if (st.has("first_start") && st.at("first_start").as_bool()) // every module uncalibrated (bms.md)
         for (auto& bm : sc.stack.modules)
             bm.bms.first_start = true;
+}
+
+// stack.firmware (docs/firmware.md): which modules run a firmware instead of the builtin BMS, how
+// it is loaded, and what its config() answers.
+const std::vector<std::string> firmware_keys = {"default", "isolation", "watchdog_s", "i2c_hz", "nv_dir"};
+
+// A module name m<digits> (the per-module keys of stack.firmware).
+bool module_key(const std::string& key) {
+    return key.size() >= 2 && key[0] == 'm' && key.find_first_not_of("0123456789", 1) == std::string::npos;
+}
+
+// builtin, example, or a library path (relative to the scenario, then to the repository): the
+// library's path, or "" for the builtin BMS.
+std::string firmware_library(const param_node& n, const std::string& scenario_file) {
+    const std::string text = n.as_string();
+    if (text == "builtin")
+        return "";
+    if (text == "example") {
+#ifdef STACKSIM_EXAMPLE_FW_PATH
+        if (fs::exists(STACKSIM_EXAMPLE_FW_PATH))
+            return STACKSIM_EXAMPLE_FW_PATH;
+        n.fail("builtin, example or a firmware library; the example firmware (" STACKSIM_EXAMPLE_FW_PATH
+               ") is not built");
+#else
+        n.fail("builtin or a firmware library (this build has no example firmware)");
+#endif
+    }
+    if (text.empty())
+        n.fail("builtin, example or the path of a firmware library (a shared object)");
+    return resolve_path(n, scenario_file);
+}
+
+struct firmware_choice {
+    std::string path; // "" = builtin
+    std::map<std::string, std::string> config;
+};
+
+// A module's choice: a name or path, or {path: ..., config: {key: value, ...}}.
+firmware_choice read_firmware_choice(const param_node& n, const std::string& scenario_file) {
+    firmware_choice c;
+    if (!n.is_map()) {
+        c.path = firmware_library(n, scenario_file);
+        return c;
+    }
+    n.allow_only({"path", "config"});
+    c.path = firmware_library(n.at("path"), scenario_file);
+    if (auto cfg = n.find("config")) {
+        if (!cfg->is_map())
+            cfg->fail("a map of config keys to values (text, numbers, booleans)");
+        for (const auto& key : cfg->keys()) {
+            const param_node v = cfg->at(key);
+            if (!v.is_scalar())
+                v.fail("a text, number or boolean value");
+            c.config[key] = v.yaml().Scalar();
+        }
+        if (c.path.empty() && !c.config.empty())
+            n.at("path").fail("a firmware library (config goes to a firmware; the builtin BMS takes its parameters "
+                              "from the module file), got builtin");
+    }
+    return c;
+}
+
+// What config() answers a firmware: the module's identity, every module parameter as written in
+// the module file (protection channels also element by element), then the scenario's entries.
+std::map<std::string, std::string> firmware_config_keys(const scenario_reading& r, std::size_t m,
+                                                        const models::battery_module_config& bm) {
+    std::map<std::string, std::string> keys;
+    for (const auto& rec : r.module_records) {
+        keys[rec.path] = rec.value;
+        // [set, clear, delay_s, clear_delay_s] of bms.protection.<channel>.<level>
+        if (rec.path.rfind("bms.protection.", 0) == 0 && rec.value.size() > 2 && rec.value.front() == '[') {
+            std::stringstream in(rec.value.substr(1, rec.value.size() - 2));
+            std::string item;
+            for (const char* name : {"set", "clear", "delay_s", "clear_delay_s"}) {
+                if (!std::getline(in, item, ','))
+                    break;
+                const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+                keys[rec.path + "." + name] = b == std::string::npos ? item : item.substr(b, e - b + 1);
+            }
+        }
+    }
+    // The records abbreviate lists ("[17 values]", "[3 points]"); a firmware needs their values.
+    const auto list = [](const std::vector<double>& v) {
+        std::ostringstream o;
+        o << '[';
+        for (std::size_t i = 0; i < v.size(); ++i)
+            o << (i ? ", " : "") << v[i];
+        o << ']';
+        return o.str();
+    };
+    keys["master.max_ccl_a_by_count"] = list(bm.master.max_ccl_a_by_count);
+    keys["master.max_dcl_a_by_count"] = list(bm.master.max_dcl_a_by_count);
+    keys["bms.soc.ocv_low.soc"] = list(bm.bms.soc.low_soc);
+    keys["bms.soc.ocv_low.value"] = list(bm.bms.soc.low_v);
+    keys["bms.soc.ocv_high.soc"] = list(bm.bms.soc.high_soc);
+    keys["bms.soc.ocv_high.value"] = list(bm.bms.soc.high_v);
+    keys["module.index"] = std::to_string(m);
+    keys["module.count"] = std::to_string(r.n_modules);
+    keys["module.address"] = std::to_string(bm.bms.address);
+    keys["module.master"] = bm.bms.address == bm.bms.master_address ? "1" : "0";
+    keys["module.cells"] = std::to_string(r.mp.module.cells_in_series);
+    std::ostringstream cap;
+    cap << bm.bms.capacity_ah;
+    keys["module.capacity_ah"] = cap.str();
+    std::ostringstream soc;
+    soc << 100.0 * bm.bms.initial_soc;
+    keys["module.bms_soc_pct"] = soc.str();
+    keys["module.first_start"] = bm.bms.first_start ? "1" : "0";
+    return keys;
+}
+
+void read_firmware(scenario_reading& r) {
+    auto& sc = r.sc;
+    const param_node st = r.root.at("stack");
+    const auto fw = st.find("firmware");
+    if (!fw)
+        return;
+    if (!fw->is_map())
+        fw->fail("a map {default, m0, m1, ..., isolation, watchdog_s, i2c_hz, nv_dir}");
+    std::string joined;
+    for (const auto& k : firmware_keys)
+        joined += (joined.empty() ? "" : ", ") + k;
+    for (const auto& key : fw->keys()) {
+        if (module_key(key)) {
+            if (static_cast<std::size_t>(std::stoul(key.substr(1))) >= r.n_modules)
+                throw input_error(fw->file(), fw->at(key).line(), fw->at(key).path(),
+                                  "expected a module name m0..m" + std::to_string(r.n_modules - 1));
+            continue;
+        }
+        if (std::find(firmware_keys.begin(), firmware_keys.end(), key) == firmware_keys.end())
+            throw input_error(fw->file(), fw->at(key).line(), fw->path() + "." + key,
+                              "unknown key, expected one of: " + joined);
+    }
+    const firmware_choice fallback =
+        fw->has("default") ? read_firmware_choice(fw->at("default"), r.file) : firmware_choice{};
+    const std::string isolation = fw->has("isolation") ? fw->at("isolation").as_choice({"process", "inprocess"}) : "process";
+    const double watchdog_s = fw->number_or("watchdog_s", 2.0, 0.01, 3600);
+    double i2c_hz = 400e3;
+    if (fw->has("i2c_hz")) {
+        const auto v = fw->at("i2c_hz").as_integer(1, 1000000);
+        if (v != 100000 && v != 400000)
+            fw->at("i2c_hz").fail("100000 or 400000 (standard or fast mode), got " + std::to_string(v));
+        i2c_hz = static_cast<double>(v);
+    }
+    const std::string nv_dir = fw->has("nv_dir") ? fw->at("nv_dir").as_string() : "";
+    std::size_t inprocess = 0;
+    for (std::size_t m = 0; m < r.n_modules; ++m) {
+        const std::string key = "m" + std::to_string(m);
+        const firmware_choice c = fw->has(key) ? read_firmware_choice(fw->at(key), r.file) : fallback;
+        auto& bm = sc.stack.modules[m];
+        bm.firmware = models::firmware_config{};
+        if (c.path.empty())
+            continue;
+        bm.firmware.path = c.path;
+        bm.firmware.isolation = isolation;
+        bm.firmware.watchdog_s = watchdog_s;
+        bm.firmware.i2c_hz = i2c_hz;
+        if (!nv_dir.empty())
+            bm.firmware.nv_file = (fs::path(nv_dir) / (key + ".nv")).string();
+        bm.firmware.config = firmware_config_keys(r, m, bm);
+        for (const auto& [k, v] : c.config)
+            bm.firmware.config[k] = v;
+        inprocess += isolation == "inprocess";
+    }
+    // glibc has 16 link-map namespaces, the main program's one of them (inprocess_firmware.h).
+    if (inprocess > 15)
+        fw->at("isolation").fail("process with more than 15 firmware modules (inprocess loads each in a "
+                                 "link-map namespace of its own; glibc has 15 to give)");
 }
 
 // inverter.battery_side: how the master is configured towards this inverter.
@@ -530,7 +702,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                const num::input_limits& limits) {
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
                     "rs485", "events", "expectations", "parameters", "aging", "can"});
-    scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}};
+    scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}, {}};
     r.sc.file = file;
     read_parameter_overrides(r);
     read_identity(r, seed_override);
@@ -543,6 +715,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     read_can(r);
     read_rs485(r);
     make_modules(r);
+    read_firmware(r);
     read_inverter(r);
     read_events_and_expectations(r);
     return std::move(r.sc);

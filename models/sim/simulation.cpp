@@ -42,6 +42,13 @@ void fresh_kernel() {
 
 simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move(sc)) {
     fresh_kernel();
+    // A firmware's NV memory without stack.firmware.nv_dir: <out_dir>/firmware/m<i>.nv (created at
+    // its first write); without an output directory it lives in memory only.
+    for (std::size_t m = 0; m < m_sc.stack.modules.size(); ++m) {
+        auto& fw = m_sc.stack.modules[m].firmware;
+        if (!fw.builtin() && fw.nv_file.empty() && !out_dir.empty())
+            fw.nv_file = out_dir + "/firmware/m" + std::to_string(m) + ".nv";
+    }
     // Elaborate first: an impossible topology or configuration fails here, before any file exists.
     m_top = std::make_unique<system>("top", m_sc, *this);
     m_dispatch = std::make_unique<event_dispatch>(*m_top, *this);
@@ -215,8 +222,18 @@ void simulation::inject(const std::string& event_yaml, const std::string& origin
 
 void simulation::settle_now() {
     // Let everything scheduled for this very instant run, so a row due now is recorded now.
-    while (sc_core::sc_pending_activity_at_current_time())
+    while (!bms_failed() && sc_core::sc_pending_activity_at_current_time())
         sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    check_bms_failure();
+}
+
+bool simulation::bms_failed() const { return m_top->battery().bms_failure() != nullptr; }
+
+void simulation::check_bms_failure() {
+    // A module's firmware crashed or hung: it stopped the kernel (sc_stop) at that instant; the
+    // run ends here with its message (the outputs so far stay complete: finish() still runs).
+    if (const std::string* f = m_top->battery().bms_failure())
+        throw bms_failure(*f);
 }
 
 void simulation::advance_to(double t_s) {
@@ -224,6 +241,7 @@ void simulation::advance_to(double t_s) {
         // Wall-clock mode: the pacer runs the kernel and serves host input; a stop request ends
         // the advance early at a consistent instant (run_until returns, run() sees the flag).
         m_pacer->advance_to(t_s, m_stop);
+        check_bms_failure();
         settle_now();
         return;
     }
@@ -234,9 +252,11 @@ void simulation::advance_to(double t_s) {
     for (double now_s = time_s(); t_s > now_s; now_s = time_s()) {
         if (!m_interrupt_check || t_s - now_s <= slice_s) {
             sc_core::sc_start(sc_core::sc_time(t_s - now_s, sc_core::SC_SEC)); // the last (or only) slice
+            check_bms_failure();
             break;
         }
         sc_core::sc_start(sc_core::sc_time(slice_s, sc_core::SC_SEC));
+        check_bms_failure();
         const auto wall = std::chrono::steady_clock::now();
         if (std::chrono::duration<double>(wall - m_last_interrupt_check).count() >= m_interrupt_period_s) {
             m_last_interrupt_check = wall;
@@ -248,6 +268,8 @@ void simulation::advance_to(double t_s) {
     }
     settle_now();
 }
+
+bms_failure::bms_failure(const std::string& message) : std::runtime_error(message) {}
 
 interrupted::interrupted(double t_s) : std::runtime_error("interrupted at t = " + std::to_string(t_s) + " s"), time_s(t_s) {}
 
@@ -367,6 +389,7 @@ nlohmann::json simulation::finish() {
         m_pacer->stop();
         realtime = m_pacer->summary();
     }
+    m_top->battery().end_of_run(); // firmware: on_power_off (its last NV writes)
     m_results = evaluate_expectations(m_sc.expectations, m_rec->columns(), m_rec->times_s(), m_rec->data(), m_event_log);
     m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done, realtime}, m_results);
     m_rec->close_vcd(); // after the summary is taken: closing moves the kernel by one resolution unit

@@ -30,6 +30,12 @@ namespace stacksim::sim {
 // Thrown by run_until() when the interrupt check (set_interrupt_check) asked to stop. The run
 // stands at the boundary of a slice: consistent, every output written so far complete; it may go
 // on with run_until() or end with finish().
+// A module's BMS failed and ended the run (a firmware crashed, aborted or hung): what() is the
+// message naming the module, the simulated time, the callback and the last host call.
+struct bms_failure : std::runtime_error {
+    explicit bms_failure(const std::string& message);
+};
+
 struct interrupted : std::runtime_error {
     explicit interrupted(double t_s);
     double time_s;
@@ -111,6 +117,8 @@ public:
 private:
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void settle_now();                // run everything due at the present instant
+    bool bms_failed() const;
+    void check_bms_failure();         // throws bms_failure once a module's firmware has failed
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
     nlohmann::ordered_json control(const control_request& r); // a control port request, on the simulation thread
 

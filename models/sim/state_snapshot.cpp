@@ -26,7 +26,7 @@ nlohmann::ordered_json state_snapshot(system& top) {
         damage.push_back(plant.fuse_damage(m));
         blown.push_back(plant.fuse_blown(m));
         const models::battery_module& bm = st.module(m);
-        const models::module_report& r = bm.controller().report();
+        const models::module_report& r = bm.bms_view().report();
         const auto [vmin, vmax] = r.cell_v.empty() ? std::pair{0.0, 0.0}
                                                    : std::pair{*std::min_element(r.cell_v.begin(), r.cell_v.end()),
                                                                *std::max_element(r.cell_v.begin(), r.cell_v.end())};
@@ -52,8 +52,9 @@ nlohmann::ordered_json state_snapshot(system& top) {
     j["fuse_damage"] = damage;
     j["fuse_blown"] = blown;
     j["modules"] = modules;
-    if (const models::can_link* link = st.module(0).can()) {
-        const auto& s = link->last_state();
+    const models::module_bms_view& master = st.module(0).bms_view();
+    if (const proto::battery_can_state* state = master.can_state()) {
+        const auto& s = *state;
         j["limits"] = {{"cvl_v", s.cvl_v},
                        {"ccl_a", s.ccl_a},
                        {"dcl_a", s.dcl_a},
@@ -61,7 +62,7 @@ nlohmann::ordered_json state_snapshot(system& top) {
                        {"soc_pct", s.soc_pct},
                        {"charge_enable", s.charge_enable},
                        {"discharge_enable", s.discharge_enable},
-                       {"heartbeat_lost", link->heartbeat_lost()}};
+                       {"heartbeat_lost", master.heartbeat_lost().value_or(false)}};
     }
     j["inverter"] = {{"current_a", plant.port_current_a()}, {"standby", top.inverter().standby()}};
     return j;

@@ -14,10 +14,10 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
       m_step_s(sc.run.step_s) {
-    models::can_link* link = m_stack.module(0).can();
-    if (!link)
+    bus::can_initiator_socket* master_port = m_stack.module(0).bms_view().can_port();
+    if (!master_port)
         throw std::invalid_argument("scenario: module m0 must be the master (address = master_address)");
-    link->can_tx.bind(m_can.can_rx);
+    master_port->bind(m_can.can_rx);
     m_inverter.can_tx.bind(m_can.can_rx);
     if (!sc.can.bridge.empty()) {
         std::unique_ptr<host::can_endpoint> endpoint;
@@ -56,7 +56,7 @@ void system::start_of_simulation() {
     if (m_can_external == "inverter")
         m_can.set_online(m_inverter.can_node_name(), false);
     else if (m_can_external == "master")
-        m_can.set_online(m_stack.module(0).can()->can_node_name(), false);
+        m_can.set_online(m_stack.module(0).bms_view().can_node_name(), false);
 }
 
 void system::environment_loop() {

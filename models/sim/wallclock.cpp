@@ -55,14 +55,16 @@ void wallclock::wake() {
 
 double wallclock::wall_of(double t_s) const { return (t_s - m_t0_s) / m_cfg.factor; }
 
+// A model that stops the kernel (sc_stop: a firmware crashed) ends the pacing; the runner then
+// reports why.
 void wallclock::settle() {
-    while (sc_core::sc_pending_activity_at_current_time())
+    while (sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_pending_activity_at_current_time())
         sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }
 
 void wallclock::run_kernel_to(double t_s) {
     const double dt = t_s - now_s();
-    if (dt > 0)
+    if (dt > 0 && sc_core::sc_get_status() != sc_core::SC_STOPPED)
         sc_core::sc_start(sc_core::sc_time(dt, sc_core::SC_SEC));
     settle();
 }
@@ -112,7 +114,7 @@ bool wallclock::advance_to(double t_end_s, const std::atomic<bool>& stop) {
         const double now = now_s();
         if (now >= t_end_s - 0.5 * resolution_s)
             return true;
-        if (stop.load())
+        if (stop.load() || sc_core::sc_get_status() == sc_core::SC_STOPPED)
             return false;
         std::uint64_t seen;
         {

@@ -72,9 +72,9 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
         // RS485 chain order = module order: m0 (master) port B -> m1 port A -> ...; with the bridge
         // in m0's place the master's transceiver goes nowhere.
         if (m == 0 && m_unplugged)
-            m_modules.back()->controller().rs485.bind(m_unplugged->rs485_rx);
+            m_modules.back()->bms_view().rs485_port().bind(m_unplugged->rs485_rx);
         else
-            m_modules.back()->controller().rs485.bind(m_chain.rs485_rx);
+            m_modules.back()->bms_view().rs485_port().bind(m_chain.rs485_rx);
     }
     m_plant.solve_now();
     m_plant.on_switch_stuck([this](std::size_t m) {
@@ -93,6 +93,18 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
 stack::~stack() = default;
 
 host::host_input* stack::rs485_bridge() { return m_bridge.get(); }
+
+const std::string* stack::bms_failure() const {
+    for (const auto& m : m_modules)
+        if (const std::string* f = m->bms_view().failure())
+            return f;
+    return nullptr;
+}
+
+void stack::end_of_run() {
+    for (auto& m : m_modules)
+        m->bms_view().end_of_run();
+}
 
 void stack::open_rs485_bridge() {
     if (m_bridge)
@@ -251,7 +263,7 @@ void stack::port_changed() {
     // Module currents change at this instant: each AFE's short-circuit comparator re-checks now
     // instead of at its next conversion.
     for (auto& m : m_modules)
-        m->front_end().current_changed();
+        m->bms_view().current_changed();
 }
 
 double stack::dc_voltage_v() {

@@ -77,6 +77,12 @@ public:
     num::stack_plant& plant() { return m_plant; }
     const num::stack_plant& plant() const { return m_plant; }
 
+    // The first module whose BMS failed and stopped the run (a firmware crashed or hung): its
+    // message; nullptr while none has.
+    const std::string* bms_failure() const;
+    // The run ends: every module's BMS is told (a firmware gets on_power_off).
+    void end_of_run();
+
     // Bring the plant to the present simulated time (idempotent within one instant).
     void sync();
 

@@ -242,6 +242,32 @@ def seeds_bq76952():
     write("fuzz_bq76952", "balancing_and_status", bytes([13]) + bytes([7, 0x83, 0x00, 2, 0xFF, 0x3F])
           + bq_write(0x00) + bq_read(64) + bq_write(0x62, 0xFF, 0xFF) + bq_write(0x3E, 0x71, 0x00) + bq_read(36)
           + bq_write(0x3E, 0x95, 0x00) + bq_write(0x3E, 0x96, 0x00) + bq_write(0x3E, 0x12, 0x00))
+# ---- firmware RPC (models/firmware/fw_rpc.h): one datagram per seed -------------------------
+def rpc(kind, fn=0, now=0, args=(), blobs=()):
+    """The wire format as fw_rpc.h defines it: magic, kind, fn, counts, now_ns, args, blobs."""
+    out = struct.pack("<BBBBBQ", 0xF7, kind, fn, len(args), len(blobs), now)
+    out += b"".join(struct.pack("<Q", a & 0xFFFFFFFFFFFFFFFF) for a in args)
+    for b in blobs:
+        out += struct.pack("<I", len(b)) + b
+    return out
+
+
+def seeds_fw_rpc():
+    t = "fuzz_fw_rpc"
+    write(t, "power_on", rpc(1, now=0))
+    write(t, "timer", rpc(3, now=250_000_000, args=[1]))
+    write(t, "uart_rx", rpc(4, now=520_833_333, args=[0, 0x7E, 520_833_333]))
+    write(t, "can_rx", rpc(5, now=300_000_000, args=[0x305, 0, 0, 8, 300_000_000], blobs=[bytes(8)]))
+    write(t, "reply_data", rpc(7, now=1_000_250, args=[0], blobs=[b"\xA0\xA1"]))
+    write(t, "reply_nack", rpc(7, now=1_000_000, args=[-1]))
+    write(t, "hello", rpc(32, args=[0x10000, 200], blobs=[b"example-bms 1.0"]))
+    write(t, "load_failed", rpc(33, blobs=[b"libfw.so: cannot open shared object file"]))
+    write(t, "done", rpc(34))
+    write(t, "i2c_write_read", rpc(35, fn=3, args=[0x08, 2], blobs=[b"\x14"]))
+    write(t, "can_send", rpc(35, fn=5, args=[0x351, 0, 0, 6], blobs=[bytes([0x2C, 0x02, 0xE8, 0x03, 0xE8, 0x03])]))
+    write(t, "log", rpc(35, fn=14, args=[1, 0], blobs=[b"", b"boot", b"hello"]))
+    write(t, "publish_module", rpc(35, fn=15, args=[0x3F] + [0] * 11))
+    write(t, "truncated", rpc(35, fn=3, args=[0x08, 2], blobs=[b"\x14"])[:-2])
 
 
 if __name__ == "__main__":
@@ -252,3 +278,4 @@ if __name__ == "__main__":
     seeds_control()
     seeds_host_can()
     seeds_bq76952()
+    seeds_fw_rpc()

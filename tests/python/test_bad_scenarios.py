@@ -59,6 +59,22 @@ CASES = [
     ("yaml_syntax", BASE + "broken: [1, 2\n", None, "YAML syntax error"),
     ("unknown_cable_name", BASE + "wiring:\n  cables:\n    cable.pos.m7_m8: {length_m: 2}\n", None,
      "matches no cable"),
+    # stack.firmware (docs/firmware.md)
+    ("firmware_key_typo", mutate("modules: 3", "modules: 3\n  firmware: {isolaton: process}"),
+     "stack.firmware.isolaton", "unknown key, expected one of: default, isolation, watchdog_s, i2c_hz, nv_dir"),
+    ("firmware_module_out_of_stack", mutate("modules: 3", "modules: 3\n  firmware: {m7: builtin}"),
+     "stack.firmware.m7", "expected a module name m0..m2"),
+    ("firmware_missing_library", mutate("modules: 3", "modules: 3\n  firmware: {m1: no/such/libfw.so}"),
+     "stack.firmware.m1", "does not exist"),
+    ("firmware_i2c_rate", mutate("modules: 3", "modules: 3\n  firmware: {i2c_hz: 300000}"),
+     "stack.firmware.i2c_hz", "100000 or 400000"),
+    ("firmware_isolation", mutate("modules: 3", "modules: 3\n  firmware: {isolation: thread}"),
+     "stack.firmware.isolation", "expected one of"),
+    ("firmware_config_for_builtin",
+     mutate("modules: 3", "modules: 3\n  firmware: {m1: {path: builtin, config: {k: 1}}}"),
+     "stack.firmware.m1.path", "config goes to a firmware"),
+    ("firmware_not_a_library", mutate("modules: 3", "modules: 3\n  firmware: {m1: models/params/module_4k4pro.yaml}"),
+     None, "m1 firmware (stack.firmware)"),
 ]
 
 

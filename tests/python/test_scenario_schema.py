@@ -28,7 +28,7 @@ from jsonschema import Draft202012Validator
 import test_bad_scenarios
 import test_expectations
 import test_parameter_overrides
-from conftest import ROOT, run_cli
+from conftest import BUILD, ROOT, run_cli
 
 SCHEMA = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -99,6 +99,9 @@ NOT_EXPRESSIBLE = {
     ("bad_scenarios", "missing_cell_file"): "a file must exist",
     ("bad_scenarios", "profile_time_goes_back"): "profile times strictly increasing",
     ("bad_scenarios", "unknown_cable_name"): "a cable name must exist in the built wiring",
+    ("bad_scenarios", "firmware_missing_library"): "a file must exist",
+    ("bad_scenarios", "firmware_config_for_builtin"): "config only with a firmware library (path not builtin)",
+    ("bad_scenarios", "firmware_not_a_library"): "the file must be a loadable firmware library",
     # test_expectations.BAD, by (key path, expected message)
     ("expectations", "expectations[0]", "'stack.nothing' matches none"): "a column pattern must match a recorded column",
     ("expectations", "expectations[0]", "matches none"): "a column pattern must match a recorded column",
@@ -163,6 +166,13 @@ FULL = [textwrap.dedent("""\
       initial_temp_c: 25
       module: {m1: {initial_soc_pct: 55, initial_temp_c: 20, bms_soc_pct: 60}}
       first_start: false
+      firmware:
+        default: builtin
+        m0: {path: "@FW_PROBE@", config: {greeting: hi, period_ms: 100}}
+        isolation: process
+        watchdog_s: 2
+        i2c_hz: 400000
+        nv_dir: nv
     wiring:
       topology: loop
       port: current
@@ -265,11 +275,15 @@ FULL = [textwrap.dedent("""\
     can: {bridge: "socketcand:0", external: none}
     rs485: {bridge: "tcp:0@link"}
     """)]
+# A firmware library that exists (the probe the firmware tests build): validate loads it.
+FULL = [text.replace("@FW_PROBE@", str(BUILD / "tests" / "firmware" / "fw_probe.so")) for text in FULL]
 
 # Maps whose keys are names, not a fixed list: stack.module (m0, m1, ...: the parser refuses a
 # name outside the stack, not an "unknown key"), wiring.cables / wiring.contacts (names that must
-# exist in the built wiring) and everything under parameters.<file> (paths of the parameter file).
-NAME_KEYED = [("stack", "module"), ("wiring", "cables"), ("wiring", "contacts")]
+# exist in the built wiring), a firmware's config entries (its own keys) and everything under
+# parameters.<file> (paths of the parameter file).
+NAME_KEYED = [("stack", "module"), ("wiring", "cables"), ("wiring", "contacts"),
+              ("stack", "firmware", "m0", "config")]
 
 
 def maps(node, path=()):
@@ -507,6 +521,8 @@ CROSS_KEY_BOUNDS = {
     # bounds cell and NTC indices by the default file's 16 cells and 4 NTCs only without one
     "events[*].cell": "expected an integer in [0, 15]",
     "events[*].sensor": "expected an integer in [0, 3]",
+    # an AFE fault (open_wire, ntc_*) at m0, which runs a firmware (its BQ76952 has no such faults)
+    "events[*].module": "a module with the builtin BMS",
     # a size of the IEC 60228 table of the cable's conductor class (class ideal takes any)
     "events[*].cross_section_mm2": "is not in the IEC 60228 class5 table",
     "wiring.inter_module_cable.cross_section_mm2": "is not in the IEC 60228 class5 table",

@@ -115,7 +115,7 @@ TEST(rs485_bridge_stack, at_m0_the_simulated_master_loses_its_subs_and_a_sub_joi
     installation i("pty:/tmp/stacksim-test-unused@m0");
     i.start();
     EXPECT_EQ(i.stream, "pty:/tmp/stacksim-test-unused");
-    const auto& m1 = i.top->battery().module(1).controller();
+    const auto& m1 = *i.top->battery().module(1).controller();
     // The master hears no sub: every poll times out (0.5 s, 1 retry: 1.04 s per sub and cycle), so
     // each sub is lost after lost_after_misses (3) cycles: m1 at about 5.2 s, m2 at about 6.2 s.
     i.run_to(8.0);

@@ -109,7 +109,7 @@ struct options {
     std::optional<std::uint64_t> seed;
     bool quiet = false;
     // Co-simulation (docs/cosim.md): each becomes the scenario key it names, as --set would.
-    std::string realtime, can_bridge, can_external, rs485_bridge, control;
+    std::string realtime, can_bridge, can_external, rs485_bridge, control, firmware;
     // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
     double max_input_mb = static_cast<double>(stacksim::num::input_limits{}.yaml_bytes) / stacksim::num::input_limits::mib;
     double max_profile_mb =
@@ -149,6 +149,9 @@ commands define_commands(CLI::App& app, options& o) {
     run->add_option("--rs485-bridge", o.rs485_bridge,
                     "Attach a host serial program to the RS485 chain: pty:PATH[@link|@m0] | tcp:[HOST:]PORT[@POSITION] (rs485.bridge)");
     run->add_option("--control", o.control, "Live control port, JSON lines: tcp:[HOST:]PORT (run.control)");
+    run->add_option("--firmware", o.firmware,
+                    "Every module's BMS as this firmware unless stack.firmware names one: builtin | example | PATH "
+                    "(stack.firmware.default)");
 
     auto* validate = app.add_subcommand("validate", "Check a scenario without running it");
     validate->add_option("scenario", o.scenario_path, "Scenario YAML file")->required();
@@ -353,8 +356,8 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
     const auto elaborated = elaborate(sc, o, o.out_dir);
     if (!elaborated)
         return exit_bad_input;
+    stacksim::sim::simulation& sim = *elaborated;
     try {
-        stacksim::sim::simulation& sim = *elaborated;
         g_running.store(&sim);
         std::signal(SIGINT, on_stop_signal);
         std::signal(SIGTERM, on_stop_signal);
@@ -378,6 +381,14 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
         }
         report_expectations(sim);
         return sim.expectations_passed() ? exit_ok : exit_expectations_failed;
+    } catch (const stacksim::sim::bms_failure& e) {
+        // A module's firmware crashed or hung: the run ends at that instant, the outputs so far
+        // complete (summary.json with completed: false).
+        g_running.store(nullptr);
+        const auto summary = sim.finish();
+        print_summary(summary, o.out_dir);
+        std::cerr << "stacksim: " << e.what() << "\n";
+        return exit_sim_error;
     } catch (const stacksim::num::input_error& e) {
         std::cerr << "stacksim: " << e.what() << "\n";
         return exit_bad_input;
@@ -425,7 +436,8 @@ int main(int argc, char** argv) {
     // The co-simulation options are scenario keys: one reader, one set of checks and messages.
     for (const auto& [value, key] : {std::pair{&o.realtime, "run.realtime"}, std::pair{&o.can_bridge, "can.bridge"},
                                      std::pair{&o.can_external, "can.external"},
-                                     std::pair{&o.rs485_bridge, "rs485.bridge"}, std::pair{&o.control, "run.control"}})
+                                     std::pair{&o.rs485_bridge, "rs485.bridge"}, std::pair{&o.control, "run.control"},
+                                     std::pair{&o.firmware, "stack.firmware.default"}})
         if (!value->empty())
             o.sets.push_back(std::string(key) + "=" + *value);
     const auto sc = load(o);
