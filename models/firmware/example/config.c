@@ -20,8 +20,9 @@ int fw_channel_high_side(fw_channel c) {
 static unsigned g_missing;
 
 static void report_missing(const char* key, const char* why) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "{\"parameter\":\"%s\",\"reason\":\"%s\"}", key, why);
+    char msg[320];
+    if (snprintf(msg, sizeof msg, "{\"parameter\":\"%s\",\"reason\":\"%s\"}", key, why) >= (int)sizeof msg)
+        msg[0] = '\0';
     hal_log(HAL_LOG_ERROR, NULL, "config_missing", msg);
     ++g_missing;
 }
@@ -70,7 +71,8 @@ static unsigned list(const char* key, double* out, unsigned cap, int required) {
     if (n == 0) {
         char k[160];
         while (n < cap) {
-            snprintf(k, sizeof k, "%s.%u", key, n);
+            if (snprintf(k, sizeof k, "%s.%u", key, n) >= (int)sizeof k)
+                break;
             if (!number_opt(k, &out[n]))
                 break;
             ++n;
