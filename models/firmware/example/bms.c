@@ -168,7 +168,14 @@ static void drive_switch(int closed) {
     }
     g_switch_state = closed;
     g_precharging = 0;
-    hal_pin_write(HAL_PIN_CONTACTOR, closed);
+    /* The path is the contactor in series with the BQ76952's CHG/DSG FETs: both follow. */
+    if (closed) {
+        bq_all_fets_on();
+        hal_pin_write(HAL_PIN_CONTACTOR, 1);
+    } else {
+        hal_pin_write(HAL_PIN_CONTACTOR, 0);
+        bq_all_fets_off();
+    }
     hal_pin_write(HAL_PIN_PRECHARGE, 0);
     log_switch(closed, closed ? NULL
                        : g_r.isolated      ? "protection"
@@ -424,7 +431,6 @@ static void protect(double dt_s, const bq_safety* safety) {
         if (!(safety->status_a & BQ_SSA_SCD) && !(g_locked_out && (g_lockout_cause & FW_BIT_SHORT_CIRCUIT)) &&
             (g_sc_time_s += dt_s) >= c->short_circuit_recover_s - 1e-9) {
             g_r.protection_bits &= ~FW_BIT_SHORT_CIRCUIT;
-            bq_all_fets_on();
         }
     }
     report_changes("warning", warn_before, g_r.warning_bits, value, 0.0);
@@ -533,11 +539,11 @@ int bms_start(const fw_config* cfg) {
     bq.cuv_v = p[CH_CELL_UV].set - 0.1;
     bq.cuv_delay_s = p[CH_CELL_UV].delay_s + 1.0;
     bq.cuv_recovery_hysteresis_v = 0.1;
-    bq.occ_a = 1.5 * p[CH_CHARGE_OC].set;
+    bq.occ_a = 2.0 * p[CH_CHARGE_OC].set;
     bq.occ_delay_s = 0.4;
-    bq.ocd1_a = 1.5 * p[CH_DISCHARGE_OC].set;
+    bq.ocd1_a = 2.0 * p[CH_DISCHARGE_OC].set;
     bq.ocd1_delay_s = 0.4;
-    bq.ocd2_a = 2.5 * p[CH_DISCHARGE_OC].set;
+    bq.ocd2_a = 3.0 * p[CH_DISCHARGE_OC].set;
     bq.ocd2_delay_s = 0.1;
     bq.scd_a = cfg->sc_threshold_a;
     bq.scd_delay_s = cfg->sc_delay_s;
@@ -582,6 +588,8 @@ void bms_measure(void) {
         for (k = 0; k < c->cells; ++k)
             g_r.stack_v += g_r.cell_v[k];
     }
+    if (!g_r.measured && g_r.stack_v <= 0.0)
+        return; /* the chip has not finished its first measurement loop yet */
     if (!g_r.measured) {
         initial_soc();
         g_r.soc = g_soc_ah / c->capacity_ah;

@@ -20,13 +20,13 @@ enum {
     DM_FET_OPTIONS = 0x9308,
     DM_BALANCING_CONFIGURATION = 0x9335,
     DM_CUV_THRESHOLD = 0x9275,      /* I1, 50.6 mV */
-    DM_CUV_DELAY = 0x9276,          /* U2, 3.3 ms */
+    DM_CUV_DELAY = 0x9276,          /* U2, 3.3 ms x (2 + value) */
     DM_COV_THRESHOLD = 0x9278,
     DM_COV_DELAY = 0x9279,
     DM_CUV_RECOVERY_HYST = 0x927B,  /* I1, 50.6 mV */
     DM_COV_RECOVERY_HYST = 0x927C,
     DM_OCC_THRESHOLD = 0x9280,      /* I1, 2 mV */
-    DM_OCC_DELAY = 0x9281,          /* U1, 3.3 ms */
+    DM_OCC_DELAY = 0x9281,          /* U1, 3.3 ms x (2 + value) */
     DM_OCD1_THRESHOLD = 0x9282,
     DM_OCD1_DELAY = 0x9283,
     DM_OCD2_THRESHOLD = 0x9284,
@@ -173,6 +173,9 @@ static long steps(double x, double step, long lo, long hi) {
     return (long)r;
 }
 
+/* COV/CUV/OCC/OCD delays: 3.3 ms x (2 + value). */
+static unsigned delay_code(double delay_s, long max) { return (unsigned)steps(delay_s - 2.0 * 0.0033, 0.0033, 1, max); }
+
 /* SCD Threshold: the TRM's enumeration of the comparator voltage across the shunt (mV). */
 static unsigned scd_code(double volts) {
     static const double mv[16] = {10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500};
@@ -195,17 +198,17 @@ static int write_protections(const bq_protection_config* c) {
     const double r = c->sense_resistor_ohm;
     int e = 0;
     e |= dm_u8(DM_COV_THRESHOLD, (unsigned)steps(c->cov_v, 0.0506, 20, 110));
-    e |= dm_u16(DM_COV_DELAY, (unsigned)steps(c->cov_delay_s, 0.0033, 1, 2047));
+    e |= dm_u16(DM_COV_DELAY, delay_code(c->cov_delay_s, 2047));
     e |= dm_u8(DM_COV_RECOVERY_HYST, (unsigned)steps(c->cov_recovery_hysteresis_v, 0.0506, 2, 20));
     e |= dm_u8(DM_CUV_THRESHOLD, (unsigned)steps(c->cuv_v, 0.0506, 20, 90));
-    e |= dm_u16(DM_CUV_DELAY, (unsigned)steps(c->cuv_delay_s, 0.0033, 1, 2047));
+    e |= dm_u16(DM_CUV_DELAY, delay_code(c->cuv_delay_s, 2047));
     e |= dm_u8(DM_CUV_RECOVERY_HYST, (unsigned)steps(c->cuv_recovery_hysteresis_v, 0.0506, 2, 20));
     e |= dm_u8(DM_OCC_THRESHOLD, (unsigned)steps(c->occ_a * r, 0.002, 2, 62));
-    e |= dm_u8(DM_OCC_DELAY, (unsigned)steps(c->occ_delay_s, 0.0033, 1, 127));
+    e |= dm_u8(DM_OCC_DELAY, delay_code(c->occ_delay_s, 127));
     e |= dm_u8(DM_OCD1_THRESHOLD, (unsigned)steps(c->ocd1_a * r, 0.002, 2, 100));
-    e |= dm_u8(DM_OCD1_DELAY, (unsigned)steps(c->ocd1_delay_s, 0.0033, 1, 127));
+    e |= dm_u8(DM_OCD1_DELAY, delay_code(c->ocd1_delay_s, 127));
     e |= dm_u8(DM_OCD2_THRESHOLD, (unsigned)steps(c->ocd2_a * r, 0.002, 2, 100));
-    e |= dm_u8(DM_OCD2_DELAY, (unsigned)steps(c->ocd2_delay_s, 0.0033, 1, 127));
+    e |= dm_u8(DM_OCD2_DELAY, delay_code(c->ocd2_delay_s, 127));
     e |= dm_u8(DM_SCD_THRESHOLD, scd_code(c->scd_a * r));
     e |= dm_u8(DM_SCD_DELAY, (unsigned)(steps(c->scd_delay_s, 15e-6, 0, 30) + 1));
     e |= dm_temperature(DM_OTC_THRESHOLD, c->otc_c, c->otc_delay_s, c->otc_recovery_c);
@@ -262,7 +265,8 @@ int bq_configure(const bq_protection_config* cfg) {
             return -1;
     }
     g_error[0] = '\0';
-    return bq_all_fets_on();
+    /* The module starts open: the firmware turns the FETs on when it closes its switch. */
+    return bq_all_fets_off();
 }
 
 static int16_t le_i16(const uint8_t* p) { return (int16_t)(uint16_t)(p[0] | (p[1] << 8)); }

@@ -93,9 +93,9 @@ enum {
 typedef struct bq_protection_config {
     unsigned cells;                   /* cells in series (Vcell Mode) */
     double sense_resistor_ohm;        /* current thresholds are voltages across the shunt */
-    double cov_v, cov_delay_s, cov_recovery_hysteresis_v;  /* COV: 50.6 mV steps, delay 3.3 ms steps */
+    double cov_v, cov_delay_s, cov_recovery_hysteresis_v;  /* COV: 50.6 mV steps, delay 3.3 ms x (2 + n) */
     double cuv_v, cuv_delay_s, cuv_recovery_hysteresis_v;  /* CUV */
-    double occ_a, occ_delay_s;        /* OCC: 2 mV steps across the shunt, delay 3.3 ms steps */
+    double occ_a, occ_delay_s;        /* OCC: 2 mV steps across the shunt, delay 3.3 ms x (2 + n) */
     double ocd1_a, ocd1_delay_s;      /* OCD1 */
     double ocd2_a, ocd2_delay_s;      /* OCD2 */
     double scd_a, scd_delay_s;        /* SCD: threshold from the TRM's table (10..500 mV), delay 15 us steps */
@@ -124,7 +124,9 @@ int bq_dm_read(uint16_t address, uint8_t* data, size_t len);
 /* Power-on configuration: checks DEVICE_NUMBER, enters CONFIG_UPDATE, writes the measurement
  * units, the thermistor pins, the protections, FET options and the balancing configuration,
  * leaves CONFIG_UPDATE, enables autonomous FET control (FET_ENABLE when Manufacturing Status
- * says FET_EN = 0) and turns the FETs on (ALL_FETS_ON). */
+ * says FET_EN = 0) and holds the FETs off (ALL_FETS_OFF) until the firmware closes the module.
+ * The chip measures nothing in CONFIG_UPDATE: the first results after it come one measurement
+ * loop (about 63 ms) later. */
 int bq_configure(const bq_protection_config* cfg);
 
 /* Measurements (the chip's latest ADC results). */

@@ -158,8 +158,7 @@ unsigned config_load(fw_config* c) {
     c->sc_threshold_a = number("afe.sc_threshold_a");
     c->sc_delay_s = number("afe.sc_delay_s");
     /* The shunt is the board's; the BQ76952's current thresholds are voltages across it. */
-    if (!number_opt("afe.sense_resistor_ohm", &c->sense_resistor_ohm))
-        c->sense_resistor_ohm = 0.0001;
+    c->sense_resistor_ohm = number("bq76952.sense_resistor_ohm");
 
     c->measure_period_s = number("bms.measure_period_s");
     c->response_latency_s = number("bms.response_latency_s");

@@ -26,6 +26,8 @@
 #include "stacksim_fw.h"
 
 #define ANSWER_QUEUE 2u
+/* Two of the BQ76952's measurement loops (18 + 3 slots of 3 ms each). */
+#define BQ_FIRST_RESULTS_NS 130000000u
 
 typedef struct queued_answer {
     uint64_t due_ns;
@@ -130,10 +132,11 @@ static void boot(void) {
         return;
     }
     hal_pin_write(HAL_PIN_LED_RUN, 1);
-    bms_measure();
-    /* Measurements at whole multiples of the period, as a timer-driven ADC loop would run. */
+    /* Measurements at whole multiples of the period, as a timer-driven loop would run; the first
+     * one at least BQ_FIRST_RESULTS_NS after the configuration (the chip's first measurement
+     * loop after CONFIG_UPDATE). */
     now = hal_now_ns();
-    next = (now / period + 1u) * period;
+    next = ((now + BQ_FIRST_RESULTS_NS) / period + 1u) * period;
     hal_timer_start(HAL_TIMER_MEASURE, next - now, period);
     if (g_cfg.is_master)
         master_start(&g_cfg);

@@ -224,6 +224,8 @@ static int admit(sub_state* s) {
     s->deferral_reported = 0;
     for (k = 0; k < s->analog.n_cells; ++k)
         sub_v += s->analog.cell_v[k];
+    if (sub_v <= 0.0)
+        return 0; /* the sub has not measured yet: decided next cycle */
     dv = sub_v - own->stack_v;
     if (fabs(dv) > g_cfg->join_window_v) {
         if (!s->refusal_reported) {
