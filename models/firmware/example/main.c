@@ -5,9 +5,10 @@
  * these would be the reset handler and the interrupt handlers. Everything is event driven:
  *
  *   power-on        read the configuration, arm the boot timer
- *   boot timer      configure the BQ76952, first measurement, start the measurement loop
- *                   (aligned to multiples of bms.measure_period_s) and, on the master, the poll
- *   measure timer   bms_measure(); on the master also the CAN cycle when due
+ *   boot timer      configure the BQ76952, start the measurement loop (aligned to multiples of
+ *                   bms.measure_period_s, after the chip's first measurement loop)
+ *   measure timer   bms_measure(); on the master the poll starts with the first measurement,
+ *                   and the CAN cycle rides on the measurement when due
  *   UART rx         assemble frames; a request to this module's address is answered
  *                   bms.response_latency_s after its last character; the master's poll takes
  *                   the answers of its subs
@@ -40,6 +41,7 @@ static int g_config_ok;
 static queued_answer g_answers[ANSWER_QUEUE];
 static unsigned g_n_answers;
 static uint64_t g_button_down_ns;
+static int g_master_started;
 static pylon_frame g_rx_frame;
 static uint8_t g_info[PYLON_MAX_INFO];
 
@@ -115,6 +117,7 @@ static void on_frame(const char* chars, size_t n, uint64_t t_ns) {
 static void fw_on_power_on(const stacksim_fw_host* host) {
     hal_bind(host);
     g_n_answers = 0;
+    g_master_started = 0;
     g_config_ok = config_load(&g_cfg) == 0;
     link_init(g_cfg.rs485_baud);
     hal_pin_write(HAL_PIN_CONTACTOR, 0);
@@ -138,8 +141,6 @@ static void boot(void) {
     now = hal_now_ns();
     next = ((now + BQ_FIRST_RESULTS_NS) / period + 1u) * period;
     hal_timer_start(HAL_TIMER_MEASURE, next - now, period);
-    if (g_cfg.is_master)
-        master_start(&g_cfg);
 }
 
 static void fw_on_timer(unsigned id) {
@@ -147,8 +148,15 @@ static void fw_on_timer(unsigned id) {
     case HAL_TIMER_BOOT: boot(); break;
     case HAL_TIMER_MEASURE:
         bms_measure();
-        if (g_cfg.is_master)
-            master_on_measured();
+        if (!g_cfg.is_master)
+            break;
+        /* The poll starts with the master's first measurement: the subs, powered at the same
+         * time, have measured too by then, and the join rule has both voltages. */
+        if (!g_master_started && bms_own()->measured) {
+            g_master_started = 1;
+            master_start(&g_cfg);
+        }
+        master_on_measured();
         break;
     case HAL_TIMER_ANSWER: send_due_answers(); break;
     case HAL_TIMER_POLL: master_on_poll_timer(); break;
