@@ -19,6 +19,7 @@ enum {
     DM_ENABLED_PROTECTIONS_B = 0x9262,
     DM_FET_OPTIONS = 0x9308,
     DM_BALANCING_CONFIGURATION = 0x9335,
+    DM_MFG_STATUS_INIT = 0x9343,    /* H2: Manufacturing Status at reset and on leaving CONFIG_UPDATE */
     DM_CUV_THRESHOLD = 0x9275,      /* I1, 50.6 mV */
     DM_CUV_DELAY = 0x9276,          /* U2, 3.3 ms x (2 + value) */
     DM_COV_THRESHOLD = 0x9278,
@@ -53,8 +54,11 @@ enum {
 #define FET_OPTIONS 0x0Du
 /* Balancing Configuration: no autonomous balancing; the host commands it (CB_ACTIVE_CELLS). */
 #define BALANCING_CONFIGURATION 0x00u
-/* Manufacturing Status: FET_EN. */
+/* Manufacturing Status: FET_EN (autonomous FET control; clear = FET test mode). Mfg Status Init
+ * written as the TRM default 0x0040 (PF_EN) plus FET_EN, so the chip comes out of CONFIG_UPDATE
+ * and any later reset in normal FET control. */
 #define MFG_STATUS_FET_EN 0x0010u
+#define MFG_STATUS_INIT 0x0050u
 
 /* How many times to poll 0x3E for a subcommand's echo, or Battery Status for CFGUPDATE. */
 #define SUBCOMMAND_POLLS 8
@@ -252,12 +256,13 @@ int bq_configure(const bq_protection_config* cfg) {
     e |= write_protections(cfg);
     e |= dm_u8(DM_FET_OPTIONS, FET_OPTIONS);
     e |= dm_u8(DM_BALANCING_CONFIGURATION, BALANCING_CONFIGURATION);
+    e |= dm_u16(DM_MFG_STATUS_INIT, MFG_STATUS_INIT);
     if (e)
         return -1;
     if (bq_subcommand(BQ_SUB_EXIT_CFGUPDATE) != 0 || wait_cfgupdate(0) != 0)
         return -1;
-    /* FET_ENABLE toggles FET_EN: send it only when the chip is still in FET test mode. Without
-     * a readable Manufacturing Status, assume the TRM's power-on default (FET_EN = 0). */
+    /* FET_ENABLE toggles FET_EN: send it only when the chip is still in FET test mode (a chip
+     * that did not take Mfg Status Init). Without a readable Manufacturing Status, assume it is. */
     n = 0;
     if (bq_subcommand_read(BQ_SUB_MANUFACTURING_STATUS, mfg, sizeof mfg, &n) != 0 || n < 2u ||
         !((mfg[0] | (mfg[1] << 8)) & MFG_STATUS_FET_EN)) {

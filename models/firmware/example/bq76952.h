@@ -122,9 +122,9 @@ int bq_dm_write(uint16_t address, const uint8_t* data, size_t len);
 int bq_dm_read(uint16_t address, uint8_t* data, size_t len);
 
 /* Power-on configuration: checks DEVICE_NUMBER, enters CONFIG_UPDATE, writes the measurement
- * units, the thermistor pins, the protections, FET options and the balancing configuration,
- * leaves CONFIG_UPDATE, enables autonomous FET control (FET_ENABLE when Manufacturing Status
- * says FET_EN = 0) and holds the FETs off (ALL_FETS_OFF) until the firmware closes the module.
+ * units, the thermistor pins, the protections, FET options, the balancing configuration and
+ * Mfg Status Init (FET_EN), leaves CONFIG_UPDATE, makes sure of autonomous FET control
+ * (FET_ENABLE when Manufacturing Status still says FET_EN = 0) and holds the FETs off (ALL_FETS_OFF) until the firmware closes the module.
  * The chip measures nothing in CONFIG_UPDATE: the first results after it come one measurement
  * loop (about 63 ms) later. */
 int bq_configure(const bq_protection_config* cfg);
