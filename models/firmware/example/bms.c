@@ -568,6 +568,7 @@ int bms_start(const fw_config* cfg) {
 void bms_measure(void) {
     const fw_config* c = g_cfg;
     const uint64_t t0 = hal_now_ns();
+    bq_snapshot snap;
     bq_safety safety;
     double dt_s;
     if (!c)
@@ -577,16 +578,21 @@ void bms_measure(void) {
         drive_switch(0);
         return;
     }
-    if (bq_read_cells(c->cells, g_r.cell_v) != 0 || bq_read_stack(&g_r.stack_v, &g_r.pack_v, &g_r.current_a) != 0 ||
-        bq_read_temperatures(ntc_commands, c->n_ntc, g_r.temp_c) != 0 || bq_read_safety(&safety) != 0) {
+    /* Two I2C transfers: everything from Safety Alert A to CC2, then the NTCs. */
+    if (bq_read_snapshot(c->cells, &snap) != 0 || bq_read_temperatures(ntc_commands, c->n_ntc, g_r.temp_c) != 0) {
         afe_failed("measurement");
         return;
     }
+    safety = snap.safety;
+    g_r.pack_v = snap.pack_v;
+    g_r.current_a = snap.current_a;
     {
         unsigned k;
         g_r.stack_v = 0.0; /* the module's own voltage: the sum of its cells (docs/models/bms.md) */
-        for (k = 0; k < c->cells; ++k)
+        for (k = 0; k < c->cells; ++k) {
+            g_r.cell_v[k] = snap.cell_v[k];
             g_r.stack_v += g_r.cell_v[k];
+        }
     }
     if (!g_r.measured && g_r.stack_v <= 0.0)
         return; /* the chip has not finished its first measurement loop yet */

@@ -298,6 +298,30 @@ int bq_read_stack(double* stack_v, double* pack_v, double* current_a) {
     return 0;
 }
 
+int bq_read_snapshot(unsigned cells, bq_snapshot* s) {
+    enum { FIRST = BQ_CMD_SAFETY_ALERT_A, LAST = BQ_CMD_STACK_VOLTAGE + 8 }; /* 0x02 .. 0x3B */
+    uint8_t raw[LAST - FIRST];
+    unsigned k;
+    if (cells > 16u)
+        return fail("more than 16 cells", cells);
+    if (bq_direct_read(FIRST, raw, sizeof raw) != 0)
+        return -1;
+    s->safety.alert_a = raw[BQ_CMD_SAFETY_ALERT_A - FIRST];
+    s->safety.status_a = raw[BQ_CMD_SAFETY_ALERT_A + 1 - FIRST];
+    s->safety.alert_b = raw[BQ_CMD_SAFETY_ALERT_A + 2 - FIRST];
+    s->safety.status_b = raw[BQ_CMD_SAFETY_ALERT_A + 3 - FIRST];
+    s->safety.alert_c = raw[BQ_CMD_SAFETY_ALERT_A + 4 - FIRST];
+    s->safety.status_c = raw[BQ_CMD_SAFETY_ALERT_A + 5 - FIRST];
+    s->battery_status = (uint16_t)le_i16(raw + BQ_CMD_BATTERY_STATUS - FIRST);
+    for (k = 0; k < cells; ++k)
+        s->cell_v[k] = le_i16(raw + BQ_CMD_CELL1_VOLTAGE - FIRST + 2u * k) * 0.001;
+    s->stack_v = (uint16_t)le_i16(raw + BQ_CMD_STACK_VOLTAGE - FIRST) * USER_V;
+    s->pack_v = (uint16_t)le_i16(raw + BQ_CMD_STACK_VOLTAGE + 2 - FIRST) * USER_V;
+    s->ld_v = (uint16_t)le_i16(raw + BQ_CMD_STACK_VOLTAGE + 4 - FIRST) * USER_V;
+    s->current_a = le_i16(raw + BQ_CMD_STACK_VOLTAGE + 6 - FIRST) * USER_A;
+    return 0;
+}
+
 int bq_read_temperatures(const uint8_t* cmds, unsigned n, double* temp_c) {
     uint8_t raw[2 * 16];
     unsigned k, lo = 0xFFu, hi = 0u;

@@ -129,7 +129,18 @@ int bq_dm_read(uint16_t address, uint8_t* data, size_t len);
  * loop (about 63 ms) later. */
 int bq_configure(const bq_protection_config* cfg);
 
-/* Measurements (the chip's latest ADC results). */
+/* One burst read of the direct commands 0x02..0x3B (58 bytes): Safety Alert/Status A/B/C,
+ * Battery Status, the cell voltages, Stack, PACK, LD and CC2 -- the whole measurement in one
+ * I2C transfer, as the chip's auto-incrementing reads allow. */
+typedef struct bq_snapshot {
+    bq_safety safety;
+    uint16_t battery_status;
+    double cell_v[16];
+    double stack_v, pack_v, ld_v, current_a;
+} bq_snapshot;
+int bq_read_snapshot(unsigned cells, bq_snapshot* s);
+
+/* Measurements one by one (the chip's latest ADC results). */
 int bq_read_cells(unsigned n, double* cell_v);
 /* Stack (top of the cell stack), PACK pin (the module terminal, after the FETs), CC2 current. */
 int bq_read_stack(double* stack_v, double* pack_v, double* current_a);
