@@ -146,7 +146,7 @@ unsigned config_load(fw_config* c) {
     c->initial_soc = -1.0;
     {
         double pct;
-        if (number_opt("module.initial_soc_pct", &pct))
+        if (number_opt("module.bms_soc_pct", &pct))
             c->initial_soc = pct / 100.0;
     }
     {
