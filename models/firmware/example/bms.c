@@ -146,13 +146,10 @@ static void log_switch(int closed, const char* reason) {
 static void drive_switch(int closed) {
     const uint64_t now = hal_now_ns();
     if (closed && !g_switch_state && g_cfg->precharge_time_s > 0.0) {
-        if (!g_precharging) {
-            char msg[96];
+        if (!g_precharging) { /* (the pin's changes are in the host's events: no log of our own) */
             g_precharging = 1;
             g_precharge_since_ns = now;
             hal_pin_write(HAL_PIN_PRECHARGE, 1);
-            snprintf(msg, sizeof msg, "{\"closed\":true,\"for_s\":%g}", g_cfg->precharge_time_s);
-            hal_log(HAL_LOG_INFO, NULL, "precharge", msg);
             return;
         }
         if ((double)(now - g_precharge_since_ns) / NS_PER_S < g_cfg->precharge_time_s - 1e-9)
@@ -162,7 +159,6 @@ static void drive_switch(int closed) {
         if (!closed && g_precharging) { /* a close request withdrawn while precharging */
             g_precharging = 0;
             hal_pin_write(HAL_PIN_PRECHARGE, 0);
-            hal_log(HAL_LOG_INFO, NULL, "precharge", "{\"closed\":false}");
         }
         return;
     }
@@ -578,7 +574,7 @@ void bms_measure(void) {
         drive_switch(0);
         return;
     }
-    /* Two I2C transfers: everything from Safety Alert A to CC2, then the NTCs. */
+    /* Three I2C transfers: the safety block, Battery Status to CC2, the NTCs. */
     if (bq_read_snapshot(c->cells, &snap) != 0 || bq_read_temperatures(ntc_commands, c->n_ntc, g_r.temp_c) != 0) {
         afe_failed("measurement");
         return;

@@ -298,21 +298,29 @@ int bq_read_stack(double* stack_v, double* pack_v, double* current_a) {
     return 0;
 }
 
+int bq_read_safety(bq_safety* s) {
+    uint8_t raw[6];
+    if (bq_direct_read(BQ_CMD_SAFETY_ALERT_A, raw, sizeof raw) != 0)
+        return -1;
+    s->alert_a = raw[0];
+    s->status_a = raw[1];
+    s->alert_b = raw[2];
+    s->status_b = raw[3];
+    s->alert_c = raw[4];
+    s->status_c = raw[5];
+    return 0;
+}
+
 int bq_read_snapshot(unsigned cells, bq_snapshot* s) {
-    enum { FIRST = BQ_CMD_SAFETY_ALERT_A, LAST = BQ_CMD_STACK_VOLTAGE + 8 }; /* 0x02 .. 0x3B */
+    /* Battery Status (0x12) .. CC2 Current (0x3A/0x3B): one read of 42 bytes. */
+    enum { FIRST = BQ_CMD_BATTERY_STATUS, LAST = BQ_CMD_STACK_VOLTAGE + 8 };
     uint8_t raw[LAST - FIRST];
     unsigned k;
     if (cells > 16u)
         return fail("more than 16 cells", cells);
-    if (bq_direct_read(FIRST, raw, sizeof raw) != 0)
+    if (bq_read_safety(&s->safety) != 0 || bq_direct_read(FIRST, raw, sizeof raw) != 0)
         return -1;
-    s->safety.alert_a = raw[BQ_CMD_SAFETY_ALERT_A - FIRST];
-    s->safety.status_a = raw[BQ_CMD_SAFETY_ALERT_A + 1 - FIRST];
-    s->safety.alert_b = raw[BQ_CMD_SAFETY_ALERT_A + 2 - FIRST];
-    s->safety.status_b = raw[BQ_CMD_SAFETY_ALERT_A + 3 - FIRST];
-    s->safety.alert_c = raw[BQ_CMD_SAFETY_ALERT_A + 4 - FIRST];
-    s->safety.status_c = raw[BQ_CMD_SAFETY_ALERT_A + 5 - FIRST];
-    s->battery_status = (uint16_t)le_i16(raw + BQ_CMD_BATTERY_STATUS - FIRST);
+    s->battery_status = (uint16_t)le_i16(raw);
     for (k = 0; k < cells; ++k)
         s->cell_v[k] = le_i16(raw + BQ_CMD_CELL1_VOLTAGE - FIRST + 2u * k) * 0.001;
     s->stack_v = (uint16_t)le_i16(raw + BQ_CMD_STACK_VOLTAGE - FIRST) * USER_V;
@@ -347,18 +355,6 @@ int bq_read_temperatures(const uint8_t* cmds, unsigned n, double* temp_c) {
     return 0;
 }
 
-int bq_read_safety(bq_safety* s) {
-    uint8_t raw[6];
-    if (bq_direct_read(BQ_CMD_SAFETY_ALERT_A, raw, sizeof raw) != 0)
-        return -1;
-    s->alert_a = raw[0];
-    s->status_a = raw[1];
-    s->alert_b = raw[2];
-    s->status_b = raw[3];
-    s->alert_c = raw[4];
-    s->status_c = raw[5];
-    return 0;
-}
 
 int bq_read_fet_status(uint8_t* status) { return bq_direct_read(BQ_CMD_FET_STATUS, status, 1); }
 

@@ -129,9 +129,9 @@ int bq_dm_read(uint16_t address, uint8_t* data, size_t len);
  * loop (about 63 ms) later. */
 int bq_configure(const bq_protection_config* cfg);
 
-/* One burst read of the direct commands 0x02..0x3B (58 bytes): Safety Alert/Status A/B/C,
- * Battery Status, the cell voltages, Stack, PACK, LD and CC2 -- the whole measurement in one
- * I2C transfer, as the chip's auto-incrementing reads allow. */
+/* The whole measurement in two I2C transfers, as the chip's auto-incrementing reads allow:
+ * Safety Alert/Status A/B/C (0x02..0x07), then Battery Status, the cell voltages, Stack, PACK,
+ * LD and CC2 (0x12..0x3B, 42 bytes; the reserved 0x08..0x11 gap is not read). */
 typedef struct bq_snapshot {
     bq_safety safety;
     uint16_t battery_status;
