@@ -125,6 +125,15 @@ const field_table<afe_config>& afe_config::fields() {
     return t;
 }
 
+const field_table<bq76952_config>& bq76952_config::fields() {
+    using S = bq76952_config;
+    static const field_table<S> t{
+        {"sense_resistor_ohm", &S::sense_resistor_ohm, "ohm", 1e-5, 0.1, "shunt between SRP and SRN (OCC/OCD/SCD thresholds are voltages across it)"},
+        {"clock_stretch_s", &S::clock_stretch_s, "s", 0, 0.025, "clock stretching per I2C transfer addressed to the BQ76952"},
+    };
+    return t;
+}
+
 const field_table<bms_config>& bms_config::fields() {
     using S = bms_config;
     static const field_table<S> t{
@@ -302,6 +311,11 @@ void read_afe_section(const param_node& n, module_params& mp) {
     num::read_fields(n, afe_config::fields(), mp.afe);
 }
 
+void read_bq76952_section(const param_node& n, module_params& mp) {
+    n.allow_only(keys_of(bq76952_config::fields()));
+    num::read_fields(n, bq76952_config::fields(), mp.bq76952);
+}
+
 void read_bms_section(const param_node& n, module_params& mp) {
     auto& bc = mp.bms;
     std::vector<std::string> bms_keys = keys_of(bms_config::fields());
@@ -342,9 +356,10 @@ void read_buses_section(const param_node& n, module_params& mp) {
 
 module_params read_module_params(const param_node& root) {
     module_params mp;
-    root.allow_only({"module", "afe", "bms", "master", "buses"});
+    root.allow_only({"module", "afe", "bq76952", "bms", "master", "buses"});
     read_module_section(root.at("module"), mp);
     read_afe_section(root.at("afe"), mp);
+    read_bq76952_section(root.at("bq76952"), mp);
     read_bms_section(root.at("bms"), mp);
     read_master_section(root.at("master"), mp);
     read_buses_section(root.at("buses"), mp);
@@ -361,6 +376,7 @@ std::vector<num::field_info> module_param_fields() {
     std::vector<num::field_info> out;
     num::describe_fields(out, "module", module_config::fields());
     num::describe_fields(out, "afe", afe_config::fields());
+    num::describe_fields(out, "bq76952", bq76952_config::fields());
     num::describe_fields(out, "bms", bms_config::fields());
     num::describe_fields(out, "bms.balancing", balancing_config::fields());
     num::describe_fields(out, "bms.soc", soc_config::fields());

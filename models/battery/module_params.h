@@ -11,6 +11,7 @@
 
 #include "battery/afe_config.h"
 #include "battery/bms_config.h"
+#include "battery/bq76952_config.h"
 #include "battery/can_link_config.h"
 #include "battery/stack_master_config.h"
 #include "numeric/field_table.h"
@@ -43,6 +44,7 @@ struct bus_config {
 struct module_params {
     module_config module;
     afe_config afe;                   // afe.cells = module.cells_in_series
+    bq76952_config bq76952;           // the BQ76952 AFE model (firmware in the loop)
     bms_config bms;                   // also master.master_address
     stack_master_config master;
     can_link_config can;              // master.can_*, heartbeat, 0x35C flags

@@ -216,6 +216,34 @@ def seeds_host_can():
           + cf(0x351, [1, 2, 3])[:11])
 
 
+# ---- BQ76952 I2C command interface (TRM SLUUBY2B, SLUAA11B examples) -------------------------
+# Byte 0: cells wired (b % 16 + 1); then operations: 0 write [len][bytes], 3 read [len],
+# 7 well-formed subcommand/data-memory write [lo][hi][len][data] (checksum/length added by the target).
+def bq_write(*b):
+    return bytes([0, len(b)]) + bytes(b)
+
+
+def bq_read(n):
+    return bytes([3, n])
+
+
+def seeds_bq76952():
+    sixteen = bytes([15])
+    write("fuzz_bq76952", "device_number", sixteen + bq_write(0x3E, 0x01, 0x00) + bq_write(0x3E) + bq_read(2)
+          + bq_write(0x61) + bq_read(1) + bq_write(0x40) + bq_read(2) + bq_write(0x60) + bq_read(1))
+    # TRM §13.1: Cell 1 Gain = 0x307A at 0x9180, checksum 0x44, length 6, inside CONFIG_UPDATE.
+    write("fuzz_bq76952", "trm_dm_write", sixteen + bq_write(0x3E, 0x90, 0x00) + bq_write(0x3E, 0x80, 0x91, 0x7A, 0x30)
+          + bq_write(0x60, 0x44, 0x06) + bq_write(0x3E, 0x80, 0x91) + bq_read(36) + bq_write(0x3E, 0x92, 0x00))
+    write("fuzz_bq76952", "bad_checksum", sixteen + bq_write(0x3E, 0x90, 0x00) + bq_write(0x3E, 0x78, 0x92, 70)
+          + bq_write(0x60, 0x00, 0x05))
+    # Protections set-up through the structured write (op 7): COV threshold/delay, FET_EN, exit.
+    write("fuzz_bq76952", "protection_setup", sixteen + bq_write(0x3E, 0x90, 0x00) + bytes([7, 0x78, 0x92, 3, 72, 28, 0])
+          + bytes([7, 0x43, 0x93, 2, 0x50, 0x00]) + bq_write(0x3E, 0x92, 0x00) + bq_write(0x3E, 0x22, 0x00))
+    write("fuzz_bq76952", "balancing_and_status", bytes([13]) + bytes([7, 0x83, 0x00, 2, 0xFF, 0x3F])
+          + bq_write(0x00) + bq_read(64) + bq_write(0x62, 0xFF, 0xFF) + bq_write(0x3E, 0x71, 0x00) + bq_read(36)
+          + bq_write(0x3E, 0x95, 0x00) + bq_write(0x3E, 0x96, 0x00) + bq_write(0x3E, 0x12, 0x00))
+
+
 if __name__ == "__main__":
     seeds_rs485()
     seeds_host_port()
@@ -223,3 +251,4 @@ if __name__ == "__main__":
     seeds_can()
     seeds_control()
     seeds_host_can()
+    seeds_bq76952()
