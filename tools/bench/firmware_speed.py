@@ -27,7 +27,10 @@ def run(scenario, sets, out):
     proc = subprocess.run(args, capture_output=True, text=True,
                           env=dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1"))
     wall = time.perf_counter() - t0
-    summary = json.loads((pathlib.Path(out) / "summary.json").read_text())
+    path = pathlib.Path(out) / "summary.json"
+    if not path.exists():
+        raise SystemExit(f"stacksim {' '.join(args[1:])} wrote no summary (exit {proc.returncode}):\n{proc.stderr}")
+    summary = json.loads(path.read_text())
     return proc.returncode, wall, summary
 
 
