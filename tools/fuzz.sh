@@ -32,7 +32,7 @@ fi
 start=$(date +%s)
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DSTACKSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
-        -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+        -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="${cxx/clang++/clang}" >/dev/null
 fi
 cmake --build "$build" -j "$jobs"
 built=$(date +%s)
