@@ -111,7 +111,7 @@ void firmware_bms::load() {
         ++m_rpc_malformed;
         log_event("bms", "firmware_notice", {{"message", what}});
     };
-    o.where = [this] { return where("firmware") ; };
+    o.where = [this](const std::string& what) { return where("firmware " + what); };
     try {
         m_fw = fw::firmware_loader_registry::instance().load(m_cfg.isolation, m_cfg.path, *this, o);
     } catch (const fw::firmware_load_error& e) {
@@ -160,7 +160,7 @@ std::string firmware_bms::describe(const pending& p) const {
     case pending::power_on: return "on_power_on";
     case pending::power_off: return "on_power_off";
     case pending::timer: return "on_timer(" + std::to_string(p.a) + ")";
-    case pending::uart: return "on_uart_rx(" + std::to_string(p.a) + ", " + std::to_string(p.byte) + ")";
+    case pending::uart: return "on_uart_rx(" + std::to_string(p.a) + ", a frame of " + std::to_string(p.chars.size()) + " characters)";
     case pending::can: {
         char buf[32];
         std::snprintf(buf, sizeof buf, "on_can_rx(0x%X)", static_cast<unsigned>(p.frame.id));
@@ -208,7 +208,7 @@ void firmware_bms::deliver(const pending& p) {
             m_fw.reset(); // a power-on loads a fresh instance
             break;
         case pending::timer: m_fw->timer(p.a); break;
-        case pending::uart: m_fw->uart_rx(p.a, p.byte, p.t_ns); break;
+        case pending::uart: m_fw->uart_rx(p.a, p.chars, p.char_t_ns); break;
         case pending::can: m_fw->can_rx(p.frame, p.t_ns); break;
         case pending::gpio: m_fw->gpio(p.a, p.level); break;
         }
@@ -315,14 +315,14 @@ void firmware_bms::rs485_receive(const bus::rs485_frame& frame) {
         return;
     }
     const std::uint64_t ns = sc_core::sc_time(1, sc_core::SC_NS).value();
-    for (std::size_t i = 0; i < frame.chars.size(); ++i) {
-        pending p;
-        p.kind = pending::uart;
-        p.a = STACKSIM_FW_UART_RS485_A;
-        p.byte = static_cast<std::uint8_t>(frame.chars[i]);
-        p.t_ns = frame.char_start(i + 1).value() / ns; // end of character i's stop bit, here
-        push(p);
-    }
+    pending p;
+    p.kind = pending::uart;
+    p.a = STACKSIM_FW_UART_RS485_A;
+    p.chars = frame.chars;
+    p.char_t_ns.reserve(frame.chars.size());
+    for (std::size_t i = 0; i < frame.chars.size(); ++i)
+        p.char_t_ns.push_back(frame.char_start(i + 1).value() / ns); // end of character i's stop bit, here
+    push(p);
     m_uart_rx_chars += frame.chars.size();
 }
 
@@ -565,8 +565,14 @@ const char* firmware_bms::config(const char* key) {
 void firmware_bms::log(int level, const char* component, const char* kind, const char* message) {
     ++m_host_calls;
     m_last_call = "log";
-    log_event(is_name(component) ? component : "bms", is_name(kind) ? kind : "log",
-              {{"message", message ? message : ""}, {"level", level_name(level)}});
+    // A message that is a JSON object becomes the event's details (as the builtin models give
+    // theirs, so expectations' `contains` sees its fields); any other text is its "message".
+    const char* text = message ? message : "";
+    nlohmann::json details = nlohmann::json::parse(text, nullptr, false);
+    if (!details.is_object())
+        details = {{"message", text}};
+    details["level"] = level_name(level);
+    log_event(is_name(component) ? component : "bms", is_name(kind) ? kind : "log", details);
 }
 
 void firmware_bms::publish_module(const stacksim_fw_module_status& s) {
@@ -648,6 +654,13 @@ bool firmware_bms::aggregated(aggregate_group g) const {
 void firmware_bms::end_of_run() {
     if (!m_fw || !m_powered || !m_failure.empty())
         return;
+    // The run ended inside a callback (its thread waits on a bus transfer that would end after the
+    // last instant): the firmware is frozen there, as a microcontroller whose supply drops
+    // mid-instruction, and is not called again; on_power_off would run on top of the callback.
+    if (m_in_thread) {
+        m_fw.reset();
+        return;
+    }
     // Outside the kernel's processes: host calls cannot wait (I2C transfers take no time here).
     m_during = "on_power_off";
     m_in_thread = false;

@@ -25,7 +25,8 @@
 // (an interrupt that comes while the firmware waits on I2C is served after the callback
 // returns). Power: power-off calls on_power_off, then the outputs drop (switch open, LEDs off) and
 // the instance is unloaded; power-on loads a fresh instance (RAM lost, NV kept) and calls
-// on_power_on. The run's end calls on_power_off (end_of_run()).
+// on_power_on. The run's end calls on_power_off (end_of_run()), unless it falls inside a callback
+// (waiting on a bus transfer that would end later): then the firmware is frozen there and not called again.
 //
 // Failures: when the firmware crashes, aborts, hangs (the watchdog) or breaks the protocol, the
 // module logs firmware_failure, keeps the message (failure()) and stops the simulation
@@ -113,8 +114,9 @@ private:
         enum kind_t { power_on, power_off, timer, uart, can, gpio } kind = power_on;
         unsigned a = 0; // timer id, port, pin
         int level = 0;
-        std::uint8_t byte = 0;
-        std::uint64_t t_ns = 0;
+        std::uint64_t t_ns = 0;               // can: the end of the frame
+        std::string chars;                    // uart: one frame's characters
+        std::vector<std::uint64_t> char_t_ns; // uart: the end of each one's stop bit
         stacksim_fw_can_frame frame{};
     };
     struct timer_slot {

@@ -70,6 +70,8 @@ public:
             return 0;
         for (;;) {
             rpc::message r = receive();
+            if (r.kind == rpc::kind::quit) // the run ended while this callback was under way
+                _exit(0);
             if (r.kind != rpc::kind::reply) {
                 std::fprintf(stderr, "stacksim firmware process: expected a reply, got kind %d (ignored)\n",
                              static_cast<int>(r.kind));
@@ -245,10 +247,18 @@ void run_firmware_child(int fd, const std::string& path) {
             if (api.on_timer)
                 api.on_timer(static_cast<unsigned>(a[0]));
             break;
-        case rpc::kind::call_uart_rx:
-            if (api.on_uart_rx)
-                api.on_uart_rx(static_cast<unsigned>(a[0]), static_cast<std::uint8_t>(a[1]), a[2]);
+        case rpc::kind::call_uart_rx: {
+            // One frame's characters; a time for each (8 bytes LE), the shorter list bounds it.
+            const std::string& chars = m.blobs[0];
+            const std::string& times = m.blobs[1];
+            for (std::size_t i = 0; api.on_uart_rx && i < chars.size() && 8 * i + 8 <= times.size(); ++i) {
+                std::uint64_t t = 0;
+                for (int b = 7; b >= 0; --b)
+                    t = (t << 8) | static_cast<std::uint8_t>(times[8 * i + static_cast<std::size_t>(b)]);
+                api.on_uart_rx(static_cast<unsigned>(a[0]), static_cast<std::uint8_t>(chars[i]), t);
+            }
             break;
+        }
         case rpc::kind::call_can_rx:
             if (api.on_can_rx) {
                 stacksim_fw_can_frame f{};

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "firmware/stacksim_fw.h"
 
@@ -23,7 +24,9 @@ public:
     virtual void power_on() = 0;
     virtual void power_off() = 0;
     virtual void timer(unsigned id) = 0;
-    virtual void uart_rx(unsigned port, std::uint8_t byte, std::uint64_t t_ns) = 0;
+    // The characters of one received frame, in order: on_uart_rx(port, chars[i], t_ns[i]) for each
+    // (t_ns.size() == chars.size()); one call so that a process backend crosses once per frame.
+    virtual void uart_rx(unsigned port, const std::string& chars, const std::vector<std::uint64_t>& t_ns) = 0;
     virtual void can_rx(const stacksim_fw_can_frame& frame, std::uint64_t t_ns) = 0;
     virtual void gpio(unsigned pin, int level) = 0;
 };

@@ -13,10 +13,11 @@ struct firmware_options {
     double watchdog_s = 2.0;
     // A malformed message from the firmware's process (counted; the run goes on).
     std::function<void(const std::string& what)> notice;
-    // In-process mode only: the context a hang message names (module, simulated time, callback,
-    // last host call), asked from the watchdog thread while the simulation thread is stuck in the
-    // firmware (so the values it reads stand still).
-    std::function<std::string()> where;
+    // In-process mode only: the whole message of a hang, given what happened ("hung (...)"), with
+    // the context it names (module, simulated time, callback, last host call); asked from the
+    // watchdog thread while the simulation thread is stuck in the firmware (so the values it
+    // reads stand still).
+    std::function<std::string(const std::string& what)> where;
 };
 
 } // namespace stacksim::fw

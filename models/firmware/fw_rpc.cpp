@@ -21,7 +21,7 @@ shape shape_of(kind k, fn f) {
     case kind::quit:
     case kind::done: return {0, 0, 0};
     case kind::call_timer: return {1, 0, 0};
-    case kind::call_uart_rx: return {3, 0, 0};
+    case kind::call_uart_rx: return {1, 2, 2};
     case kind::call_can_rx: return {5, 1, 1};
     case kind::call_gpio: return {2, 0, 0};
     case kind::reply: return {1, 0, 1};

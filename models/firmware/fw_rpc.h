@@ -37,7 +37,7 @@ enum class kind : std::uint8_t {
     call_power_on = 1, // -
     call_power_off,    // -
     call_timer,        // args: id
-    call_uart_rx,      // args: port, byte, t_ns
+    call_uart_rx,      // args: port; blobs: the characters of one frame, their t_ns (u64 LE each)
     call_can_rx,       // args: id, extended, rtr, dlc, t_ns; blob: data (<= 8 bytes)
     call_gpio,         // args: pin, level
     reply,             // args: result (int64 as u64); blobs: 0 or 1 (data read, config text)

@@ -1,5 +1,6 @@
 #include "firmware/inprocess_firmware.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -47,38 +48,42 @@ inprocess_firmware::~inprocess_firmware() {
     dlclose(m_handle);
 }
 
-void inprocess_firmware::arm() {
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_armed = true;
-        m_deadline = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                         std::chrono::duration<double>(m_options.watchdog_s));
-    }
-    m_cv.notify_all();
-}
+void inprocess_firmware::arm() { m_epoch.fetch_add(1, std::memory_order_relaxed); }
+void inprocess_firmware::disarm() { m_epoch.fetch_add(1, std::memory_order_relaxed); }
 
-void inprocess_firmware::disarm() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_armed = false;
+// A tenth of the watchdog time, at most 50 ms: a hang is reported within watchdog_s + two periods
+// (an armed epoch is timed from the first sample that sees it).
+std::chrono::steady_clock::duration inprocess_firmware::watch_period() const {
+    const double s = std::min(0.05, m_options.watchdog_s / 10.0);
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
 void inprocess_firmware::watch() {
+    using clock = std::chrono::steady_clock;
+    const auto limit = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(m_options.watchdog_s));
+    std::uint64_t seen = 0; // the armed epoch being timed (0: none)
+    clock::time_point since;
     std::unique_lock<std::mutex> lock(m_mutex);
     for (;;) {
-        if (m_quit)
+        if (m_cv.wait_for(lock, watch_period(), [this] { return m_quit; }))
             return;
-        if (!m_armed) {
-            m_cv.wait(lock);
+        const std::uint64_t e = m_epoch.load(std::memory_order_relaxed);
+        if (e % 2 == 0) { // not in firmware code
+            seen = 0;
             continue;
         }
-        const auto deadline = m_deadline;
-        if (m_cv.wait_until(lock, deadline) == std::cv_status::timeout && m_armed && m_deadline == deadline) {
-            const std::string where = m_options.where ? m_options.where() : m_name;
-            std::fprintf(stderr,
-                         "stacksim: %s hung (no return within %g s of wall time; in-process mode cannot stop it, "
-                         "the run ends here)\n",
-                         where.c_str(), m_options.watchdog_s);
+        if (e != seen) { // a new stretch of firmware code
+            seen = e;
+            since = clock::now();
+            continue;
+        }
+        if (clock::now() - since >= limit) {
+            char what[160];
+            std::snprintf(what, sizeof what,
+                          "hung (no return within %g s of wall time; in-process mode cannot stop it, the run ends here)",
+                          m_options.watchdog_s);
+            const std::string message = m_options.where ? m_options.where(what) : m_name + " " + what;
+            std::fprintf(stderr, "stacksim: %s\n", message.c_str());
             std::fflush(stderr);
             _exit(1);
         }
@@ -100,10 +105,11 @@ void inprocess_firmware::timer(unsigned id) {
     if (m_api.on_timer)
         m_api.on_timer(id);
 }
-void inprocess_firmware::uart_rx(unsigned port, std::uint8_t byte, std::uint64_t t_ns) {
+void inprocess_firmware::uart_rx(unsigned port, const std::string& chars, const std::vector<std::uint64_t>& t_ns) {
     in_firmware guard(*this);
     if (m_api.on_uart_rx)
-        m_api.on_uart_rx(port, byte, t_ns);
+        for (std::size_t i = 0; i < chars.size() && i < t_ns.size(); ++i)
+            m_api.on_uart_rx(port, static_cast<std::uint8_t>(chars[i]), t_ns[i]);
 }
 void inprocess_firmware::can_rx(const stacksim_fw_can_frame& frame, std::uint64_t t_ns) {
     in_firmware guard(*this);

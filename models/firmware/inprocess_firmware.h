@@ -11,6 +11,7 @@
 // SystemC-free.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -36,16 +37,19 @@ public:
     void power_on() override;
     void power_off() override;
     void timer(unsigned id) override;
-    void uart_rx(unsigned port, std::uint8_t byte, std::uint64_t t_ns) override;
+    void uart_rx(unsigned port, const std::string& chars, const std::vector<std::uint64_t>& t_ns) override;
     void can_rx(const stacksim_fw_can_frame& frame, std::uint64_t t_ns) override;
     void gpio(unsigned pin, int level) override;
 
 private:
     // The watchdog runs while firmware code runs: armed on entering a callback and on returning
-    // from a host call, disarmed on leaving a callback and on entering a host call.
+    // from a host call, disarmed on leaving a callback and on entering a host call. Arming and
+    // disarming only count an atomic epoch (odd = armed), no lock and no wake-up: the watchdog
+    // thread samples it every watch_period() and fires when one odd epoch has lasted watchdog_s.
     void arm();
     void disarm();
     void watch();
+    std::chrono::steady_clock::duration watch_period() const;
     struct in_firmware; // RAII: armed for the scope of a callback
     struct in_host;     // RAII: disarmed for the scope of a host call
 
@@ -77,9 +81,8 @@ private:
     std::string m_name;
     std::mutex m_mutex;
     std::condition_variable m_cv;
-    bool m_armed = false;
-    bool m_quit = false;
-    std::chrono::steady_clock::time_point m_deadline;
+    std::atomic<std::uint64_t> m_epoch{0};
+    bool m_quit = false; // under m_mutex
     std::thread m_watchdog;
 };
 

@@ -318,8 +318,13 @@ void process_firmware::serve(const rpc::message& m) {
 void process_firmware::power_on() { call(rpc::kind::call_power_on); }
 void process_firmware::power_off() { call(rpc::kind::call_power_off); }
 void process_firmware::timer(unsigned id) { call(rpc::kind::call_timer, {id}); }
-void process_firmware::uart_rx(unsigned port, std::uint8_t byte, std::uint64_t t_ns) {
-    call(rpc::kind::call_uart_rx, {port, byte, t_ns});
+void process_firmware::uart_rx(unsigned port, const std::string& chars, const std::vector<std::uint64_t>& t_ns) {
+    std::string times;
+    times.reserve(8 * t_ns.size());
+    for (const std::uint64_t t : t_ns)
+        for (int b = 0; b < 8; ++b)
+            times.push_back(static_cast<char>((t >> (8 * b)) & 0xFF));
+    call(rpc::kind::call_uart_rx, {port}, {chars, times});
 }
 void process_firmware::can_rx(const stacksim_fw_can_frame& f, std::uint64_t t_ns) {
     const std::size_t n = f.dlc <= 8 ? f.dlc : 8;

@@ -34,7 +34,7 @@ public:
     void power_on() override;
     void power_off() override;
     void timer(unsigned id) override;
-    void uart_rx(unsigned port, std::uint8_t byte, std::uint64_t t_ns) override;
+    void uart_rx(unsigned port, const std::string& chars, const std::vector<std::uint64_t>& t_ns) override;
     void can_rx(const stacksim_fw_can_frame& frame, std::uint64_t t_ns) override;
     void gpio(unsigned pin, int level) override;
 

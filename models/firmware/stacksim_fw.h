@@ -166,7 +166,8 @@ typedef struct stacksim_fw_host {
     const char* (*config)(void* ctx, const char* key);
 
     /* A line in events.jsonl: source top.stack.m<i>.<component> (component NULL = "bms"),
-     * kind `kind` ([a-z0-9_]+), and `message` as its "message" field. */
+     * kind `kind` ([a-z0-9_]+); details: `message` itself when it is a JSON object (e.g.
+     * {"address":3}), else {"message": message}; plus "level". */
     void (*log)(void* ctx, int level, const char* component, const char* kind, const char* message);
 
     /* Report state for stacksim's outputs (see stacksim_fw_module_status). */

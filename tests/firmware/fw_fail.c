@@ -1,9 +1,10 @@
-/* fw_fail: a test firmware that fails in its first on_timer(0), 100 ms after power-on, right after
- * an I2C write_read -- how is chosen at build time (FW_FAIL_MODE): 1 dereferences NULL, 2 loops
+/* fw_fail: a test firmware that fails in its first on_timer(0), `fail_after_ms` (config key,
+ * default 100) after power-on, right after an I2C write_read -- how is chosen at build time (FW_FAIL_MODE): 1 dereferences NULL, 2 loops
  * forever, 3 fails an assert(). For the host's failure tests. Plain C99. */
 #undef NDEBUG
 #include <assert.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "stacksim_fw.h"
 
@@ -14,8 +15,10 @@
 static const stacksim_fw_host* host;
 
 static void power_on(const stacksim_fw_host* h) {
+    const char* after_ms;
     host = h;
-    host->timer_start(host->ctx, 0, 100000000u, 0);
+    after_ms = host->config(host->ctx, "fail_after_ms");
+    host->timer_start(host->ctx, 0, (uint64_t)(after_ms ? strtoul(after_ms, NULL, 10) : 100u) * 1000000u, 0);
 }
 
 static void timer(unsigned id) {

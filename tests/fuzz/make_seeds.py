@@ -256,7 +256,8 @@ def seeds_fw_rpc():
     t = "fuzz_fw_rpc"
     write(t, "power_on", rpc(1, now=0))
     write(t, "timer", rpc(3, now=250_000_000, args=[1]))
-    write(t, "uart_rx", rpc(4, now=520_833_333, args=[0, 0x7E, 520_833_333]))
+    write(t, "uart_rx", rpc(4, now=520_833_333, args=[0],
+                            blobs=[b"~2", struct.pack("<2Q", 520_833_333, 521_875_000)]))
     write(t, "can_rx", rpc(5, now=300_000_000, args=[0x305, 0, 0, 8, 300_000_000], blobs=[bytes(8)]))
     write(t, "reply_data", rpc(7, now=1_000_250, args=[0], blobs=[b"\xA0\xA1"]))
     write(t, "reply_nack", rpc(7, now=1_000_000, args=[-1]))
