@@ -25,13 +25,6 @@ models::battery_module& module(sim::simulation& s, const index_arg& m) {
     return s.top().battery().module(module_index(s, m));
 }
 
-models::stack_master& master(sim::simulation& s) {
-    models::stack_master* p = s.top().battery().module(0).master();
-    if (!p)
-        throw std::runtime_error("module m0 has no builtin stack master (its BMS is a firmware)");
-    return *p;
-}
-
 // A fault set from Python takes the scenario events' route (sim/event_dispatch.h): the same
 // checks, applied now (at t = 0: at the first instant after it, as a scenario event), logged in
 // events.jsonl and seen by the expectations. `origin` names the setter in messages.
@@ -94,7 +87,8 @@ void bind_bms(py::module_& m) {
               py::dict d;
               d["frames"] = chain.frames();
               d["collisions"] = chain.collisions();
-              d["master_rejected"] = master(s).rs485_rejected();
+              const models::stack_master* ms = s.top().battery().module(0).master();
+              d["master_rejected"] = ms ? py::cast(ms->rs485_rejected()) : py::none(); // a firmware keeps its own
               py::list subs;
               for (std::size_t k = 0; k < s.top().battery().n_modules(); ++k) {
                   const models::bms* b = s.top().battery().module(k).controller();
@@ -109,63 +103,88 @@ void bind_bms(py::module_& m) {
           py::arg("sim"), "Frame, collision and rejection counters of the chain and every module.");
     m.def("bms_state",
           [](sim::simulation& s, const index_arg& mod) {
-              const auto& r = module(s, mod).bms_view().report();
+              const auto& view = module(s, mod).bms_view();
+              const auto& r = view.report();
               py::dict d;
               // Measured values do not exist before the first measurement: None, as the outputs'
-              // empty fields (docs/outputs.md, "Missing values").
+              // empty fields (docs/outputs.md, "Missing values"). A firmware gives only the groups
+              // it publishes (stacksim_fw_module_status); what only the builtin BMS keeps is None.
               const bool measured = r.time_s >= 0.0;
-              auto value = [measured](auto v) -> py::object { return measured ? py::cast(v) : py::none(); };
+              const bool builtin = view.builtin_bms() != nullptr;
+              using g = models::report_group;
+              auto value = [&](g group, auto v) -> py::object {
+                  return measured && view.reported(group) ? py::cast(v) : py::none();
+              };
+              auto own = [&](auto v, bool needs_measurement) -> py::object {
+                  return builtin && (measured || !needs_measurement) ? py::cast(v) : py::none();
+              };
               d["address"] = r.address;
               d["powered"] = r.powered;
-              d["joined"] = r.joined;
-              d["master_lost"] = r.master_lost;
+              d["joined"] = own(r.joined, false);
+              d["master_lost"] = own(r.master_lost, false);
               d["switch_closed"] = r.switch_closed;
-              d["protection"] = r.protection;
-              d["protection_bits"] = value(r.protection_bits);
-              d["warning_bits"] = value(r.warning_bits);
-              d["protections"] = channel_names(r.protection_bits);
-              d["warnings"] = channel_names(r.warning_bits);
-              d["sensor_faults"] = r.sensor_faults;
-              d["soc"] = value(r.soc);
-              d["voltage_v"] = value(r.voltage_v);
-              d["stack_v"] = value(r.stack_v);
-              d["locked_out"] = r.locked_out;
-              d["current_a"] = value(r.current_a);
-              d["cvl_v"] = value(r.cvl_v);
-              d["ccl_a"] = value(r.ccl_a);
-              d["dcl_a"] = value(r.dcl_a);
-              d["charge_enable"] = r.charge_enable;
-              d["discharge_enable"] = r.discharge_enable;
-              d["calibrated"] = r.calibrated;
+              d["protection"] = own(r.protection, false);
+              d["protection_bits"] = value(g::protection, r.protection_bits);
+              d["warning_bits"] = value(g::protection, r.warning_bits);
+              d["protections"] = measured && view.reported(g::protection) ? channel_names(r.protection_bits) : py::list();
+              d["warnings"] = measured && view.reported(g::protection) ? channel_names(r.warning_bits) : py::list();
+              d["sensor_faults"] = own(r.sensor_faults, false);
+              d["soc"] = value(g::soc, r.soc);
+              d["voltage_v"] = own(r.voltage_v, true);
+              d["stack_v"] = own(r.stack_v, true);
+              d["locked_out"] = own(r.locked_out, false);
+              d["current_a"] = own(r.current_a, true);
+              d["cvl_v"] = value(g::limits, r.cvl_v);
+              d["ccl_a"] = value(g::limits, r.ccl_a);
+              d["dcl_a"] = value(g::limits, r.dcl_a);
+              const bool enables = builtin || view.reported(g::enable);
+              d["charge_enable"] = enables ? py::cast(r.charge_enable) : py::none();
+              d["discharge_enable"] = enables ? py::cast(r.discharge_enable) : py::none();
+              d["calibrated"] = own(r.calibrated, false);
               d["time_s"] = r.time_s;
               return d;
           },
           py::arg("sim"), py::arg("module"), "The BMS's view of module m<module> (its last measurement).");
     m.def("master_state",
           [](sim::simulation& s) {
-              auto& ms = master(s);
-              const auto& a = ms.aggregate();
-              const bool computed = a.time_s >= 0.0; // the stack view exists from the first CAN cycle
-              auto value = [computed](auto v) -> py::object { return computed ? py::cast(v) : py::none(); };
+              auto& view = s.top().battery().module(0).bms_view();
+              const models::stack_aggregate* a = view.aggregate();
+              if (!a)
+                  throw std::runtime_error("module m0 is not a master");
+              const bool computed = a->time_s >= 0.0; // the stack view exists from the first CAN cycle
+              // A firmware master gives only the groups it publishes (stacksim_fw_stack_status).
+              auto value = [&](models::aggregate_group g, auto v) -> py::object {
+                  return computed && view.aggregated(g) ? py::cast(v) : py::none();
+              };
+              using g = models::aggregate_group;
               py::dict d;
-              d["modules_present"] = value(a.modules_present);
-              d["modules_protected"] = value(a.modules_protected);
-              d["cluster_stop"] = a.cluster_stop;
-              d["ccl_a"] = value(a.ccl_a);
-              d["dcl_a"] = value(a.dcl_a);
-              d["cvl_v"] = value(a.cvl_v);
-              d["first_start_hold"] = a.first_start_hold;
-              d["modules_uncalibrated"] = a.modules_uncalibrated;
-              py::list lost, joined;
-              for (std::size_t k = 0; k < ms.n_subs(); ++k) {
-                  lost.append(ms.sub_lost(k));
-                  joined.append(ms.sub_joined(k));
+              d["modules_present"] = value(g::present, a->modules_present);
+              d["ccl_a"] = value(g::limits, a->ccl_a);
+              d["dcl_a"] = value(g::limits, a->dcl_a);
+              d["cvl_v"] = value(g::limits, a->cvl_v);
+              // What only the builtin master keeps: None for a firmware master.
+              const models::stack_master* ms = s.top().battery().module(0).master();
+              d["modules_protected"] = ms && computed ? py::cast(a->modules_protected) : py::none();
+              d["cluster_stop"] = ms ? py::cast(a->cluster_stop) : py::none();
+              d["first_start_hold"] = ms ? py::cast(a->first_start_hold) : py::none();
+              d["modules_uncalibrated"] = ms ? py::cast(a->modules_uncalibrated) : py::none();
+              if (ms) {
+                  py::list lost, joined;
+                  for (std::size_t k = 0; k < ms->n_subs(); ++k) {
+                      lost.append(ms->sub_lost(k));
+                      joined.append(ms->sub_joined(k));
+                  }
+                  d["sub_lost"] = lost; // chain order: Sub#1 = m1, ...
+                  d["sub_joined"] = joined;
+              } else {
+                  d["sub_lost"] = py::none();
+                  d["sub_joined"] = py::none();
               }
-              d["sub_lost"] = lost;     // chain order: Sub#1 = m1, ...
-              d["sub_joined"] = joined;
               return d;
           },
-          py::arg("sim"), "The master's aggregate and its view of every sub (chain order).");
+          py::arg("sim"),
+          "The master's aggregate and its view of every sub (chain order); for a firmware master the "
+          "groups it publishes, None for the rest.");
     m.def("bms_set_powered", [](sim::simulation& s, const index_arg& mod, bool on) {
               apply_now(s, {{"action", "module_power"}, {"module", module_index(s, mod)}, {"on", on}}, "bms_set_powered");
           },

@@ -221,3 +221,27 @@ def test_default_run_polls_every_sub_every_second_and_keeps_three_modules(fw_out
     assert np.all(ts["stack.modules_present"][t >= 5] == 3)
     assert ts["inverter.battery_current_a"].min() < -40
     assert ts["inverter.battery_current_a"].max() > 30
+
+
+def test_python_state_of_a_firmware_stack(tmp_path):
+    """The bindings read a firmware stack through the same view as the outputs: master_state gives
+    what the example master publishes (3 modules present, the 3-module caps 252 A on a 60 % stack
+    with 3 x 50 A CCL = 150 A), None for what only the builtin master keeps; rs485_stats and
+    bms_state work for every module."""
+    from stacksim import _core
+    s = _core.Simulation(path=str(SCENARIOS["default"]), out=str(tmp_path),
+                         set=["stack.firmware.default=example", "run.duration_s=20"])
+    s.run_until(10.0)
+    st = _core.master_state(s)
+    assert st["modules_present"] == 3
+    assert st["ccl_a"] == pytest.approx(150.0)
+    assert st["dcl_a"] == pytest.approx(252.0)
+    assert st["sub_lost"] is None and st["cluster_stop"] is None
+    stats = _core.rs485_stats(s)
+    assert stats["frames"] > 0 and stats["master_rejected"] is None
+    assert [m["answered"] for m in stats["modules"]] == [None, None, None]
+    for m in range(3):
+        b = _core.bms_state(s, m)
+        assert b["time_s"] > 9.0 and 55.0 < 100.0 * b["soc"] < 65.0
+        assert b["ccl_a"] == pytest.approx(50.0) and b["dcl_a"] == pytest.approx(100.0)
+        assert b["voltage_v"] is None and b["locked_out"] is None  # kept by the builtin BMS only
