@@ -8,6 +8,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::proto {
 
 namespace {
@@ -530,6 +532,7 @@ can_frame encode_message(const can_message_spec& spec, const battery_can_state& 
 }
 
 std::vector<can_frame> encode_message_set(const can_message_set& set, const battery_can_state& s) {
+    const perf::scope perf_scope(perf::layer::can);
     const std::string err = validate(set);
     if (!err.empty())
         throw std::invalid_argument(err);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "protocol/can_bits.h"
+#include "perf/perf_registry.h"
 
 namespace stacksim::bus {
 
@@ -72,6 +73,7 @@ std::size_t can_bus::node_index(can_bw_if& sender) {
 }
 
 void can_bus::can_submit(can_bw_if& sender, const proto::can_frame& frame) {
+    const perf::scope perf_scope(perf::layer::can);
     const std::size_t i = node_index(sender);
     if (m_nodes[i].state == can_error_state::bus_off || !m_nodes[i].online)
         return; // a bus-off or disconnected controller cannot transmit
@@ -197,6 +199,8 @@ void can_bus::run() {
         }
 
         if (ok) {
+            const perf::scope perf_scope(perf::layer::can);
+            perf::count(perf::counter::can_frames);
             ++m_frames;
             ++sender.frames_sent;
             if (sender.tec > 0)

@@ -5,6 +5,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::bus {
 
 rs485_chain::rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed)
@@ -152,6 +154,8 @@ void rs485_chain::delivery_loop() {
 }
 
 void rs485_chain::frame_ended(std::size_t id) {
+    const perf::scope perf_scope(perf::layer::rs485);
+    perf::count(perf::counter::rs485_frames);
     transmission& t = m_active[id];
     const std::size_t node = t.node;
     const rs485_frame& sent = t.frame;
@@ -193,6 +197,7 @@ void rs485_chain::frame_ended(std::size_t id) {
 }
 
 void rs485_chain::arrive(std::size_t id, std::size_t rx_index) {
+    const perf::scope perf_scope(perf::layer::rs485);
     transmission& t = m_active[id];
     const sc_core::sc_time prop(t.rx[rx_index].first, sc_core::SC_SEC);
     rs485_frame here = t.at_sender;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::models {
 
 namespace {
@@ -111,6 +113,7 @@ void afe::set_ntc_drift(std::size_t sensor, double k_per_s) {
 // the first register access at or after that instant (settle()): no process, no delta cycle, so
 // a read exactly conversion_time_s after START always sees the new results.
 void afe::start_conversion() {
+    const perf::scope perf_scope(perf::layer::afe_bms);
     {
         m_busy = true;
         m_ready = false;
@@ -161,6 +164,7 @@ void afe::start_conversion() {
 }
 
 void afe::settle() {
+    const perf::scope perf_scope(perf::layer::afe_bms);
     if (!m_busy || sc_core::sc_time_stamp() < m_due)
         return;
     m_cell_counts = m_pending_cells;
@@ -225,6 +229,8 @@ void afe::write_reg(std::uint32_t addr, std::uint32_t value) {
 }
 
 void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+    const perf::scope perf_scope(perf::layer::afe_bms);
+    perf::count(perf::counter::afe_transactions);
     (void)delay;
     const auto addr = static_cast<std::uint32_t>(tx.get_address());
     if (tx.get_data_length() != 4 || (addr & 3u) || addr >= map_size) {

@@ -8,6 +8,7 @@
 #include "numeric/interpolate.h"
 #include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
+#include "perf/perf_registry.h"
 
 namespace stacksim::models {
 
@@ -66,6 +67,7 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
 
 // One 32-bit register access over the TLM socket, as firmware would do it.
 void bms::afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value) {
+    const perf::scope perf_scope(perf::layer::afe_bms);
     tlm::tlm_generic_payload tx;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     tx.set_command(cmd);
@@ -179,6 +181,7 @@ void bms::measure_loop() {
 }
 
 void bms::measure() {
+    const perf::scope perf_scope(perf::layer::afe_bms);
     const double now_s = sc_core::sc_time_stamp().to_seconds();
     const std::size_t n = m_afe_cfg.cells;
     m_report.cell_v.resize(n);
@@ -652,6 +655,7 @@ void bms::queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info) 
 }
 
 void bms::rs485_receive(const bus::rs485_frame& frame) {
+    const perf::scope perf_scope(perf::layer::rs485);
     if (!m_powered)
         return;
     const proto::rs485_decoded d = proto::decode_frame(frame.chars);

@@ -1,5 +1,7 @@
 #include "battery/can_link.h"
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::models {
 
 namespace {
@@ -15,6 +17,7 @@ can_link::can_link(const sc_core::sc_module_name& name, const can_link_config& c
 }
 
 void can_link::update_requests(double soc_pct, double now_s) {
+    const perf::scope perf_scope(perf::layer::can);
     proto::battery_can_state& st = m_state;
     if (soc_pct <= m_cfg.force_charge_1_on_soc_pct)
         st.force_charge_1 = true;
@@ -93,6 +96,7 @@ void can_link::supervision() {
 }
 
 void can_link::can_receive(const proto::can_frame& frame) {
+    const perf::scope perf_scope(perf::layer::can);
     if (proto::is_heartbeat_305(frame)) {
         m_last_heartbeat_s = sc_core::sc_time_stamp().to_seconds();
         m_heartbeat_ev.notify(sc_core::SC_ZERO_TIME);

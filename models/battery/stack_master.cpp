@@ -7,6 +7,7 @@
 
 #include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
+#include "perf/perf_registry.h"
 
 namespace stacksim::models {
 
@@ -127,6 +128,7 @@ void stack_master::track_own_rest() {
 }
 
 void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_decoded& d) {
+    const perf::scope perf_scope(perf::layer::rs485);
     if (!d.ok || frame.garbled) {
         ++m_rejected; // garbled, bad checksum or length: counted, never acted on
         m_events.event(name(), "rs485_rejected",

@@ -5,6 +5,7 @@
 
 #include "numeric/interpolate.h"
 #include "protocol/pylon_can.h"
+#include "perf/perf_registry.h"
 
 namespace stacksim::models {
 
@@ -39,6 +40,7 @@ double inverter::efficiency_at(double ac_power_w) const {
 }
 
 void inverter::can_receive(const proto::can_frame& frame) {
+    const perf::scope perf_scope(perf::layer::inverter);
     if (frame.extended)
         return;
     const double now_s = sc_core::sc_time_stamp().to_seconds();
@@ -119,6 +121,7 @@ void inverter::apply_limits_now() {
 }
 
 void inverter::command(double current_a) {
+    const perf::scope perf_scope(perf::layer::inverter);
     if (current_a != m_command_a) {
         m_command_a = current_a;
         dc_port->dc_set_current(current_a);
@@ -126,6 +129,7 @@ void inverter::command(double current_a) {
 }
 
 double inverter::power_request_w(double now_s, double v) {
+    const perf::scope perf_scope(perf::layer::inverter);
     (void)v;
     if (!std::isnan(m_override_w))
         return m_override_w;

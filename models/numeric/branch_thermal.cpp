@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::num {
 
 namespace {
@@ -46,6 +48,7 @@ void branch_thermal::set_constants(std::size_t k, double heat_capacity_j_per_k, 
 }
 
 void branch_thermal::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& power_w, double ambient_k) {
+    const perf::scope perf_scope(perf::layer::thermal);
     if (!(dt_s > 0.0))
         throw std::invalid_argument("branch_thermal::step: dt must be > 0 s");
     if (power_w.size() != m_t.size())

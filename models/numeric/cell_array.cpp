@@ -5,6 +5,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::num {
 
 namespace {
@@ -399,6 +401,7 @@ void cell_array::refresh_capacity() {
 
 void cell_array::linearise(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& direction, Eigen::Ref<Eigen::ArrayXd> e_v,
                            Eigen::Ref<Eigen::ArrayXd> r_ohm) const {
+    const perf::scope perf_scope(perf::layer::cells);
     const auto n = static_cast<Eigen::Index>(m_n);
     if (direction.size() != n || e_v.size() != n || r_ohm.size() != n)
         throw std::invalid_argument("cell_array::linearise: arrays must have size() elements");
@@ -415,6 +418,7 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
 void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& current_a, double ambient_k,
                       const Eigen::Ref<const Eigen::ArrayXd>& cell_extra_heat_w,
                       const Eigen::Ref<const Eigen::ArrayXd>& module_extra_heat_w) {
+    const perf::scope perf_scope(perf::layer::cells);
     const auto n = static_cast<Eigen::Index>(m_n);
     const auto nc = static_cast<Eigen::Index>(m_nc);
     const auto nm = static_cast<Eigen::Index>(m_nm);

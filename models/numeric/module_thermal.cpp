@@ -5,6 +5,8 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::num {
 
 namespace {
@@ -111,6 +113,7 @@ const module_thermal::step_matrices& module_thermal::matrices(double dt_s) const
 
 void module_thermal::step(double dt_s, Eigen::Ref<Eigen::MatrixXd> temp_k, const Eigen::Ref<const Eigen::MatrixXd>& power_w,
                           double ambient_k, Eigen::Ref<Eigen::VectorXd> ambient_heat_j, Eigen::MatrixXd& scratch) const {
+    const perf::scope perf_scope(perf::layer::thermal);
     const step_matrices& m = matrices(dt_s);
     if (scratch.rows() != temp_k.rows() || scratch.cols() != temp_k.cols())
         scratch.resize(temp_k.rows(), temp_k.cols());

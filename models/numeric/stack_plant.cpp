@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::num {
 
 namespace {
@@ -151,10 +153,13 @@ void stack_plant::linearise_and_solve(double dt_s) {
 }
 
 void stack_plant::solve_now() {
+    const perf::scope perf_scope(perf::layer::plant);
     linearise_and_solve(instant_s);
 }
 
 void stack_plant::step(double dt_s) {
+    const perf::scope perf_scope(perf::layer::plant);
+    perf::count(perf::counter::plant_steps);
     if (!(dt_s > 0))
         throw std::invalid_argument("stack_plant::step: dt_s must be positive");
     linearise_and_solve(dt_s);

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::num {
 
 namespace {
@@ -370,6 +372,7 @@ void stack_network::set_port_power_w(double power_w) {
 }
 
 void stack_network::solve() {
+    const perf::scope perf_scope(perf::layer::network);
     for (std::size_t m = 0; m < m_source_set.size(); ++m)
         if (!m_source_set[m])
             throw network_error("wiring: module '" + m_net.element_name(m_index.cells[m]) +
@@ -458,6 +461,7 @@ void stack_network::update_resistances() {
 }
 
 void stack_network::advance(double dt_s, double ambient_k) {
+    const perf::scope perf_scope(perf::layer::network);
     if (!(dt_s > 0.0))
         throw network_error("wiring: advance needs dt > 0 s");
     if (!m_net.solved())

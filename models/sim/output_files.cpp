@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "perf/perf_registry.h"
+
 namespace stacksim::sim {
 
 std::string format_double(double v) { return num::shortest_text(v, 9); }
@@ -53,6 +55,8 @@ void output_files::timeseries_hdf5(const std::vector<std::string>& columns, cons
 }
 
 void output_files::timeseries_row(double t_s, const std::vector<double>& values) {
+    const perf::scope perf_scope(perf::layer::out_timeseries);
+    perf::count(perf::counter::timeseries_rows);
     if (m_h5)
         m_h5->row(t_s, values);
     std::fputs(format_double(t_s).c_str(), m_ts);
@@ -66,6 +70,7 @@ void output_files::timeseries_row(double t_s, const std::vector<double>& values)
 
 void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data,
                              unsigned dlc) {
+    const perf::scope perf_scope(perf::layer::out_can_log);
     // candump -L: "(seconds.micro) can0 ID#DATA"; 3 hex digits for 11-bit IDs, 8 for 29-bit.
     const double us = std::round(eof_s * 1e6);
     const auto whole = static_cast<std::uint64_t>(us / 1e6);
@@ -85,6 +90,8 @@ void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool
 
 void output_files::rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
                                const std::string& frame_chars, const std::string& flags) {
+    const perf::scope perf_scope(perf::layer::out_rs485_log);
+    perf::count(perf::counter::rs485_hops);
     std::string shown;
     for (char c : frame_chars) {
         if (c == '\r')
@@ -105,6 +112,8 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
 
 void output_files::event(double t_s, const std::string& source, const std::string& kind,
                          const nlohmann::json& details) {
+    const perf::scope perf_scope(perf::layer::out_events);
+    perf::count(perf::counter::events);
     nlohmann::ordered_json j;
     j["t_s"] = t_s;
     j["source"] = source;
@@ -129,6 +138,7 @@ void output_files::summary(const nlohmann::json& j) {
 }
 
 void output_files::normalise_vcd_date(const std::string& name) {
+    const perf::scope perf_scope(perf::layer::out_vcd);
     const std::string path = m_dir + "/" + name;
     std::FILE* in = std::fopen(path.c_str(), "rb");
     if (!in)
@@ -153,11 +163,13 @@ void output_files::normalise_vcd_date(const std::string& name) {
 }
 
 void output_files::flush() {
+    const perf::scope perf_scope(perf::layer::out_timeseries);
     for (std::FILE* f : {m_ts, m_can, m_rs485, m_events})
         std::fflush(f);
 }
 
 void output_files::end_of_run() {
+    const perf::scope perf_scope(perf::layer::out_timeseries);
     flush();
     if (m_h5) {
         m_h5->flush(); // throws if HDF5 cannot write; the destructor would swallow it

@@ -8,6 +8,7 @@
 #include "sim/system.h"
 #include "tlm/sim_time.h"
 #include "numeric/units.h"
+#include "perf/perf_registry.h"
 
 namespace stacksim::sim {
 
@@ -173,6 +174,7 @@ void recorder::add_network_columns(system& top) {
 }
 
 void recorder::step() {
+    const perf::scope perf_scope(perf::layer::out_timeseries);
     // Every grid step: extremes for the summary, whether or not this step is recorded.
     const num::stack_plant& plant = m_top.battery().plant();
     const auto& temps = plant.power_network().thermal().temp_k();
@@ -187,6 +189,7 @@ void recorder::step() {
 }
 
 void recorder::record_row() {
+    const perf::scope perf_scope(perf::layer::out_timeseries);
     const double t = bus::to_s(sc_core::sc_time_stamp());
     for (std::size_t c = 0; c < m_getters.size(); ++c) {
         m_row[c] = m_getters[c]();
@@ -235,6 +238,7 @@ void recorder::open_vcd(const std::string& out_dir) {
 }
 
 void recorder::close_vcd() {
+    const perf::scope perf_scope(perf::layer::out_vcd);
     if (!m_vcd)
         return;
     // The kernel writes a timestep's traced values when time moves on; move it by one resolution

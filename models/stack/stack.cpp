@@ -7,6 +7,7 @@
 #include <string>
 
 #include "numeric/units.h"
+#include "perf/perf_registry.h"
 #include "stack/rs485_bridge_spec.h"
 #include "tlm/rs485_bridge.h"
 #include "tlm/rs485_unplugged.h"
@@ -242,6 +243,7 @@ void stack::grid() {
     for (;;) {
         sc_core::wait(dt);
         sync();
+        perf::count(perf::counter::grid_steps);
         if (m_on_step)
             m_on_step();
     }

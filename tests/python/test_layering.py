@@ -81,6 +81,16 @@ def test_the_sources_are_found():
     assert len(SOURCES) > 100
 
 
+def test_the_perf_registry_stands_in_base():
+    """base/perf/perf_registry.h holds the timers and counters of `run --profile`, used by every
+    layer from the numeric core and the bus protocols up: base/ is the one place all may include."""
+    reg = ROOT / "base" / "perf" / "perf_registry.h"
+    assert reg in SOURCES
+    users = {rel(p) for p in SOURCES if reg.resolve() in closure(p)[0] and p != reg}
+    assert {"models/numeric/stack_plant.cpp", "bus/protocol/pylon_can.cpp", "bus/tlm/can_bus.cpp",
+            "models/battery/afe.cpp", "models/sim/output_files.cpp"} <= users, sorted(users)
+
+
 def test_the_walker_finds_systemc_where_it_is():
     chain = systemc_path(ROOT / "models" / "stack" / "stack.h")
     assert chain and chain.startswith("<systemc>"), chain
