@@ -37,6 +37,7 @@ public:
     // waveforms.vcd in out_dir, traced at every recorded row; close_vcd() ends it (idempotent).
     void open_vcd(const std::string& out_dir);
     void close_vcd();
+    sc_core::sc_trace_file* vcd() const { return m_vcd; } // null when none is open
 
     // Every grid step: the extremes; a row every run.record_every steps.
     void step();

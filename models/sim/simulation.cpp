@@ -393,11 +393,22 @@ nlohmann::json simulation::finish() {
     m_results = evaluate_expectations(m_sc.expectations, m_rec->columns(), m_rec->times_s(), m_rec->data(), m_event_log);
     m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done, realtime}, m_results);
     m_rec->close_vcd(); // after the summary is taken: closing moves the kernel by one resolution unit
-    if (m_out) {
+    if (m_out)
         m_out->end_of_run();
-        m_out->summary(m_summary);
+    if (m_profile.running()) {
+        m_profile_result = m_profile.stop(m_summary["simulated_s"].get<double>());
+        m_summary["profile"] = m_profile_result;
     }
+    if (m_out)
+        m_out->summary(m_summary);
     return m_summary;
+}
+
+void simulation::enable_profile() {
+    if (m_finished)
+        throw std::logic_error("simulation already finished");
+    if (!m_profile.running())
+        m_profile.start(m_rec->vcd());
 }
 
 } // namespace stacksim::sim

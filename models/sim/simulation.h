@@ -22,6 +22,7 @@
 #include "sim/event_dispatch.h"
 #include "sim/output_files.h"
 #include "sim/recorder.h"
+#include "sim/run_profile.h"
 #include "sim/scenario.h"
 #include "sim/wallclock.h"
 
@@ -98,6 +99,12 @@ public:
     // Writes summary.json (if writing files) and returns the summary. Idempotent.
     nlohmann::json finish();
 
+    // run --profile (run_profile.h, docs/performance.md): account this thread's time by layer from
+    // now on; finish() ends the accounting and adds the result to the summary as "profile" (only
+    // then: a run without it writes the same summary as ever). profile(): that result, null before.
+    void enable_profile();
+    const nlohmann::ordered_json& profile() const { return m_profile_result; }
+
     // Recorded time series (in memory too).
     const std::vector<std::string>& columns() const { return m_rec->columns(); }
     const std::vector<double>& times_s() const { return m_rec->times_s(); }
@@ -147,6 +154,8 @@ private:
     std::size_t m_next_event = 0;               // next of m_sc.events to apply
     std::size_t m_jumps_done = 0;               // fast aging: windows closed so far
     std::vector<expectation_result> m_results;
+    run_profile m_profile;
+    nlohmann::ordered_json m_profile_result;
 };
 
 } // namespace stacksim::sim

@@ -108,6 +108,7 @@ struct options {
     std::optional<std::string> seed_text; // checked by sim::parse_seed: the scenario key's range
     std::optional<std::uint64_t> seed;
     bool quiet = false;
+    bool profile = false; // run --profile
     // Co-simulation (docs/cosim.md): each becomes the scenario key it names, as --set would.
     std::string realtime, can_bridge, can_external, rs485_bridge, control, firmware;
     // Size limits on every file read (numeric/input_file.h), in MB as the options give them.
@@ -141,6 +142,9 @@ commands define_commands(CLI::App& app, options& o) {
     run->add_option("--seed", o.seed_text, "Override the scenario's seed (0 .. 2^53 - 1)");
     run->add_option("--set", o.sets, "Override a scenario value: dotted.path=value (repeatable)");
     run->add_flag("--quiet", o.quiet, "No progress bar");
+    run->add_flag("--profile", o.profile,
+                  "After the run, print where the time went (layers, counters; docs/performance.md) and add it to "
+                  "summary.json as \"profile\"");
     run->add_flag("--realtime{1}", o.realtime,
                   "Wall-clock mode: pace simulated time to the wall clock, FACTOR x faster (--realtime=FACTOR; run.realtime)");
     run->add_option("--can-bridge", o.can_bridge,
@@ -357,6 +361,8 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
     if (!elaborated)
         return exit_bad_input;
     stacksim::sim::simulation& sim = *elaborated;
+    if (o.profile)
+        sim.enable_profile();
     try {
         g_running.store(&sim);
         std::signal(SIGINT, on_stop_signal);
@@ -372,6 +378,8 @@ int run_scenario(const stacksim::sim::scenario& sc, options& o) {
         const auto summary = sim.finish();
         g_running.store(nullptr);
         print_summary(summary, o.out_dir);
+        if (o.profile)
+            std::fputs(stacksim::sim::run_profile::text(sim.profile()).c_str(), stdout);
         if (!completed) {
             const bool term = g_signal.load() == SIGTERM;
             std::cerr << "stacksim: " << (term ? "terminated" : "interrupted") << " at t = " << sim.time_s()
