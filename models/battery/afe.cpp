@@ -164,7 +164,6 @@ void afe::start_conversion() {
 }
 
 void afe::settle() {
-    const perf::scope perf_scope(perf::layer::afe_bms);
     if (!m_busy || sc_core::sc_time_stamp() < m_due)
         return;
     m_cell_counts = m_pending_cells;
@@ -229,7 +228,6 @@ void afe::write_reg(std::uint32_t addr, std::uint32_t value) {
 }
 
 void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-    const perf::scope perf_scope(perf::layer::afe_bms);
     perf::count(perf::counter::afe_transactions);
     (void)delay;
     const auto addr = static_cast<std::uint32_t>(tx.get_address());

@@ -67,7 +67,6 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
 
 // One 32-bit register access over the TLM socket, as firmware would do it.
 void bms::afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value) {
-    const perf::scope perf_scope(perf::layer::afe_bms);
     tlm::tlm_generic_payload tx;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     tx.set_command(cmd);
