@@ -5,6 +5,9 @@ reads."""
 import os
 import subprocess
 
+import numpy as np
+import pytest
+
 from conftest import CLI, ROOT
 
 
@@ -38,3 +41,23 @@ def test_peak_memory_does_not_grow_with_duration(tmp_path):
     assert kept_growth > 30e6, "the runs are too short to tell bounded memory from kept rows"
     # Bounded memory: the difference is allocator noise, far below a tenth of the kept rows.
     assert long - short < 0.1 * kept_growth, (short, long, kept_growth)
+
+
+def test_python_keeps_series_only_when_asked(tmp_path):
+    import stacksim
+
+    scenario = ROOT / "scenarios" / "library" / "oc_limit_1_modules.yaml"
+    kept = stacksim.Simulation(str(scenario))
+    kept.run()
+    bounded = stacksim.Simulation(str(scenario), out=tmp_path, keep_series=False)
+    bounded.run()
+    # Without the series in memory the expectations (which read stack.dcl_a and
+    # inverter.battery_current_a) are judged the same, from the columns they read.
+    assert bounded.summary["expectations"] == kept.summary["expectations"]
+    assert bounded.summary["rows"] == kept.summary["rows"] == len(kept.t_s) > 0
+    with pytest.raises(RuntimeError, match="keep_series"):
+        bounded.series("stack.voltage_v")
+    # The rows went to the file: the same values as the series kept in memory.
+    csv = stacksim.Result.from_csv(tmp_path / "timeseries.csv")
+    np.testing.assert_array_equal(csv.t_s, kept.t_s)
+    np.testing.assert_array_equal(csv.series("stack.voltage_v"), kept.series("stack.voltage_v"))
