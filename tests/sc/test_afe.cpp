@@ -22,20 +22,7 @@
 #include "sc_testing.h"
 #include "tlm/rs485_chain.h"
 
-// Every heap allocation of the process, counted (the test brackets the code it checks).
-namespace {
-std::size_t g_allocations = 0;
-}
-// noinline: GCC 12 otherwise pairs the inlined malloc/free with new/delete expressions and warns
-// (-Wmismatched-new-delete) although replacing both is the standard's own pattern.
-[[gnu::noinline]] void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "counting_new.h" // every heap allocation of the process, counted
 
 using namespace stacksim;
 using namespace stacksim::models;
@@ -184,20 +171,23 @@ TEST(Afe, AConversionAndItsBurstReadAllocateNothing) {
     b.drv.script = [&](driver& d) {
         sc_core::wait(sc_time(0.001, SC_SEC));
         d.write(0x014, 1);
+        // Positive control: the counter sees an allocation (this vector's).
+        const std::size_t before_vector = stacksim::testing::allocations();
         std::vector<std::uint32_t> burst((ntc0 - status) / 4 + 4);
+        EXPECT_EQ(stacksim::testing::allocations() - before_vector, 1u);
         sc_time delay;
         std::size_t during = 0;
         for (int i = 0; i < 200; ++i) {
             std::uint32_t start = 1;
-            const std::size_t before_start = g_allocations;
+            const std::size_t before_start = stacksim::testing::allocations();
             d.access(tlm::TLM_WRITE_COMMAND, 0x004, &start, 1, delay);
             if (i > 0)
-                during += g_allocations - before_start;
+                during += stacksim::testing::allocations() - before_start;
             sc_core::wait(sc_time(conversion_s, SC_SEC));
-            const std::size_t before_read = g_allocations;
+            const std::size_t before_read = stacksim::testing::allocations();
             ASSERT_EQ(d.access(tlm::TLM_READ_COMMAND, status, burst.data(), burst.size(), delay), tlm::TLM_OK_RESPONSE);
             if (i > 0)
-                during += g_allocations - before_read;
+                during += stacksim::testing::allocations() - before_read;
             ASSERT_EQ(burst[1], static_cast<std::uint32_t>(i + 1)) << "SAMPLES";
             sc_core::wait(sc_time(0.1 - conversion_s, SC_SEC));
         }
@@ -272,9 +262,9 @@ TEST(Afe, TheBuiltinBmsReadsAConversionInOneBurst) {
     ASSERT_TRUE(plant.sw) << "switch closed: steady state";
     const std::uint64_t tx0 = ctl.afe_transactions();
     const sc_time bus0 = ctl.afe_bus_time();
-    const std::size_t alloc0 = g_allocations;
+    const std::size_t alloc0 = stacksim::testing::allocations();
     sc_core::sc_start(sc_time(5.0, SC_SEC));
-    EXPECT_EQ(g_allocations - alloc0, 0u) << "heap allocations in 50 steady measurement cycles (BMS + AFE + kernel)";
+    EXPECT_EQ(stacksim::testing::allocations() - alloc0, 0u) << "heap allocations in 50 steady measurement cycles (BMS + AFE + kernel)";
     EXPECT_EQ(ctl.afe_transactions() - tx0, 2u * 50u);
     EXPECT_NEAR((ctl.afe_bus_time() - bus0).to_seconds(), 50 * (bus_time_s(1) + bus_time_s(42 + 4)), 1e-9);
 }

@@ -20,19 +20,7 @@
 #include "numeric/cell_params.h"
 #include "tlm/rs485_chain.h"
 
-namespace {
-std::size_t g_allocations = 0;
-}
-// noinline: GCC 12 otherwise pairs the inlined malloc/free with new/delete expressions and warns
-// (-Wmismatched-new-delete) although replacing both is the standard's own pattern.
-[[gnu::noinline]] void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "counting_new.h" // tests/sc: every heap allocation of the process, counted
 
 using namespace stacksim;
 using namespace stacksim::models;
@@ -95,7 +83,7 @@ int main(int argc, char** argv) {
         tx0 += x->ctl.afe_transactions();
         bus0_s += x->ctl.afe_bus_time().to_seconds();
     }
-    const std::size_t alloc0 = g_allocations;
+    const std::size_t alloc0 = stacksim::testing::allocations();
     const auto delta0 = sc_core::sc_delta_count();
     const auto t0 = std::chrono::steady_clock::now();
     sc_core::sc_start(sc_core::sc_time(sim_s, sc_core::SC_SEC));
@@ -111,7 +99,7 @@ int main(int argc, char** argv) {
                 wall_s);
     std::printf("  per cycle: %.3f us wall, %.2f heap allocations, %.2f AFE transactions, %.1f us AFE bus time, "
                 "%.2f delta cycles (whole kernel)\n",
-                1e6 * wall_s / cycles, static_cast<double>(g_allocations - alloc0) / cycles,
+                1e6 * wall_s / cycles, static_cast<double>(stacksim::testing::allocations() - alloc0) / cycles,
                 static_cast<double>(tx - tx0) / cycles, 1e6 * (bus_s - bus0_s) / cycles,
                 static_cast<double>(sc_core::sc_delta_count() - delta0) / cycles);
     std::printf("  simulated/wall for the BMS/AFE layer of %zu modules: %.0fx\n", modules, sim_s / wall_s);
