@@ -37,7 +37,8 @@ std::optional<std::uint64_t> seed_from_python(const py::object& seed) {
 
 std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const std::string& yaml_text,
                                                  const std::vector<std::string>& set, const py::object& seed_arg,
-                                                 const std::string& out, double max_input_mb, double max_profile_mb) {
+                                                 const std::string& out, double max_input_mb, double max_profile_mb,
+                                                 bool keep_series) {
     const std::optional<std::uint64_t> seed = seed_from_python(seed_arg);
     const std::uint64_t* s = seed ? &*seed : nullptr;
     num::input_limits limits; // the CLI's --max-input-mb / --max-profile-mb (numeric/input_file.h)
@@ -50,7 +51,7 @@ std::unique_ptr<sim::simulation> make_simulation(const std::string& path, const 
     sim::scenario sc = yaml_text.empty()
                            ? sim::load_scenario(path, set, s, limits)
                            : sim::load_scenario_text(yaml_text, path.empty() ? "<text>" : path, set, s, limits);
-    return std::make_unique<sim::simulation>(std::move(sc), out);
+    return std::make_unique<sim::simulation>(std::move(sc), out, keep_series);
 }
 
 // Runs `advance` (run_until / run_for / run) without the GIL, taking it back about every 50 ms of
@@ -123,9 +124,12 @@ void bind_sim(py::module_& m) {
              py::arg("set") = std::vector<std::string>{}, py::arg("seed") = py::none(), py::arg("out") = "",
              py::arg("max_input_mb") = static_cast<double>(num::input_limits{}.yaml_bytes) / num::input_limits::mib,
              py::arg("max_profile_mb") = static_cast<double>(num::input_limits{}.profile_bytes) / num::input_limits::mib,
+             py::arg("keep_series") = true,
              "Load and validate a scenario (a file path, or YAML text), elaborate the system. "
              "out: directory for the output files ('' = in memory only). max_input_mb / max_profile_mb: "
-             "size limits of the YAML files and CSV profiles read (the CLI's --max-input-mb / --max-profile-mb).")
+             "size limits of the YAML files and CSV profiles read (the CLI's --max-input-mb / --max-profile-mb). "
+             "keep_series: keep every recorded signal in memory for t_s / series(); False keeps memory bounded "
+             "whatever the duration (series() then raises RuntimeError; the rows still go to out's files).")
         .def_property_readonly("time_s", &sim::simulation::time_s)
         .def("run_until", [](sim::simulation& s, double t_s) { interruptible(s, [&] { s.run_until(t_s); }); },
              py::arg("t_s"),
@@ -140,7 +144,7 @@ void bind_sim(py::module_& m) {
         .def_property_readonly("columns", &sim::simulation::columns)
         .def_property_readonly("t_s", [](const sim::simulation& s) { return to_numpy(s.times_s()); })
         .def("series", [](const sim::simulation& s, const std::string& c) { return to_numpy(s.series(c)); },
-             py::arg("column"), "Recorded values of one signal, as a numpy array.")
+             py::arg("column"), "Recorded values of one signal, as a numpy array (needs keep_series=True).")
         .def_property_readonly("duration_s", [](const sim::simulation& s) { return s.config().run.duration_s; })
         .def_property_readonly("module_count",
                                [](sim::simulation& s) { return s.top().battery().plant().n_modules(); },

@@ -37,7 +37,7 @@ enum class layer : std::uint8_t {
     can,            // the CAN bus, the CAN links, the Pylontech CAN protocol
     inverter,       // the inverter's control step
     out_timeseries, // recorder rows (reading the columns) and timeseries.csv / .h5
-    out_vcd,        // waveforms.vcd: SystemC's trace cycles, closing and date normalisation
+    out_vcd,        // waveforms.vcd: a row's changed values, and closing
     out_can_log,    // can.log lines
     out_rs485_log,  // rs485.log lines
     out_events,     // events.jsonl lines

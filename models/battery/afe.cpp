@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "perf/perf_registry.h"
@@ -23,12 +24,14 @@ afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
       plant("plant"),
       m_cfg(cfg),
       m_rng(cfg.seed),
-      m_cell_counts(cfg.cells, 0),
-      m_ntc_counts(n_ntc(), 0),
+      m_cell_noise(0.0, cfg.cell_noise_v > 0.0 ? cfg.cell_noise_v : 1.0),
+      m_module_noise(0.0, cfg.module_noise_v > 0.0 ? cfg.module_noise_v : 1.0),
+      m_current_noise(0.0, cfg.current_noise_a > 0.0 ? cfg.current_noise_a : 1.0),
+      m_conversion_time(cfg.conversion_time_s, sc_core::SC_SEC),
       m_ntc_stuck(n_ntc(), false),
       m_ntc_drift_k_per_s(n_ntc(), 0.0),
       m_ntc_drift_since_s(n_ntc(), 0.0) {
-    if (cfg.cells == 0 || cfg.cells > 32)
+    if (cfg.cells == 0 || cfg.cells > max_cells)
         throw std::invalid_argument(std::string(this->name()) + ": cells must be 1..32");
     bus_in.register_b_transport(this, &afe::b_transport);
     SC_HAS_PROCESS(afe);
@@ -89,11 +92,9 @@ std::uint32_t afe::temp_k_to_ntc_counts(double temp_k, const afe_config& cfg) {
     return quantise_unsigned(full * r_ohm / (r_ohm + cfg.ntc_pullup_ohm), 1.0, static_cast<std::uint32_t>(full));
 }
 
-double afe::noise(double sigma) {
-    if (sigma <= 0.0)
-        return 0.0;
-    std::normal_distribution<double> n(0.0, sigma);
-    return n(m_rng);
+// sigma <= 0: no noise, and no draw (the generator's sequence is left to the other sources).
+double afe::noise(std::normal_distribution<double>& dist, double sigma, std::mt19937_64& rng) {
+    return sigma > 0.0 ? dist(rng) : 0.0;
 }
 
 void afe::set_open_wire(std::size_t cell, bool open) {
@@ -114,52 +115,46 @@ void afe::set_ntc_drift(std::size_t sensor, double k_per_s) {
 // a read exactly conversion_time_s after START always sees the new results.
 void afe::start_conversion() {
     const perf::scope perf_scope(perf::layer::afe_bms);
-    {
-        m_busy = true;
-        m_ready = false;
-        m_due = sc_core::sc_time_stamp() + sc_core::sc_time(m_cfg.conversion_time_s, sc_core::SC_SEC);
-        sc_check();
-        // Sample-and-hold at the start of the conversion.
-        std::vector<double> cell_v(m_cfg.cells);
-        for (std::size_t k = 0; k < m_cfg.cells; ++k)
-            cell_v[k] = plant->cell_voltage_v(k);
-        // An open sense wire between cell k-1 and k: the ADC of cell k sees nothing and the
-        // neighbour above sees both cells (the sum over the string is preserved).
-        for (std::size_t k = 0; k < m_cfg.cells; ++k)
-            if (m_open_wire & (1u << k)) {
-                if (k + 1 < m_cfg.cells)
-                    cell_v[k + 1] += cell_v[k];
-                cell_v[k] = 0.0;
-            }
-        std::vector<std::uint32_t> cells(m_cfg.cells);
-        for (std::size_t k = 0; k < m_cfg.cells; ++k) {
-            const double v = cell_v[k] * (1.0 + m_cfg.cell_gain_error) + m_cfg.cell_offset_v + noise(m_cfg.cell_noise_v);
-            cells[k] = quantise_unsigned(v, m_cfg.cell_lsb_v, 0xFFFF);
+    m_busy = true;
+    m_ready = false;
+    m_due = sc_core::sc_time_stamp() + m_conversion_time;
+    sc_check();
+    const std::size_t n = m_cfg.cells;
+    // Sample-and-hold at the start of the conversion.
+    for (std::size_t k = 0; k < n; ++k)
+        m_sample_v[k] = plant->cell_voltage_v(k);
+    // An open sense wire between cell k-1 and k: the ADC of cell k sees nothing and the
+    // neighbour above sees both cells (the sum over the string is preserved).
+    for (std::size_t k = 0; k < n; ++k)
+        if (m_open_wire & (1u << k)) {
+            if (k + 1 < n)
+                m_sample_v[k + 1] += m_sample_v[k];
+            m_sample_v[k] = 0.0;
         }
-        const std::uint32_t module =
-            quantise_unsigned(plant->module_voltage_v() + noise(m_cfg.module_noise_v), m_cfg.module_lsb_v, 0xFFFFF);
-        const double i_a = plant->module_current_a() + m_cfg.current_offset_a + noise(m_cfg.current_noise_a);
-        const auto current = static_cast<std::int32_t>(std::lround(i_a / m_cfg.current_lsb_a));
-        const double now_s = sc_core::sc_time_stamp().to_seconds();
-        std::vector<std::uint32_t> ntc(n_ntc());
-        for (std::size_t s = 0; s < n_ntc(); ++s) {
-            if (m_ntc_stuck[s]) {
-                ntc[s] = m_ntc_counts[s];
-                continue;
-            }
-            // Each sensor sits on its group of cells: it reads their mean temperature.
-            const std::size_t lo = s * m_cfg.cells_per_ntc, hi = std::min(m_cfg.cells, lo + m_cfg.cells_per_ntc);
-            double t_k = 0.0;
-            for (std::size_t k = lo; k < hi; ++k)
-                t_k += plant->cell_temp_k(k);
-            t_k /= static_cast<double>(hi - lo);
-            t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
-            ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);
+    for (std::size_t k = 0; k < n; ++k) {
+        const double v = m_sample_v[k] * (1.0 + m_cfg.cell_gain_error) + m_cfg.cell_offset_v +
+                         noise(m_cell_noise, m_cfg.cell_noise_v, m_rng);
+        m_pending_cells[k] = quantise_unsigned(v, m_cfg.cell_lsb_v, 0xFFFF);
+    }
+    m_pending_module = quantise_unsigned(plant->module_voltage_v() + noise(m_module_noise, m_cfg.module_noise_v, m_rng),
+                                         m_cfg.module_lsb_v, 0xFFFFF);
+    const double i_a =
+        plant->module_current_a() + m_cfg.current_offset_a + noise(m_current_noise, m_cfg.current_noise_a, m_rng);
+    m_pending_current = static_cast<std::int32_t>(std::lround(i_a / m_cfg.current_lsb_a));
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    for (std::size_t s = 0; s < n_ntc(); ++s) {
+        if (m_ntc_stuck[s]) {
+            m_pending_ntc[s] = m_ntc_counts[s];
+            continue;
         }
-        m_pending_cells = cells;
-        m_pending_module = module;
-        m_pending_current = current;
-        m_pending_ntc = ntc;
+        // Each sensor sits on its group of cells: it reads their mean temperature.
+        const std::size_t lo = s * m_cfg.cells_per_ntc, hi = std::min(n, lo + m_cfg.cells_per_ntc);
+        double t_k = 0.0;
+        for (std::size_t k = lo; k < hi; ++k)
+            t_k += plant->cell_temp_k(k);
+        t_k /= static_cast<double>(hi - lo);
+        t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
+        m_pending_ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);
     }
 }
 
@@ -169,7 +164,8 @@ void afe::settle() {
     m_cell_counts = m_pending_cells;
     m_module_counts = m_pending_module;
     m_current_counts = m_pending_current;
-    m_ntc_counts = m_pending_ntc;
+    for (std::size_t s = 0; s < n_ntc(); ++s)
+        m_ntc_counts[s] = m_pending_ntc[s]; // a stuck sensor's pending value is its held one
     ++m_samples;
     m_busy = false;
     m_ready = true;
@@ -227,20 +223,37 @@ void afe::write_reg(std::uint32_t addr, std::uint32_t value) {
     }
 }
 
+// One register, or a burst of consecutive registers (data length 4·n, streaming width = data
+// length, auto-increment), all within the map. The results of a finished conversion are
+// published first, so a burst sees one consistent register file; its words are read (or
+// written, in address order) at the same instant. The annotated delay is the bus time of the
+// transfer (bus_time): the initiator decides whether to wait it.
 void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
     perf::count(perf::counter::afe_transactions);
-    (void)delay;
     const auto addr = static_cast<std::uint32_t>(tx.get_address());
-    if (tx.get_data_length() != 4 || (addr & 3u) || addr >= map_size) {
+    const unsigned len = tx.get_data_length();
+    const bool burst = len > 4;
+    if (len == 0 || (len & 3u) || (addr & 3u) || addr >= map_size || len > map_size - addr ||
+        (burst && (tx.get_streaming_width() < len || tx.get_byte_enable_ptr() != nullptr))) {
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
     settle();
-    std::uint32_t* data = reinterpret_cast<std::uint32_t*>(tx.get_data_ptr());
-    if (tx.is_read())
-        *data = read_reg(addr);
-    else if (tx.is_write())
-        write_reg(addr, *data);
+    unsigned char* data = tx.get_data_ptr();
+    const std::size_t words = len / 4;
+    if (tx.is_read()) {
+        for (std::size_t w = 0; w < words; ++w) {
+            const std::uint32_t v = read_reg(addr + 4 * static_cast<std::uint32_t>(w));
+            std::memcpy(data + 4 * w, &v, sizeof v);
+        }
+    } else if (tx.is_write()) {
+        for (std::size_t w = 0; w < words; ++w) {
+            std::uint32_t v;
+            std::memcpy(&v, data + 4 * w, sizeof v);
+            write_reg(addr + 4 * static_cast<std::uint32_t>(w), v);
+        }
+    }
+    delay += bus_time(words);
     tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -5,6 +5,11 @@
 // and the results appear in the data registers `conversion_time_s` later (STATUS.READY).
 // Register map: docs/models/afe.md. Non-idealities: per-channel gain and offset error, seeded
 // Gaussian noise, ADC quantisation, and injected faults (open sense wire, stuck or drifting NTC).
+//
+// Bus: a transaction reads or writes one 32-bit register or a burst of consecutive registers
+// (data length 4·n, address auto-increment, as an SPI/I2C AFE reads a register block); the
+// target annotates the time the bus carries it: bus_setup_s + n · bus_word_s (see below).
+// A conversion allocates nothing: its results live in fixed buffers of max_cells entries.
 #pragma once
 
 #include <array>
@@ -42,6 +47,16 @@ public:
     };
     static constexpr std::uint32_t id_value = 0x53AF0001;
     static constexpr std::uint32_t map_size = 0x100;
+    static constexpr std::size_t max_cells = 32;
+    // Bus timing of one transaction of n 32-bit words (annotated on b_transport's delay): an
+    // address phase then the words back to back, as a 10 MHz SPI with a 16-bit command/address
+    // phase and 32 bits per word carries them. A burst of n words costs one setup, n singles n.
+    static constexpr double bus_bit_s = 100e-9;
+    static constexpr double bus_setup_s = 16 * bus_bit_s;
+    static constexpr double bus_word_s = 32 * bus_bit_s;
+    static sc_core::sc_time bus_time(std::size_t words) {
+        return sc_core::sc_time(bus_setup_s + static_cast<double>(words) * bus_word_s, sc_core::SC_SEC);
+    }
 
     tlm_utils::simple_target_socket<afe> bus_in;
     sc_core::sc_port<module_plant_if> plant;
@@ -71,28 +86,35 @@ private:
     void settle();
     std::uint32_t read_reg(std::uint32_t addr) const;
     void write_reg(std::uint32_t addr, std::uint32_t value);
-    double noise(double sigma);
+    static double noise(std::normal_distribution<double>& dist, double sigma, std::mt19937_64& rng);
     void sc_check();
     void reset_outputs();
     void sc_trip();
 
     afe_config m_cfg;
     std::mt19937_64 m_rng;
+    // One distribution per noise source, kept across conversions (each caches the second value
+    // of its polar-method pair, so every generated normal deviate is used).
+    std::normal_distribution<double> m_cell_noise;
+    std::normal_distribution<double> m_module_noise;
+    std::normal_distribution<double> m_current_noise;
+    sc_core::sc_time m_conversion_time;
     sc_core::sc_time m_due;
-    std::vector<std::uint32_t> m_pending_cells;
+    std::array<double, max_cells> m_sample_v{}; // sample-and-hold scratch of a conversion
+    std::array<std::uint32_t, max_cells> m_pending_cells{};
     std::uint32_t m_pending_module = 0;
     std::int32_t m_pending_current = 0;
-    std::vector<std::uint32_t> m_pending_ntc;
+    std::array<std::uint32_t, max_cells> m_pending_ntc{};
     bool m_busy = false;
     bool m_ready = false;
     std::uint32_t m_samples = 0;
     std::uint32_t m_balance = 0;
     std::uint32_t m_drive = 0;
     std::uint32_t m_open_wire = 0;
-    std::vector<std::uint32_t> m_cell_counts;
+    std::array<std::uint32_t, max_cells> m_cell_counts{};
     std::uint32_t m_module_counts = 0;
     std::int32_t m_current_counts = 0;
-    std::vector<std::uint32_t> m_ntc_counts;
+    std::array<std::uint32_t, max_cells> m_ntc_counts{};
     std::vector<bool> m_ntc_stuck;
     std::vector<double> m_ntc_drift_k_per_s;
     std::vector<double> m_ntc_drift_since_s;

@@ -65,28 +65,45 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     SC_THREAD(answer_loop);
 }
 
-// One 32-bit register access over the TLM socket, as firmware would do it.
-void bms::afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value) {
-    tlm::tlm_generic_payload tx;
+// One 32-bit register, or a burst of `words` consecutive registers, over the TLM socket, as
+// firmware would do it (one payload, reused). The AFE annotates the bus time of the transfer;
+// it is summed, not waited (the accesses of a measurement fit in its period).
+void bms::afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t* data, std::size_t words) {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    tx.set_command(cmd);
-    tx.set_address(addr);
-    tx.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    tx.set_data_length(4);
-    tx.set_streaming_width(4);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    afe_out->b_transport(tx, delay);
-    if (!tx.is_response_ok())
+    const auto len = static_cast<unsigned>(4 * words);
+    m_tx.set_command(cmd);
+    m_tx.set_address(addr);
+    m_tx.set_data_ptr(reinterpret_cast<unsigned char*>(data));
+    m_tx.set_data_length(len);
+    m_tx.set_streaming_width(len);
+    m_tx.set_byte_enable_ptr(nullptr);
+    m_tx.set_dmi_allowed(false);
+    m_tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    afe_out->b_transport(m_tx, delay);
+    ++m_afe_transactions;
+    m_afe_bus_time += delay;
+    if (!m_tx.is_response_ok())
         SC_REPORT_ERROR(name(), cmd == tlm::TLM_READ_COMMAND ? "AFE register read failed" : "AFE register write failed");
 }
 
 std::uint32_t bms::afe_read(std::uint32_t addr) {
     std::uint32_t value = 0;
-    afe_access(tlm::TLM_READ_COMMAND, addr, value);
+    afe_access(tlm::TLM_READ_COMMAND, addr, &value, 1);
     return value;
 }
 
-void bms::afe_write(std::uint32_t addr, std::uint32_t value) { afe_access(tlm::TLM_WRITE_COMMAND, addr, value); }
+void bms::afe_write(std::uint32_t addr, std::uint32_t value) {
+    afe_access(tlm::TLM_WRITE_COMMAND, addr, &value, 1);
+    if (addr == afe::REG_FAULT) // write-1-to-clear: the burst's copy follows the register
+        m_results[(afe::REG_FAULT - results_first) / 4] &= ~value;
+}
+
+// The conversion's results and the flags, STATUS .. last NTC, in one burst (the unused cell
+// slots and the reserved word between SC_CURRENT and NTC0 come along: the AFE reads them 0).
+void bms::read_results() {
+    m_results_words = (afe::REG_NTC0 - results_first) / 4 + m_afe_cfg.ntc_sensors();
+    afe_access(tlm::TLM_READ_COMMAND, results_first, m_results.data(), m_results_words);
+}
 
 void bms::request_switch(bool closed) { m_switch_wanted = closed; }
 
@@ -169,7 +186,8 @@ void bms::measure_loop() {
         const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
         afe_write(afe::REG_CTRL, 1u);
         sc_core::wait(conversion);
-        if (!(afe_read(afe::REG_STATUS) & 1u))
+        read_results();
+        if (!(result(afe::REG_STATUS) & 1u))
             SC_REPORT_ERROR(name(), "AFE conversion not complete after its conversion time");
         if (!m_powered)
             continue;
@@ -185,18 +203,18 @@ void bms::measure() {
     const std::size_t n = m_afe_cfg.cells;
     m_report.cell_v.resize(n);
     for (std::size_t k = 0; k < n; ++k)
-        m_report.cell_v[k] = afe_read(afe::REG_CELL0 + 4 * static_cast<std::uint32_t>(k)) * m_afe_cfg.cell_lsb_v;
+        m_report.cell_v[k] = result(afe::REG_CELL0 + 4 * static_cast<std::uint32_t>(k)) * m_afe_cfg.cell_lsb_v;
     const std::size_t n_ntc = m_afe_cfg.ntc_sensors();
     m_report.temp_k.resize(n_ntc);
     for (std::size_t s = 0; s < n_ntc; ++s)
-        m_report.temp_k[s] = afe::ntc_counts_to_temp_k(afe_read(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s)),
+        m_report.temp_k[s] = afe::ntc_counts_to_temp_k(result(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s)),
                                                        m_afe_cfg);
     m_report.stack_v = 0.0;
     for (double v : m_report.cell_v)
         m_report.stack_v += v;
-    m_report.voltage_v = afe_read(afe::REG_MODULE_V) * m_afe_cfg.module_lsb_v;
+    m_report.voltage_v = result(afe::REG_MODULE_V) * m_afe_cfg.module_lsb_v;
     m_report.current_a =
-        static_cast<double>(static_cast<std::int32_t>(afe_read(afe::REG_CURRENT))) * m_afe_cfg.current_lsb_a;
+        static_cast<double>(static_cast<std::int32_t>(result(afe::REG_CURRENT))) * m_afe_cfg.current_lsb_a;
 
     // Coulomb counting (rectangle rule over the measurement period).
     const double dt_s = m_last_t_s < 0 ? 0.0 : now_s - m_last_t_s;
@@ -264,7 +282,7 @@ void bms::protect(double dt_s) {
     // Sensor faults: open sense wires the AFE reports, and implausible NTC readings. A faulty
     // NTC is left out of the temperature protections (its reading is not trusted).
     std::uint32_t faults = 0;
-    for (std::uint32_t w = afe_read(afe::REG_OPEN_WIRE); w; w &= w - 1)
+    for (std::uint32_t w = result(afe::REG_OPEN_WIRE); w; w &= w - 1)
         ++faults;
     double tmax_ok_c = -1e9, tmin_ok_c = 1e9;
     for (double t_k : m_report.temp_k) {
@@ -300,7 +318,7 @@ void bms::protect(double dt_s) {
     value[static_cast<std::size_t>(prot_channel::sensor)] = static_cast<double>(faults);
     // An open sense wire makes the cell readings (and their sum) meaningless: cell and module
     // voltage protections then only act through the sensor channel.
-    const bool cells_valid = afe_read(afe::REG_OPEN_WIRE) == 0;
+    const bool cells_valid = result(afe::REG_OPEN_WIRE) == 0;
     for (std::size_t ch = 0; ch < n_prot_channels; ++ch) {
         const auto c = static_cast<prot_channel>(ch);
         if (!cells_valid && (c == prot_channel::cell_ov || c == prot_channel::cell_uv || c == prot_channel::imbalance ||
@@ -315,10 +333,10 @@ void bms::protect(double dt_s) {
     // Short circuit: tripped by the AFE's comparator (it has opened the switch already). The event
     // reports the fault current's magnitude the comparator latched, not the current measured now.
     auto sc_trip_current_a = [&] {
-        return std::abs(static_cast<double>(static_cast<std::int32_t>(afe_read(afe::REG_SC_CURRENT))) *
+        return std::abs(static_cast<double>(static_cast<std::int32_t>(result(afe::REG_SC_CURRENT))) *
                         m_afe_cfg.current_lsb_a);
     };
-    if (afe_read(afe::REG_FAULT) & 1u) {
+    if (result(afe::REG_FAULT) & 1u) {
         if (!(m_report.protection_bits & prot_short_circuit)) {
             m_report.protection_bits |= prot_short_circuit;
             m_sc_time_s = 0.0;
@@ -499,7 +517,7 @@ void bms::recalibrate(double dt_s, double dq_ah) {
 void bms::balance() {
     const auto& c = m_cfg.balancing;
     std::uint32_t mask = 0;
-    const bool cells_valid = m_report.sensor_faults == 0 || afe_read(afe::REG_OPEN_WIRE) == 0;
+    const bool cells_valid = m_report.sensor_faults == 0 || result(afe::REG_OPEN_WIRE) == 0;
     if (c.enabled && cells_valid && !m_report.protection && m_report.current_a >= -c.max_discharge_a) {
         const double vmin = *std::min_element(m_report.cell_v.begin(), m_report.cell_v.end());
         const double vmax = *std::max_element(m_report.cell_v.begin(), m_report.cell_v.end());

@@ -101,6 +101,11 @@ public:
     // INFO = [address, 1 = join / 0 = stay open].
     static constexpr std::uint8_t cid2_join = proto::cid2::join;
 
+    // AFE register traffic: transactions issued and the bus time the AFE annotated on them (the
+    // BMS does not wait it: it fits in the measurement period, docs/models/afe.md).
+    std::uint64_t afe_transactions() const { return m_afe_transactions; }
+    sc_core::sc_time afe_bus_time() const { return m_afe_bus_time; }
+
     // RS485 statistics.
     std::uint64_t rs485_rejected() const { return m_rs485_rejected; }
     std::uint64_t rs485_answered() const { return m_rs485_answered; }
@@ -143,13 +148,26 @@ private:
     proto::system_parameters to_system_parameters() const;
     void queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info);
     void wait_transceiver_free();
-    void afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t& value);
+    void afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t* data, std::size_t words);
+    void read_results();
+    std::uint32_t result(std::uint32_t addr) const { return m_results[(addr - results_first) / 4]; }
     std::uint32_t afe_read(std::uint32_t addr);
     void afe_write(std::uint32_t addr, std::uint32_t value);
     void drive_switch(bool closed);
 
+    // A measurement reads the AFE's register file from STATUS to the last NTC in one burst:
+    // status, open-wire and fault flags, the cells, module voltage, current, the latched
+    // short-circuit current and the NTCs.
+    static constexpr std::uint32_t results_first = afe::REG_STATUS;
+    static constexpr std::size_t results_words_max = (afe::REG_NTC0 - results_first) / 4 + afe::max_cells;
+
     bms_config m_cfg;
     afe_config m_afe_cfg;
+    tlm::tlm_generic_payload m_tx;  // reused for every AFE access
+    std::array<std::uint32_t, results_words_max> m_results{};
+    std::size_t m_results_words = 0;
+    std::uint64_t m_afe_transactions = 0;
+    sc_core::sc_time m_afe_bus_time;
     event_sink& m_events;
     module_report m_report;
     bool m_switch_wanted = true;

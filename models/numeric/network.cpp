@@ -767,18 +767,31 @@ std::size_t network::factor_nonzeros() const {
                                                : 0;
 }
 
-Eigen::VectorXd network::kcl_residual_a() const {
-    Eigen::VectorXd res = Eigen::VectorXd::Zero(idx(m_node_names.size()));
-    for (element_id e = 0; e < m_kind.size(); ++e) {
-        res[idx(m_a[e])] += m_i[idx(e)];
-        res[idx(m_b[e])] -= m_i[idx(e)];
+namespace {
+// Per-node sums of the element currents, into res (resized only when the node count changed).
+void kcl_sums(Eigen::VectorXd& res, std::size_t n_nodes, const std::vector<std::size_t>& a, const std::vector<std::size_t>& b,
+              const Eigen::VectorXd& current_a) {
+    const auto n = static_cast<Eigen::Index>(n_nodes);
+    if (res.size() != n)
+        res.resize(n);
+    res.setZero();
+    for (std::size_t e = 0; e < a.size(); ++e) {
+        const double i = current_a[static_cast<Eigen::Index>(e)];
+        res[static_cast<Eigen::Index>(a[e])] += i;
+        res[static_cast<Eigen::Index>(b[e])] -= i;
     }
+}
+} // namespace
+
+Eigen::VectorXd network::kcl_residual_a() const {
+    Eigen::VectorXd res;
+    kcl_sums(res, m_node_names.size(), m_a, m_b, m_i);
     return res;
 }
 
 double network::max_kcl_residual_a() const {
-    const Eigen::VectorXd r = kcl_residual_a();
-    return r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
+    kcl_sums(m_kcl_scratch, m_node_names.size(), m_a, m_b, m_i);
+    return m_kcl_scratch.size() ? m_kcl_scratch.cwiseAbs().maxCoeff() : 0.0;
 }
 
 } // namespace stacksim::num

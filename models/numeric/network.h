@@ -165,6 +165,7 @@ public:
 
     // Sum of the element currents leaving each node (incl. ground); ~0 after a solve.
     Eigen::VectorXd kcl_residual_a() const;
+    // max |kcl_residual_a()|, without allocating (a run's summary reads it every grid step).
     double max_kcl_residual_a() const;
 
     // Nodes of components without a conductive path to ground (last solve).
@@ -280,6 +281,7 @@ private:
     Eigen::VectorXd m_rhs, m_x, m_z; // reduced (no ground)
     Eigen::VectorXd m_v;             // full, ground = 0
     Eigen::VectorXd m_i, m_loss;
+    mutable Eigen::VectorXd m_kcl_scratch; // max_kcl_residual_a's per-node sums
     std::vector<double> m_vhi, m_vlo, m_res; // voltages, their refinement, nodal residual
     double m_port_current = 0.0;
     double m_port_voc = 0.0;

@@ -5,15 +5,25 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string_view>
+#include <cstring>
 
 namespace stacksim::num {
 
-std::string shortest_text(double v, int min_digits) {
+namespace {
+
+char* put(char* out, const char* text) {
+    const std::size_t n = std::strlen(text);
+    std::memcpy(out, text, n);
+    return out + n;
+}
+
+} // namespace
+
+char* write_shortest_text(char* out, double v, int min_digits) {
     if (std::isnan(v))
-        return "nan";
+        return put(out, "nan");
     if (std::isinf(v))
-        return v > 0 ? "inf" : "-inf";
+        return put(out, v > 0 ? "inf" : "-inf");
     if (std::fpclassify(v) == FP_SUBNORMAL) {
         // Few significant bits: %.Ng shows more digits than the shortest ones. The direct way.
         char buf[40];
@@ -22,44 +32,64 @@ std::string shortest_text(double v, int min_digits) {
             if (std::strtod(buf, nullptr) == v)
                 break;
         }
-        return buf;
+        return put(out, buf);
     }
     // The shortest digits from std::to_chars (Ryu); with P of them and decimal exponent X, the
     // first round-tripping %.Ng is N = max(min_digits, P), and its digits are those P digits.
     // (Trying each N with snprintf + strtod was half of a default run's time.)
     char sci[40];
     const auto r = std::to_chars(sci, sci + sizeof sci - 1, v, std::chars_format::scientific);
-    *r.ptr = '\0';
-    const std::string_view text(sci, static_cast<std::size_t>(r.ptr - sci));
-    const std::size_t e_pos = text.find('e');
-    const bool negative = text.front() == '-';
-    std::string digits;
-    for (std::size_t i = negative ? 1 : 0; i < e_pos; ++i)
-        if (text[i] != '.')
-            digits += text[i];
-    const int exp10 = std::atoi(text.data() + e_pos + 1);
-    const int p = static_cast<int>(digits.size());
+    const char* e_pos = std::find(sci, r.ptr, 'e');
+    const bool negative = sci[0] == '-';
+    char digits[24];
+    int p = 0;
+    for (const char* c = sci + (negative ? 1 : 0); c < e_pos; ++c)
+        if (*c != '.')
+            digits[p++] = *c;
+    int exp10 = 0;
+    const char* exp_begin = e_pos + 1;
+    if (*exp_begin == '+')
+        ++exp_begin; // from_chars takes no '+'
+    std::from_chars(exp_begin, r.ptr, exp10);
     const int n = std::max(min_digits, p);
-    std::string out = negative ? "-" : "";
+    if (negative)
+        *out++ = '-';
     if (exp10 >= -4 && exp10 < n) {
         if (exp10 >= 0) {
-            const auto whole = static_cast<std::size_t>(exp10) + 1;
-            if (static_cast<std::size_t>(p) > whole)
-                out += digits.substr(0, whole) + "." + digits.substr(whole);
-            else
-                out += digits + std::string(whole - static_cast<std::size_t>(p), '0');
+            const int whole = exp10 + 1;
+            if (p > whole) {
+                out = std::copy(digits, digits + whole, out);
+                *out++ = '.';
+                out = std::copy(digits + whole, digits + p, out);
+            } else {
+                out = std::copy(digits, digits + p, out);
+                out = std::fill_n(out, whole - p, '0');
+            }
         } else {
-            out += "0." + std::string(static_cast<std::size_t>(-exp10 - 1), '0') + digits;
+            *out++ = '0';
+            *out++ = '.';
+            out = std::fill_n(out, -exp10 - 1, '0');
+            out = std::copy(digits, digits + p, out);
         }
     } else {
-        out += digits.substr(0, 1);
-        if (p > 1)
-            out += "." + digits.substr(1);
-        char e[16];
-        std::snprintf(e, sizeof e, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        out += e;
+        *out++ = digits[0];
+        if (p > 1) {
+            *out++ = '.';
+            out = std::copy(digits + 1, digits + p, out);
+        }
+        *out++ = 'e';
+        *out++ = exp10 < 0 ? '-' : '+';
+        const int a = exp10 < 0 ? -exp10 : exp10;
+        if (a < 10)
+            *out++ = '0';
+        out = std::to_chars(out, out + 4, a).ptr;
     }
     return out;
+}
+
+std::string shortest_text(double v, int min_digits) {
+    char buf[shortest_text_max];
+    return std::string(buf, write_shortest_text(buf, v, min_digits));
 }
 
 } // namespace stacksim::num

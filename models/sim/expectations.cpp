@@ -366,6 +366,28 @@ std::vector<expectation> read_expectations(const num::param_node& seq) {
     return out;
 }
 
+std::vector<bool> referenced_columns(const std::vector<expectation>& ex, const std::vector<std::string>& columns) {
+    std::vector<bool> used(columns.size(), false);
+    auto mark = [&](const std::string& pattern) {
+        for (std::size_t c : matching(pattern, columns))
+            used[c] = true;
+    };
+    for (const auto& e : ex) {
+        if (e.type == expectation::kind::max || e.type == expectation::kind::min)
+            mark(e.column);
+        if (e.has_while)
+            mark(e.only_while.column);
+        if (e.type == expectation::kind::before) {
+            mark(e.first.column);
+            if (e.has_then)
+                mark(e.then.column);
+        }
+        if (e.type == expectation::kind::share)
+            mark("stack.m*.current_a"); // judge_share: every module's current
+    }
+    return used;
+}
+
 void check_columns(const std::vector<expectation>& ex, const std::vector<std::string>& columns) {
     for (const auto& e : ex) {
         std::vector<std::string> pats;

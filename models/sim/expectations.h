@@ -65,6 +65,10 @@ bool glob_match(const std::string& pattern, const std::string& text);
 // Throws num::input_error (file, line, key path) if a column pattern matches no recorded column.
 void check_columns(const std::vector<expectation>& ex, const std::vector<std::string>& columns);
 
+// The columns the expectations read (one flag per column): all evaluate_expectations() needs of
+// the recorded data; the others may be left empty.
+std::vector<bool> referenced_columns(const std::vector<expectation>& ex, const std::vector<std::string>& columns);
+
 std::vector<expectation_result> evaluate_expectations(const std::vector<expectation>& ex,
                                                       const std::vector<std::string>& columns,
                                                       const std::vector<double>& times_s,

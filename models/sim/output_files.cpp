@@ -2,6 +2,7 @@
 
 #include "numeric/number_text.h"
 
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdlib>
@@ -12,7 +13,17 @@
 
 namespace stacksim::sim {
 
-std::string format_double(double v) { return num::shortest_text(v, 9); }
+namespace {
+
+constexpr char hex_digits[] = "0123456789ABCDEF";
+constexpr int format_digits = 9; // at least %.9g's notation (num::shortest_text)
+
+// "%.9f" of v, as printf writes it (to_chars rounds the exact binary value correctly, as glibc does).
+char* write_fixed9(char* out, char* end, double v) { return std::to_chars(out, end, v, std::chars_format::fixed, 9).ptr; }
+
+} // namespace
+
+std::string format_double(double v) { return num::shortest_text(v, format_digits); }
 
 output_files::output_files(const std::string& dir) : m_dir(dir) {
     std::error_code ec;
@@ -59,55 +70,78 @@ void output_files::timeseries_row(double t_s, const std::vector<double>& values)
     perf::count(perf::counter::timeseries_rows);
     if (m_h5)
         m_h5->row(t_s, values);
-    std::fputs(format_double(t_s).c_str(), m_ts);
+    // The whole line in one reused buffer, one write: no allocation per number.
+    const std::size_t most = (values.size() + 1) * (num::shortest_text_max + 1) + 1;
+    if (m_row_text.size() < most)
+        m_row_text.resize(most);
+    char* out = num::write_shortest_text(m_row_text.data(), t_s, format_digits);
     for (double v : values) {
-        std::fputc(',', m_ts);
+        *out++ = ',';
         if (!std::isnan(v)) // NaN: the value does not exist yet, an empty field
-            std::fputs(format_double(v).c_str(), m_ts);
+            out = num::write_shortest_text(out, v, format_digits);
     }
-    std::fputc('\n', m_ts);
+    *out++ = '\n';
+    std::fwrite(m_row_text.data(), 1, static_cast<std::size_t>(out - m_row_text.data()), m_ts);
 }
 
 void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data,
                              unsigned dlc) {
     const perf::scope perf_scope(perf::layer::out_can_log);
     // candump -L: "(seconds.micro) can0 ID#DATA"; 3 hex digits for 11-bit IDs, 8 for 29-bit.
+    // Formatted into one buffer, one write.
     const double us = std::round(eof_s * 1e6);
     const auto whole = static_cast<std::uint64_t>(us / 1e6);
     const auto frac = static_cast<std::uint64_t>(us - static_cast<double>(whole) * 1e6);
-    std::fprintf(m_can, "(%010" PRIu64 ".%06" PRIu64 ") can0 ", whole, frac);
-    if (extended)
-        std::fprintf(m_can, "%08X#", id);
-    else
-        std::fprintf(m_can, "%03X#", id);
+    char line[96];
+    int n = std::snprintf(line, sizeof line, "(%010" PRIu64 ".%06" PRIu64 ") can0 ", whole, frac);
+    char* out = line + n;
+    for (int shift = extended ? 28 : 8; shift >= 0; shift -= 4)
+        *out++ = hex_digits[(id >> shift) & 0xF];
+    *out++ = '#';
     if (rtr)
-        std::fputc('R', m_can);
+        *out++ = 'R';
     else
-        for (unsigned i = 0; i < dlc; ++i)
-            std::fprintf(m_can, "%02X", data[i]);
-    std::fputc('\n', m_can);
+        for (unsigned i = 0; i < dlc && i < 8; ++i) {
+            *out++ = hex_digits[data[i] >> 4];
+            *out++ = hex_digits[data[i] & 0xF];
+        }
+    *out++ = '\n';
+    std::fwrite(line, 1, static_cast<std::size_t>(out - line), m_can);
 }
 
 void output_files::rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
                                const std::string& frame_chars, const std::string& flags) {
     const perf::scope perf_scope(perf::layer::out_rs485_log);
     perf::count(perf::counter::rs485_hops);
-    std::string shown;
+    // "start end segment sender chars[ flags]" in one reused buffer, one write.
+    std::string& line = m_line;
+    line.clear();
+    char num_buf[64];
+    line.append(num_buf, write_fixed9(num_buf, num_buf + sizeof num_buf, start_s));
+    line += ' ';
+    line.append(num_buf, write_fixed9(num_buf, num_buf + sizeof num_buf, end_s));
+    line += ' ';
+    line += segment;
+    line += ' ';
+    line += sender;
+    line += ' ';
     for (char c : frame_chars) {
+        const auto u = static_cast<unsigned char>(c);
         if (c == '\r')
             continue; // the closing CR is left out
-        if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7E) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02X", static_cast<unsigned char>(c));
-            shown += hex;
+        if (u < 0x21 || u > 0x7E) {
+            const char hex[4] = {'\\', 'x', hex_digits[u >> 4], hex_digits[u & 0xF]};
+            line.append(hex, 4);
         } else {
-            shown += c;
+            line += c;
         }
     }
-    std::fprintf(m_rs485, "%.9f %.9f %s %s %s", start_s, end_s, segment.c_str(), sender.c_str(), shown.c_str());
-    if (!flags.empty())
-        std::fprintf(m_rs485, " %s", flags.c_str());
-    std::fputc('\n', m_rs485);
+    if (!flags.empty()) {
+        line += ' ';
+        line += flags;
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), m_rs485);
 }
 
 void output_files::event(double t_s, const std::string& source, const std::string& kind,
@@ -135,31 +169,6 @@ void output_files::summary(const nlohmann::json& j) {
     std::fputc('\n', f);
     std::fclose(f);
     std::filesystem::rename(tmp, path); // never a half-written summary
-}
-
-void output_files::normalise_vcd_date(const std::string& name) {
-    const perf::scope perf_scope(perf::layer::out_vcd);
-    const std::string path = m_dir + "/" + name;
-    std::FILE* in = std::fopen(path.c_str(), "rb");
-    if (!in)
-        return;
-    std::string text;
-    char buf[1 << 16];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, in)) > 0;)
-        text.append(buf, n);
-    std::fclose(in);
-    const auto begin = text.find("$date");
-    const auto end = text.find("$end", begin);
-    if (begin != 0 || end == std::string::npos)
-        return;
-    text.replace(begin, end - begin, "$date\n     simulated by stacksim (wall-clock date omitted for reproducible output)\n");
-    const std::string tmp = path + ".tmp";
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    if (!out)
-        return;
-    std::fwrite(text.data(), 1, text.size(), out);
-    std::fclose(out);
-    std::filesystem::rename(tmp, path);
 }
 
 void output_files::flush() {

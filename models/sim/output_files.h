@@ -37,9 +37,6 @@ public:
                      const std::string& frame_chars, const std::string& flags);
     void event(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details);
     void summary(const nlohmann::json& j);
-    // SystemC stamps a VCD file with the wall-clock date; replace it so the same scenario and
-    // seed give the same bytes.
-    void normalise_vcd_date(const std::string& name);
     // Flushes the text files (after every recorded row). timeseries.h5 keeps up to one chunk of
     // rows in memory and writes them a chunk at a time.
     void flush();
@@ -55,6 +52,9 @@ private:
     std::FILE* m_rs485 = nullptr;
     std::FILE* m_events = nullptr;
     std::unique_ptr<hdf5_writer> m_h5;
+    // Lines being formatted, reused: no allocation per row or frame.
+    std::vector<char> m_row_text; // timeseries.csv
+    std::string m_line;           // rs485.log
 };
 
 // Shortest decimal text that reads back as the same double ("%.17g" trimmed), deterministic.

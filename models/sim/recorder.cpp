@@ -1,6 +1,8 @@
 #include "sim/recorder.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -35,10 +37,25 @@ recorder::recorder(system& top, const run_config& run) : m_top(top), m_run(run) 
     add_module_columns(top);
     add_network_columns(top);
     m_data.assign(m_columns.size(), {});
+    m_keep.assign(m_columns.size(), false);
     m_row.assign(m_columns.size(), 0.0);
 }
 
 recorder::~recorder() = default;
+
+namespace {
+
+// The present simulated time in VCD units (1 ps), exactly: the kernel's time as an integer
+// count of its resolution.
+std::uint64_t now_ps() {
+    const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
+    const std::uint64_t ticks = sc_core::sc_time_stamp().value();
+    if (res_ps >= 1.0)
+        return ticks * static_cast<std::uint64_t>(std::llround(res_ps));
+    return ticks / static_cast<std::uint64_t>(std::llround(1.0 / res_ps));
+}
+
+} // namespace
 
 void recorder::add(std::string name, std::function<double()> get) {
     m_columns.push_back(std::move(name));
@@ -191,11 +208,20 @@ void recorder::step() {
 void recorder::record_row() {
     const perf::scope perf_scope(perf::layer::out_timeseries);
     const double t = bus::to_s(sc_core::sc_time_stamp());
-    for (std::size_t c = 0; c < m_getters.size(); ++c) {
+    for (std::size_t c = 0; c < m_getters.size(); ++c)
         m_row[c] = m_getters[c]();
+    for (std::size_t c : m_kept)
         m_data[c].push_back(m_row[c]);
+    if (!m_kept.empty())
+        m_times.push_back(t);
+    ++m_rows;
+    if (m_vcd) {
+        const perf::scope vcd_scope(perf::layer::out_vcd);
+        for (std::size_t k = 0; k < m_vcd_columns.size(); ++k)
+            m_vcd_values[k] = m_row[m_vcd_columns[k]];
+        m_vcd->sample(now_ps(), m_vcd_values);
+        m_vcd->flush();
     }
-    m_times.push_back(t);
     if (m_out) {
         m_out->timeseries_row(t, m_row);
         m_out->flush();
@@ -210,7 +236,24 @@ std::size_t recorder::column_index(const std::string& column) const {
     return static_cast<std::size_t>(it - m_columns.begin());
 }
 
-std::vector<double> recorder::series(const std::string& column) const { return m_data[column_index(column)]; }
+std::vector<double> recorder::series(const std::string& column) const {
+    const std::size_t c = column_index(column);
+    if (!m_keep[c])
+        throw std::logic_error("recorded signal '" + column +
+                               "' is not kept in memory (a simulation keeps the series only when asked: keep_series)");
+    return m_data[c];
+}
+
+void recorder::keep(const std::vector<bool>& keep) {
+    if (m_rows > 0)
+        throw std::logic_error("recorder::keep after the first row");
+    for (std::size_t c = 0; c < m_columns.size() && c < keep.size(); ++c)
+        m_keep[c] = m_keep[c] || keep[c];
+    m_kept.clear();
+    for (std::size_t c = 0; c < m_columns.size(); ++c)
+        if (m_keep[c])
+            m_kept.push_back(c);
+}
 
 void recorder::attach(output_files* out) {
     m_out = out;
@@ -222,33 +265,26 @@ void recorder::open_vcd(const std::string& out_dir) {
     // waveforms.vcd for GTKWave: the recorded stack-, module- and inverter-level signals (not the
     // per-cell, cable and contact columns), sampled whenever a row is recorded. The dots of the
     // column names show as hierarchy in GTKWave.
-    m_vcd = sc_core::sc_create_vcd_trace_file((out_dir + "/waveforms").c_str());
-    // The kernel resolution, so every event time is representable. SystemC announces the unit as
-    // an info report on stdout; keep the CLI's output to its summary.
-    const sc_core::sc_actions info = sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    m_vcd->set_time_unit(1.0, sc_core::SC_PS);
-    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, info);
+    std::vector<std::string> names;
+    m_vcd_columns.clear();
     for (std::size_t c = 0; c < m_columns.size(); ++c) {
         const std::string& name = m_columns[c];
         if (name.find(".cell") != std::string::npos || name.find("cable.") != std::string::npos ||
             name.find("contact.") != std::string::npos)
             continue;
-        sc_core::sc_trace(m_vcd, m_row[c], name);
+        m_vcd_columns.push_back(c);
+        names.push_back(name);
     }
+    m_vcd_values.assign(names.size(), 0.0);
+    m_vcd = std::make_unique<vcd_writer>(out_dir + "/waveforms.vcd", sc_core::sc_version(), names);
 }
 
 void recorder::close_vcd() {
     const perf::scope perf_scope(perf::layer::out_vcd);
     if (!m_vcd)
         return;
-    // The kernel writes a timestep's traced values when time moves on; move it by one resolution
-    // unit so the final row reaches the file.
-    if (!sc_core::sc_end_of_simulation_invoked())
-        sc_core::sc_start(sc_core::sc_get_time_resolution());
-    sc_core::sc_close_vcd_trace_file(m_vcd);
-    m_vcd = nullptr;
-    if (m_out)
-        m_out->normalise_vcd_date("waveforms.vcd");
+    m_vcd->close(now_ps());
+    m_vcd.reset();
 }
 
 } // namespace stacksim::sim

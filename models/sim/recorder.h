@@ -1,11 +1,15 @@
 // The recorder of one run: the time-series columns (docs/outputs.md), sampled from the elaborated
-// system after every grid step, kept in memory and written to the output files; the extremes the
+// system after every grid step and written to the output files as they come; the extremes the
 // summary reports (hottest branch, largest KCL residual); and the VCD waveforms of the
 // stack-, module- and inverter-level columns.
+// In memory it keeps only the columns it is asked to keep (keep()): the ones the scenario's
+// expectations read, or all of them for an API that returns the series. Rows are not otherwise
+// held, so a run's memory does not grow with its duration.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,7 @@
 #include "numeric/stack_plant.h"
 #include "sim/output_files.h"
 #include "sim/scenario.h"
+#include "sim/vcd_writer.h"
 
 namespace stacksim::sim {
 
@@ -28,26 +33,37 @@ public:
     // The columns of `top` as `run` asks for them (record_cells). Nothing is written until
     // attach(); the system must outlive the recorder.
     recorder(system& top, const run_config& run);
-    ~recorder(); // a VCD still open stays unfinished: close_vcd() runs the kernel
+    ~recorder(); // a VCD still open ends at its last row
     recorder(const recorder&) = delete;
     recorder& operator=(const recorder&) = delete;
 
     // Rows from now on also go to `out` (the header first); may be null (in memory only).
     void attach(output_files* out);
-    // waveforms.vcd in out_dir, traced at every recorded row; close_vcd() ends it (idempotent).
+    // waveforms.vcd in out_dir (vcd_writer.h), written at every recorded row; close_vcd() ends
+    // it at the present time (idempotent).
     void open_vcd(const std::string& out_dir);
     void close_vcd();
-    sc_core::sc_trace_file* vcd() const { return m_vcd; } // null when none is open
 
     // Every grid step: the extremes; a row every run.record_every steps.
     void step();
     // One row of every column, now.
     void record_row();
 
+    // Keep the values of column c in memory where keep[c] (one flag per column, OR-ed with
+    // earlier calls); the times are kept once any column is. Before the first row (else throws
+    // std::logic_error).
+    void keep(const std::vector<bool>& keep);
+    void keep_all() { keep(std::vector<bool>(m_columns.size(), true)); }
+    bool kept(std::size_t c) const { return m_keep[c]; }
+
     const std::vector<std::string>& columns() const { return m_columns; }
+    std::size_t rows() const { return m_rows; } // recorded so far
+    // Times of the kept rows (empty while no column is kept).
     const std::vector<double>& times_s() const { return m_times; }
-    const std::vector<std::vector<double>>& data() const { return m_data; } // per column
-    std::size_t column_index(const std::string& column) const;             // throws if unknown
+    // Per column: its kept values, an empty vector for a column not kept.
+    const std::vector<std::vector<double>>& data() const { return m_data; }
+    std::size_t column_index(const std::string& column) const; // throws if unknown
+    // Values of a kept column; throws std::logic_error for a column not kept in memory.
     std::vector<double> series(const std::string& column) const;
     // Highest temperature of every branch so far (cables, then contacts; from the initial state).
     const std::vector<double>& max_branch_temp_k() const { return m_max_branch_temp_k; }
@@ -62,11 +78,16 @@ private:
     system& m_top;
     run_config m_run;
     output_files* m_out = nullptr;
-    sc_core::sc_trace_file* m_vcd = nullptr;
+    std::unique_ptr<vcd_writer> m_vcd;
+    std::vector<std::size_t> m_vcd_columns; // the columns in the VCD
+    std::vector<double> m_vcd_values;       // scratch: their values at a row
     std::vector<std::string> m_columns;
     std::vector<std::function<double()>> m_getters;
-    std::vector<double> m_times;
-    std::vector<std::vector<double>> m_data; // per column
+    std::vector<bool> m_keep;                // per column
+    std::vector<std::size_t> m_kept;         // the kept columns' indices
+    std::size_t m_rows = 0;
+    std::vector<double> m_times;             // of the rows, once any column is kept
+    std::vector<std::vector<double>> m_data; // per column (empty if not kept)
     std::vector<double> m_row;               // scratch (and what the VCD traces)
     unsigned m_step_count = 0;
     std::vector<double> m_max_branch_temp_k; // per cable, then per contact

@@ -32,8 +32,11 @@ double peak_rss_mib() {
 
 } // namespace
 
-void run_profile::start(sc_core::sc_trace_file* vcd) {
-    m_probes = trace_cycle_probe::install(vcd);
+void run_profile::start() {
+    if (!m_probe)
+        m_probe = trace_cycle_probe::install();
+    else
+        m_probe->set_active(true);
     m_delta0 = sc_core::sc_delta_count();
     m_cpu0_s = cpu_now_s();
     m_wall0_s = wall_now_s();
@@ -47,7 +50,7 @@ nlohmann::ordered_json run_profile::stop(double simulated_s) {
     const double wall_s = wall_now_s() - m_wall0_s;
     const double cpu_s = cpu_now_s() - m_cpu0_s;
     const unsigned long long deltas = sc_core::sc_delta_count() - m_delta0;
-    trace_cycle_probe::uninstall(m_probes);
+    m_probe->set_active(false);
     m_running = false;
 
     const double total_s = 1e-9 * static_cast<double>(r.total_ns());

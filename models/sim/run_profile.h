@@ -2,7 +2,7 @@
 //
 // start() zeroes and enables this thread's perf registry (base/perf/perf_registry.h), notes the
 // wall clock, the process's CPU time (getrusage) and the kernel's delta count, and installs the
-// trace-cycle probes (trace_cycle_probe.h); stop() ends the accounting and returns the profile:
+// time-point counter (trace_cycle_probe.h); stop() ends the accounting and returns the profile:
 //
 //   simulated_s, wall_s, cpu_s (user + system), sim_per_wall, sim_per_cpu, peak_rss_mib,
 //   layers: {name: {self_s, share_pct, cpu_s, calls}} -- exclusive time per layer; "systemc_kernel"
@@ -16,6 +16,7 @@
 // Only the thread that called start() is accounted (the simulation thread).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -26,8 +27,7 @@ namespace stacksim::sim {
 
 class run_profile {
 public:
-    // vcd: the run's waveforms.vcd trace file (timed between the probes), or null.
-    void start(sc_core::sc_trace_file* vcd);
+    void start();
     bool running() const { return m_running; }
     // Ends the accounting; simulated_s is the run's simulated time.
     nlohmann::ordered_json stop(double simulated_s);
@@ -40,7 +40,7 @@ private:
     double m_wall0_s = 0.0;
     double m_cpu0_s = 0.0;
     unsigned long long m_delta0 = 0;
-    trace_cycle_probe::pair m_probes;
+    std::unique_ptr<trace_cycle_probe> m_probe;
 };
 
 } // namespace stacksim::sim

@@ -36,7 +36,7 @@ nlohmann::ordered_json run_summary(const scenario& sc, system& top, const record
     j["step_s"] = sc.run.step_s;
     j["bus_logs"] = sc.run.bus_logs;
     j["hdf5"] = sc.run.hdf5;
-    j["rows"] = rec.times_s().size();
+    j["rows"] = rec.rows();
     j["events"] = facts.events;
     j["energy_wh"] = {{"port", e.port_j / 3600.0},
                       {"cells_in", e.cell_in_j / 3600.0},

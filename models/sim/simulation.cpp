@@ -40,7 +40,7 @@ void fresh_kernel() {
 
 } // namespace
 
-simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move(sc)) {
+simulation::simulation(scenario sc, const std::string& out_dir, bool keep_series) : m_sc(std::move(sc)) {
     fresh_kernel();
     // A firmware's NV memory without stack.firmware.nv_dir: <out_dir>/firmware/m<i>.nv (created at
     // its first write); without an output directory it lives in memory only.
@@ -55,6 +55,10 @@ simulation::simulation(scenario sc, const std::string& out_dir) : m_sc(std::move
     // Expectations' column patterns and events' contact names are checked here too.
     m_rec = std::make_unique<recorder>(*m_top, m_sc.run);
     check_columns(m_sc.expectations, m_rec->columns());
+    // In memory: the columns the expectations read (evaluated at the end), or all when asked.
+    m_rec->keep(referenced_columns(m_sc.expectations, m_rec->columns()));
+    if (keep_series)
+        m_rec->keep_all();
     for (const auto& e : m_sc.events)
         m_dispatch->check(e);
     // Host endpoints open (bind, create their pty) before any output file exists: a port in use
@@ -392,7 +396,7 @@ nlohmann::json simulation::finish() {
     m_top->battery().end_of_run(); // firmware: on_power_off (its last NV writes)
     m_results = evaluate_expectations(m_sc.expectations, m_rec->columns(), m_rec->times_s(), m_rec->data(), m_event_log);
     m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done, realtime}, m_results);
-    m_rec->close_vcd(); // after the summary is taken: closing moves the kernel by one resolution unit
+    m_rec->close_vcd();
     if (m_out)
         m_out->end_of_run();
     if (m_profile.running()) {
@@ -408,7 +412,7 @@ void simulation::enable_profile() {
     if (m_finished)
         throw std::logic_error("simulation already finished");
     if (!m_profile.running())
-        m_profile.start(m_rec->vcd());
+        m_profile.start();
 }
 
 } // namespace stacksim::sim

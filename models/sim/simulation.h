@@ -44,8 +44,10 @@ struct interrupted : std::runtime_error {
 
 class simulation : public models::event_sink {
 public:
-    // out_dir empty: keep results in memory only (Python, tests).
-    simulation(scenario sc, const std::string& out_dir);
+    // out_dir empty: no output files. keep_series: keep every recorded column in memory for
+    // series() (Python); otherwise only the columns the expectations read are kept and the rows
+    // go to the files as they come, so memory does not grow with the run's duration.
+    simulation(scenario sc, const std::string& out_dir, bool keep_series = false);
     ~simulation() override;
     simulation(const simulation&) = delete;
     simulation& operator=(const simulation&) = delete;
@@ -105,7 +107,8 @@ public:
     void enable_profile();
     const nlohmann::ordered_json& profile() const { return m_profile_result; }
 
-    // Recorded time series (in memory too).
+    // Recorded time series, in memory with keep_series (else times_s() holds the times only if
+    // an expectation reads a column, and series() throws std::logic_error for a column not kept).
     const std::vector<std::string>& columns() const { return m_rec->columns(); }
     const std::vector<double>& times_s() const { return m_rec->times_s(); }
     // Values of column c at every recorded time.

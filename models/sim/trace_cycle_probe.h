@@ -1,13 +1,12 @@
-// Two markers in the SystemC kernel's list of trace files, for `run --profile`: the kernel
-// cycles every trace file once per simulated instant it runs, so the markers count those
-// instants (the profile's time_points) and, placed on both sides of waveforms.vcd, time what
-// SystemC's VCD writer spends per instant (perf layer out_vcd), which happens inside the kernel
-// where no call of ours could be timed.
+// A marker in the SystemC kernel's list of trace files, for `run --profile`: the kernel cycles
+// every trace file once per simulated instant it runs, so the probe counts those instants (the
+// profile's time_points counter). SystemC 2.3.4 has no public count of time points, and its
+// simulation-phase callbacks are compiled out of Debian's library.
 //
-// A probe traces nothing and writes nothing; the simulation's results are unchanged. SystemC
-// 2.3 offers no public way to insert a trace file around another (add/remove are the kernel's
-// own), so the install reaches them through an explicit template instantiation (the one
-// standard way to name a private member without modifying SystemC).
+// The probe traces nothing and writes nothing; the simulation's results are unchanged. SystemC
+// 2.3 offers no public way to register a trace file (add/remove are the kernel's own), so
+// install() reaches them through an explicit template instantiation (the one standard way to
+// name a private member without modifying SystemC).
 #pragma once
 
 #include <memory>
@@ -19,15 +18,11 @@ namespace stacksim::sim {
 
 class trace_cycle_probe : public sc_core::sc_trace_file {
 public:
-    // The pair of probes: around `vcd` if given (re-registering it between them), else one
-    // probe that only counts. Lives as long as the kernel may cycle it.
-    struct pair {
-        std::unique_ptr<trace_cycle_probe> first;
-        std::unique_ptr<trace_cycle_probe> second;
-    };
-    static pair install(sc_core::sc_trace_file* vcd);
-    // Stop being counted or timed (the kernel keeps cycling the probes, which then do nothing).
-    static void uninstall(pair& p);
+    // Registers a probe with the kernel; it counts until uninstall() and lives as long as the
+    // kernel may cycle it (the returned pointer's owner must outlive the kernel's last cycle).
+    static std::unique_ptr<trace_cycle_probe> install();
+    // Counting on or off (the kernel keeps cycling the probe, which then does nothing).
+    void set_active(bool on) { m_active = on; }
 
     ~trace_cycle_probe() override = default;
 
@@ -72,9 +67,8 @@ protected:
     void cycle(bool delta_cycle) override;
 
 private:
-    struct shared_state;
-    explicit trace_cycle_probe(std::shared_ptr<shared_state> s) : m_state(std::move(s)) {}
-    std::shared_ptr<shared_state> m_state;
+    trace_cycle_probe() = default;
+    bool m_active = true;
 };
 
 } // namespace stacksim::sim

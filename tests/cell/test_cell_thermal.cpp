@@ -1,6 +1,8 @@
 // The lumped thermal network against analytic solutions.
 #include <cmath>
 #include <cstdio>
+#include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -164,4 +166,49 @@ TEST(CellThermal, NeighbouringCasesExchangeHeatAsTheDifferenceModePredicts) {
     apart.set_case_temperature_k(0, t_amb + 10.0);
     apart.step(hours, Eigen::ArrayXd::Zero(2 * static_cast<Eigen::Index>(nc)), t_amb);
     EXPECT_EQ(apart.case_temp_k()(1), t_amb);
+}
+
+// The step's plain loops against the dense matrix formula they replace, on a random module:
+// T_new = Phi (T - T_amb) + Gamma P + T_amb, heat to ambient psi (T - T_amb) + xi P, for
+// random capacities, cell-to-cell, cell-to-case and case-to-ambient conductances, several
+// copies (modules) and two step sizes.
+TEST(CellThermal, StepEqualsTheDenseMatrixFormulaOnARandomModule) {
+    std::mt19937_64 rng(20261207);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int trial = 0; trial < 20; ++trial) {
+        const std::size_t n_cells = 1 + static_cast<std::size_t>(u(rng) * 20.0);
+        const auto n = static_cast<Eigen::Index>(n_cells + 1);
+        Eigen::VectorXd cap(n), gamb = Eigen::VectorXd::Zero(n);
+        for (Eigen::Index i = 0; i < n; ++i)
+            cap(i) = 500.0 + 5000.0 * u(rng);
+        gamb(n - 1) = 0.5 + 10.0 * u(rng);
+        std::vector<thermal_link> links;
+        for (std::size_t i = 0; i < n_cells; ++i) {
+            if (i + 1 < n_cells)
+                links.push_back({i, i + 1, 2.0 * u(rng)});
+            links.push_back({i, n_cells, 0.1 + 3.0 * u(rng)});
+        }
+        const module_thermal net(cap, links, gamb);
+        const Eigen::Index copies = 1 + static_cast<Eigen::Index>(u(rng) * 17.0);
+        Eigen::MatrixXd temp(n, copies), power(n, copies);
+        for (Eigen::Index i = 0; i < temp.size(); ++i) {
+            temp.data()[i] = 280.0 + 40.0 * u(rng);
+            power.data()[i] = 20.0 * u(rng) - 2.0;
+        }
+        const double t_amb = 285.0 + 20.0 * u(rng);
+        for (const double dt_s : {0.1, 7.5}) {
+            const module_thermal::step_matrices& m = net.matrices(dt_s);
+            const Eigen::MatrixXd theta = temp.array() - t_amb;
+            const Eigen::MatrixXd want = (m.phi * theta + m.gamma * power).array() + t_amb;
+            const Eigen::RowVectorXd want_q = m.psi * theta + m.xi * power;
+            Eigen::MatrixXd got = temp, scratch;
+            Eigen::VectorXd q = Eigen::VectorXd::Zero(copies);
+            net.step(dt_s, got, power, t_amb, q, scratch);
+            for (Eigen::Index i = 0; i < got.size(); ++i)
+                ASSERT_NEAR(got.data()[i], want.data()[i], 1e-12 * std::abs(want.data()[i])) << trial << " " << i;
+            for (Eigen::Index j = 0; j < copies; ++j)
+                ASSERT_NEAR(q(j), want_q(j), 1e-12 * std::abs(want_q(j)) + 1e-12) << trial << " " << j;
+            temp = got;
+        }
+    }
 }

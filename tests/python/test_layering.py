@@ -141,3 +141,26 @@ def test_the_configuration_headers_are_found():
     names = {p.name for p in CONFIG_HEADERS}
     assert {"scenario.h", "stack_config.h", "inverter_config.h", "battery_module_config.h", "afe_config.h",
             "bms_config.h", "stack_master_config.h", "can_link_config.h", "rs485_chain_config.h"} <= names
+
+
+def fw_host_sources():
+    """The sources of the SystemC-free firmware host library, as models/CMakeLists.txt lists them."""
+    text = (ROOT / "models" / "CMakeLists.txt").read_text()
+    block = re.search(r"add_library\(stacksim_fw_host STATIC(.*?)\)", text, re.S)
+    assert block, "stacksim_fw_host is declared in models/CMakeLists.txt"
+    cpps = [ROOT / "models" / s for s in block.group(1).split()]
+    return cpps + [p.with_suffix(".h") for p in cpps if p.with_suffix(".h").is_file()]
+
+
+# The firmware host's loading, RPC and child process, and the BQ76952's command interface, are
+# plain C++ (the fuzz harnesses build them without a kernel); firmware_bms and bq76952 are the
+# SystemC sides.
+SYSTEMC_FREE_FILES = fw_host_sources() + [ROOT / "models" / "firmware" / "stacksim_fw.h",
+                                          ROOT / "models" / "battery" / "bq76952_registers.cpp",
+                                          ROOT / "models" / "battery" / "bq76952_trm.h"]
+
+
+@pytest.mark.parametrize("path", SYSTEMC_FREE_FILES, ids=[rel(p) for p in SYSTEMC_FREE_FILES])
+def test_firmware_host_and_chip_logic_never_reach_systemc(path):
+    assert path.is_file(), rel(path)
+    assert systemc_path(path) is None, systemc_path(path)

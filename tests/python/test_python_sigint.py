@@ -17,7 +17,11 @@ import time
 from conftest import BUILD, ROOT, check_interrupted_outputs
 
 CHILD = textwrap.dedent('''
-    import sys, time
+    import signal, sys, time
+    # Python leaves SIGINT ignored when it starts with it ignored, as every command started in the
+    # background by a non-interactive shell does (POSIX): the child stands for an interactive
+    # session, so it takes Python's own Ctrl-C handler whatever launched the test suite.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import stacksim
     out, mode = sys.argv[1], sys.argv[2]
     try:

@@ -32,12 +32,15 @@ class Simulation(_core.Simulation):
     the scenario's duration (run.duration_s may be float("inf")), while state() and inject() act
     on it at the instant of the call; stop() (or leaving a `with` block) ends it where it stands.
     control: a live control port, "tcp:[HOST:]PORT" (run.control), in wall-clock mode.
+    keep_series: keep every recorded signal in memory for t_s / series() / result() (the
+    default). False keeps memory bounded whatever the duration: rows go only to out's files
+    (timeseries.csv / .h5), the expectations are still judged, series() raises RuntimeError.
     """
 
     def __init__(self, scenario: Union[Scenario, str, os.PathLike, None] = None, path: str = "",
                  yaml_text: str = "", set: Union[str, Iterable[str]] = (), seed: Optional[int] = None,
                  out: Optional[Union[str, os.PathLike]] = "", realtime: Union[bool, float, None] = None,
-                 control: Optional[str] = None):
+                 control: Optional[str] = None, keep_series: bool = True):
         cosim = []
         if realtime is not None and realtime is not False:
             factor = 1.0 if realtime is True else float(realtime)
@@ -56,7 +59,7 @@ class Simulation(_core.Simulation):
 
                 path = scenario_path(scenario)
             args = {"path": path, "yaml_text": yaml_text, "set": overrides_arg(set), "seed": seed}
-        super().__init__(out=os.fspath(out) if out else "", **args)
+        super().__init__(out=os.fspath(out) if out else "", keep_series=keep_series, **args)
         self._summary: Optional[dict] = None
         if cosim and realtime not in (None, False):
             self.start_background()
