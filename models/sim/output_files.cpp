@@ -25,38 +25,36 @@ char* write_fixed9(char* out, char* end, double v) { return std::to_chars(out, e
 
 std::string format_double(double v) { return num::shortest_text(v, format_digits); }
 
-output_files::output_files(const std::string& dir) : m_dir(dir) {
+namespace {
+
+// The directory exists before the first file is opened in it.
+const std::string& created_dir(const std::string& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec)
         throw std::runtime_error(dir + ": cannot create output directory: " + ec.message());
-    m_ts = open("timeseries.csv");
-    m_can = open("can.log");
-    m_rs485 = open("rs485.log");
-    m_events = open("events.jsonl");
+    return dir;
 }
 
-output_files::~output_files() {
-    for (std::FILE* f : {m_ts, m_can, m_rs485, m_events})
-        if (f)
-            std::fclose(f);
-}
+} // namespace
 
-std::FILE* output_files::open(const std::string& name) {
-    const std::string path = m_dir + "/" + name;
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (!f)
-        throw std::runtime_error(path + ": cannot open for writing");
-    return f;
-}
+output_files::output_files(const std::string& dir)
+    : m_dir(created_dir(dir)),
+      m_ts(m_dir + "/timeseries.csv"),
+      m_can(m_dir + "/can.log"),
+      m_rs485(m_dir + "/rs485.log"),
+      m_events(m_dir + "/events.jsonl") {}
+
+output_files::~output_files() = default;
 
 void output_files::timeseries_header(const std::vector<std::string>& columns) {
-    std::fputs("t_s", m_ts);
+    std::string line = "t_s";
     for (const auto& c : columns) {
-        std::fputc(',', m_ts);
-        std::fputs(c.c_str(), m_ts);
+        line += ',';
+        line += c;
     }
-    std::fputc('\n', m_ts);
+    line += '\n';
+    m_ts.write(line);
 }
 
 void output_files::timeseries_hdf5(const std::vector<std::string>& columns, const hdf5_writer::metadata& meta) {
@@ -81,7 +79,7 @@ void output_files::timeseries_row(double t_s, const std::vector<double>& values)
             out = num::write_shortest_text(out, v, format_digits);
     }
     *out++ = '\n';
-    std::fwrite(m_row_text.data(), 1, static_cast<std::size_t>(out - m_row_text.data()), m_ts);
+    m_ts.write(m_row_text.data(), static_cast<std::size_t>(out - m_row_text.data()));
 }
 
 void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data,
@@ -106,7 +104,7 @@ void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool
             *out++ = hex_digits[data[i] & 0xF];
         }
     *out++ = '\n';
-    std::fwrite(line, 1, static_cast<std::size_t>(out - line), m_can);
+    m_can.write(line, static_cast<std::size_t>(out - line));
 }
 
 void output_files::rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
@@ -141,7 +139,7 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
         line += flags;
     }
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), m_rs485);
+    m_rs485.write(line);
 }
 
 void output_files::event(double t_s, const std::string& source, const std::string& kind,
@@ -153,9 +151,9 @@ void output_files::event(double t_s, const std::string& source, const std::strin
     j["source"] = source;
     j["kind"] = kind;
     j["details"] = details;
-    const std::string line = j.dump();
-    std::fputs(line.c_str(), m_events);
-    std::fputc('\n', m_events);
+    std::string line = j.dump();
+    line += '\n';
+    m_events.write(line);
 }
 
 void output_files::summary(const nlohmann::json& j) {
@@ -171,10 +169,19 @@ void output_files::summary(const nlohmann::json& j) {
     std::filesystem::rename(tmp, path); // never a half-written summary
 }
 
+void output_files::row_boundary(bool live) {
+    if (live) {
+        flush();
+        return;
+    }
+    for (line_file* f : {&m_ts, &m_can, &m_rs485, &m_events})
+        f->boundary();
+}
+
 void output_files::flush() {
     const perf::scope perf_scope(perf::layer::out_timeseries);
-    for (std::FILE* f : {m_ts, m_can, m_rs485, m_events})
-        std::fflush(f);
+    for (line_file* f : {&m_ts, &m_can, &m_rs485, &m_events})
+        f->flush();
 }
 
 void output_files::end_of_run() {

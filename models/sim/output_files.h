@@ -1,9 +1,10 @@
 // The output contract (docs/outputs.md): timeseries.csv, can.log, rs485.log, events.jsonl,
-// summary.json in one directory. Lines are written as they happen and flushed at each record
-// row, so an interrupted run leaves complete, parseable files.
+// summary.json in one directory. Lines are written as they happen into line_file buffers that
+// reach the disk in whole lines (line_file.h): every file on disk ends at a line boundary at any
+// instant, and the buffers are written out at the end of the run (also when interrupted), when
+// the caller takes control back (flush()), and at every row in wall-clock runs.
 #pragma once
 
-#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/hdf5_writer.h"
+#include "sim/line_file.h"
 
 namespace stacksim::sim {
 
@@ -37,20 +39,22 @@ public:
                      const std::string& frame_chars, const std::string& flags);
     void event(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details);
     void summary(const nlohmann::json& j);
-    // Flushes the text files (after every recorded row). timeseries.h5 keeps up to one chunk of
-    // rows in memory and writes them a chunk at a time.
+    // After every recorded row: writes the text files' pending lines out if a buffer holds a
+    // large piece (line_file::boundary), or every time when `live` (wall-clock runs).
+    void row_boundary(bool live);
+    // Writes the text files' pending lines out. timeseries.h5 keeps up to one chunk of rows in
+    // memory and writes them a chunk at a time.
     void flush();
     // The run is over (also when interrupted): flush(), and write timeseries.h5's buffered rows
     // and close it, so it is complete and unlocked while the simulation object lives on.
     void end_of_run();
 
 private:
-    std::FILE* open(const std::string& name);
     std::string m_dir;
-    std::FILE* m_ts = nullptr;
-    std::FILE* m_can = nullptr;
-    std::FILE* m_rs485 = nullptr;
-    std::FILE* m_events = nullptr;
+    line_file m_ts;
+    line_file m_can;
+    line_file m_rs485;
+    line_file m_events;
     std::unique_ptr<hdf5_writer> m_h5;
     // Lines being formatted, reused: no allocation per row or frame.
     std::vector<char> m_row_text; // timeseries.csv

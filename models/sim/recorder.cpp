@@ -220,12 +220,19 @@ void recorder::record_row() {
         for (std::size_t k = 0; k < m_vcd_columns.size(); ++k)
             m_vcd_values[k] = m_row[m_vcd_columns[k]];
         m_vcd->sample(now_ps(), m_vcd_values);
-        m_vcd->flush();
+        m_vcd->row_boundary(m_live);
     }
     if (m_out) {
         m_out->timeseries_row(t, m_row);
-        m_out->flush();
+        m_out->row_boundary(m_live);
     }
+}
+
+void recorder::flush_files() {
+    if (m_vcd)
+        m_vcd->flush();
+    if (m_out)
+        m_out->flush();
 }
 
 

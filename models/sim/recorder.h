@@ -39,6 +39,11 @@ public:
 
     // Rows from now on also go to `out` (the header first); may be null (in memory only).
     void attach(output_files* out);
+    // Live (wall-clock runs): the files are written out at every row, for readers that follow
+    // them; otherwise in large pieces (line_file.h) and at flush_files().
+    void set_live(bool live) { m_live = live; }
+    // Writes every output's pending lines out (the caller takes control back).
+    void flush_files();
     // waveforms.vcd in out_dir (vcd_writer.h), written at every recorded row; close_vcd() ends
     // it at the present time (idempotent).
     void open_vcd(const std::string& out_dir);
@@ -78,6 +83,7 @@ private:
     system& m_top;
     run_config m_run;
     output_files* m_out = nullptr;
+    bool m_live = false;
     std::unique_ptr<vcd_writer> m_vcd;
     std::vector<std::size_t> m_vcd_columns; // the columns in the VCD
     std::vector<double> m_vcd_values;       // scratch: their values at a row

@@ -83,6 +83,7 @@ simulation::simulation(scenario sc, const std::string& out_dir, bool keep_series
     if (!out_dir.empty()) {
         m_out = std::make_unique<output_files>(out_dir);
         m_rec->attach(m_out.get());
+        m_rec->set_live(m_pacer != nullptr);
         if (m_sc.run.hdf5)
             m_out->timeseries_hdf5(m_rec->columns(),
                                    {m_sc.name, m_sc.seed, version(), m_sc.run.step_s, m_sc.run.record_every});
@@ -247,6 +248,7 @@ void simulation::advance_to(double t_s) {
         m_pacer->advance_to(t_s, m_stop);
         check_bms_failure();
         settle_now();
+        m_rec->flush_files();
         return;
     }
     // With an interrupt check: slices of at most 1 s simulated, the check between them when its
@@ -266,11 +268,13 @@ void simulation::advance_to(double t_s) {
             m_last_interrupt_check = wall;
             if (m_interrupt_check()) {
                 settle_now();
+                m_rec->flush_files();
                 throw interrupted(time_s());
             }
         }
     }
     settle_now();
+    m_rec->flush_files(); // the caller may read the files now
 }
 
 bms_failure::bms_failure(const std::string& message) : std::runtime_error(message) {}

@@ -25,13 +25,13 @@ struct scope {
     std::map<std::string, std::unique_ptr<scope>> scopes;
 };
 
-void print(std::FILE* f, const scope& s, const std::string& name) {
-    std::fprintf(f, "$scope module %s $end\n", name.c_str());
+void print(std::string& out, const scope& s, const std::string& name) {
+    out += "$scope module " + name + " $end\n";
     for (const auto& [var, id] : s.vars)
-        std::fprintf(f, "$var real    1  %s  %s       $end\n", id.c_str(), var.c_str());
+        out += "$var real    1  " + id + "  " + var + "       $end\n";
     for (const auto& [sub, child] : s.scopes)
-        print(f, *child, sub);
-    std::fputs("$upscope $end\n", f);
+        print(out, *child, sub);
+    out += "$upscope $end\n";
 }
 
 // "r%.16g id\n" (to_chars with a precision is printf's %.16g).
@@ -48,10 +48,8 @@ bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)
 
 } // namespace
 
-vcd_writer::vcd_writer(const std::string& path, const std::string& version, const std::vector<std::string>& names) {
-    m_file = std::fopen(path.c_str(), "w");
-    if (!m_file)
-        throw std::runtime_error(path + ": cannot open for writing");
+vcd_writer::vcd_writer(const std::string& path, const std::string& version, const std::vector<std::string>& names)
+    : m_file(path) {
     scope top;
     for (std::size_t k = 0; k < names.size(); ++k) {
         m_ids.push_back(vcd_id(k));
@@ -69,24 +67,19 @@ vcd_writer::vcd_writer(const std::string& path, const std::string& version, cons
         s->vars.emplace_back(part, m_ids.back());
     }
     // The wall-clock date SystemC would write is left out: the same run gives the same bytes.
-    std::fprintf(m_file,
-                 "$date\n     simulated by stacksim (wall-clock date omitted for reproducible output)\n$end\n\n"
-                 "$version\n %s\n$end\n\n$timescale\n     1 ps\n$end\n\n",
-                 version.c_str());
-    print(m_file, top, "SystemC");
-    std::fputs("$enddefinitions  $end\n\n$comment\nAll initial values are dumped below at time 0 sec = 0 timescale "
-               "units.\n$end\n\n",
-               m_file);
+    std::string header = "$date\n     simulated by stacksim (wall-clock date omitted for reproducible output)\n$end\n\n"
+                         "$version\n " + version + "\n$end\n\n$timescale\n     1 ps\n$end\n\n";
+    print(header, top, "SystemC");
+    header += "$enddefinitions  $end\n\n$comment\nAll initial values are dumped below at time 0 sec = 0 timescale "
+              "units.\n$end\n\n";
+    m_file.write(header);
     m_last.assign(names.size(), 0.0);
 }
 
-vcd_writer::~vcd_writer() {
-    if (m_file)
-        std::fclose(m_file);
-}
+vcd_writer::~vcd_writer() = default;
 
 void vcd_writer::sample(std::uint64_t time_ps, const std::vector<double>& values) {
-    if (!m_file)
+    if (!m_file.is_open())
         return;
     m_text.clear();
     if (!m_dumped) {
@@ -112,21 +105,24 @@ void vcd_writer::sample(std::uint64_t time_ps, const std::vector<double>& values
     }
     if (!m_text.empty())
         m_last_time_ps = time_ps;
-    std::fwrite(m_text.data(), 1, m_text.size(), m_file);
+    m_file.write(m_text);
 }
 
-void vcd_writer::flush() {
-    if (m_file)
-        std::fflush(m_file);
+void vcd_writer::row_boundary(bool live) {
+    if (live)
+        m_file.flush();
+    else
+        m_file.boundary();
 }
+
+void vcd_writer::flush() { m_file.flush(); }
 
 void vcd_writer::close(std::uint64_t end_ps) {
-    if (!m_file)
+    if (!m_file.is_open())
         return;
     if (end_ps > m_last_time_ps)
-        std::fprintf(m_file, "\n#%llu\n", static_cast<unsigned long long>(end_ps));
-    std::fclose(m_file);
-    m_file = nullptr;
+        m_file.write("\n#" + std::to_string(end_ps) + "\n");
+    m_file.close();
 }
 
 } // namespace stacksim::sim
