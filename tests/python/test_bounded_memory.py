@@ -61,3 +61,27 @@ def test_python_keeps_series_only_when_asked(tmp_path):
     csv = stacksim.Result.from_csv(tmp_path / "timeseries.csv")
     np.testing.assert_array_equal(csv.t_s, kept.t_s)
     np.testing.assert_array_equal(csv.series("stack.voltage_v"), kept.series("stack.voltage_v"))
+
+
+def test_python_default_with_files_is_bounded_and_result_reads_them_back(tmp_path):
+    # The default keeps the series in memory only without `out`; with `out`, series() is not
+    # available while the run goes on and result() gives exactly the in-memory run's arrays.
+    import stacksim
+
+    scenario = ROOT / "scenarios" / "library" / "oc_limit_1_modules.yaml"
+    in_memory = stacksim.Simulation(str(scenario))
+    in_memory.run()
+    with_files = stacksim.Simulation(str(scenario), out=tmp_path / "out")
+    with_files.run()
+    with pytest.raises(RuntimeError, match="keep_series"):
+        with_files.series("stack.voltage_v")
+    a, b = in_memory.result(), with_files.result()
+    assert a.columns == b.columns and len(a.columns) > 10
+    np.testing.assert_array_equal(a.t_s, b.t_s)
+    for c in a.columns:
+        np.testing.assert_array_equal(a.series(c), b.series(c), err_msg=c)
+    assert b.summary["expectations"] == a.summary["expectations"]
+    # Asked for, the series are kept with files too.
+    asked = stacksim.Simulation(str(scenario), out=tmp_path / "asked", keep_series=True)
+    asked.run()
+    np.testing.assert_array_equal(asked.series("stack.voltage_v"), a.series("stack.voltage_v"))

@@ -32,15 +32,17 @@ class Simulation(_core.Simulation):
     the scenario's duration (run.duration_s may be float("inf")), while state() and inject() act
     on it at the instant of the call; stop() (or leaving a `with` block) ends it where it stands.
     control: a live control port, "tcp:[HOST:]PORT" (run.control), in wall-clock mode.
-    keep_series: keep every recorded signal in memory for t_s / series() / result() (the
-    default). False keeps memory bounded whatever the duration: rows go only to out's files
-    (timeseries.csv / .h5), the expectations are still judged, series() raises RuntimeError.
+    keep_series: keep every recorded signal in memory for t_s / series(). None (the default):
+    only when there is no `out` (memory is then the only place the rows go); with `out` the rows
+    go to its files as they come, memory stays bounded whatever the duration, the expectations
+    are still judged, series() raises RuntimeError and result() reads timeseries.csv back once
+    the run is finished. True or False: as asked.
     """
 
     def __init__(self, scenario: Union[Scenario, str, os.PathLike, None] = None, path: str = "",
                  yaml_text: str = "", set: Union[str, Iterable[str]] = (), seed: Optional[int] = None,
                  out: Optional[Union[str, os.PathLike]] = "", realtime: Union[bool, float, None] = None,
-                 control: Optional[str] = None, keep_series: bool = True):
+                 control: Optional[str] = None, keep_series: Optional[bool] = None):
         cosim = []
         if realtime is not None and realtime is not False:
             factor = 1.0 if realtime is True else float(realtime)
@@ -59,7 +61,11 @@ class Simulation(_core.Simulation):
 
                 path = scenario_path(scenario)
             args = {"path": path, "yaml_text": yaml_text, "set": overrides_arg(set), "seed": seed}
-        super().__init__(out=os.fspath(out) if out else "", keep_series=keep_series, **args)
+        self._out = os.fspath(out) if out else ""
+        if keep_series is None:
+            keep_series = not self._out
+        self._keep_series = bool(keep_series)
+        super().__init__(out=self._out, keep_series=self._keep_series, **args)
         self._summary: Optional[dict] = None
         if cosim and realtime not in (None, False):
             self.start_background()
@@ -106,8 +112,14 @@ class Simulation(_core.Simulation):
         return self._summary
 
     def result(self):
-        """Finish the run and return its Result (numpy arrays, summary)."""
-        return Result(self, self.summary)
+        """Finish the run and return its Result (numpy arrays, summary): from memory when the
+        series were kept, else read back from out's timeseries.csv (the same doubles)."""
+        summary = self.summary
+        if self._keep_series or not self._out:
+            return Result(self, summary)
+        r = Result.from_csv(os.path.join(self._out, "timeseries.csv"))
+        r.summary = summary
+        return r
 
     def set_inverter_power_w(self, power_w: Optional[float]) -> None:
         """Replace the inverter's power profile from now on (W, + = charging); None returns to it."""
@@ -130,7 +142,8 @@ def run(scenario, out: Optional[str] = None, seed: Optional[int] = None,
     """Run a scenario (a file path, a library name such as "default", or a Scenario) to its end
     and return its results.
 
-    out: directory for the output files (None: keep everything in memory).
+    out: directory for the output files (None: keep everything in memory; with a directory the
+    rows go only to its files while the run goes on, and the Result is read back from them).
     seed: override the scenario's seed (0 .. 2**53 - 1). set: "dotted.path=value" overrides, as
     `--set` (one string or a list). Ctrl-C: KeyboardInterrupt, the outputs so far complete.
     """
