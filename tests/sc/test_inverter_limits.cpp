@@ -119,8 +119,15 @@ struct bench {
     }
 };
 
-models::inverter_config config(double power_w) {
+// The default profile (well_behaved) from its file: the config carries no values of its own.
+models::inverter_config base_config() {
     models::inverter_config c;
+    c.behaviour = models::load_inverter_profile("well_behaved");
+    return c;
+}
+
+models::inverter_config config(double power_w) {
+    models::inverter_config c = base_config();
     c.battery_power_w = models::profile::constant(power_w);
     return c;
 }
@@ -233,7 +240,7 @@ TEST(inverter_limits, cc_cv_stable_with_high_resistance) { run_cc_cv(0.03, 0.005
 
 TEST(inverter_silence, sma_goes_to_standby_60_s_after_the_last_0x355) {
     models::inverter_config c = config(1000.0);
-    c.protocol = "sma";
+    c.behaviour.protocol = "sma";
     bench b(c);
     sc_core::sc_start(sc_time(10.5, SC_SEC));
     ASSERT_FALSE(b.inv.standby());
@@ -274,7 +281,7 @@ TEST(inverter_silence, sma_goes_to_standby_60_s_after_the_last_0x355) {
 TEST(inverter_silence, sma_ignores_other_frames_without_0x355) {
     // SMA's watchdog ID is 0x355: 0x351 alone does not keep it running.
     models::inverter_config c = config(1000.0);
-    c.protocol = "sma";
+    c.behaviour.protocol = "sma";
     bench b(c);
     sc_core::sc_start(sc_time(5.5, SC_SEC));
     ASSERT_FALSE(b.inv.standby());
@@ -292,7 +299,7 @@ TEST(inverter_silence, sma_ignores_other_frames_without_0x355) {
 TEST(inverter_profiles, heartbeat_frames_per_profile) {
     for (const char* p : {"sma"}) {
         models::inverter_config c = config(0.0);
-        c.protocol = p;
+        c.behaviour.protocol = p;
         bench b(c);
         sc_core::sc_start(sc_time(3.5, SC_SEC));
         std::vector<std::uint32_t> ids;
@@ -312,7 +319,7 @@ TEST(inverter_profiles, heartbeat_frames_per_profile) {
 
 TEST(inverter_profiles, victron_sends_identification_0x307) {
     models::inverter_config c = config(0.0);
-    c.protocol = "victron";
+    c.behaviour.protocol = "victron";
     bench b(c);
     sc_core::sc_start(sc_time(1.5, SC_SEC));
     ASSERT_EQ(b.bat.received.size(), 3u);
@@ -325,7 +332,7 @@ TEST(inverter_profiles, victron_sends_identification_0x307) {
 
 TEST(inverter_profiles, site_model_with_efficiency_and_grid_limits) {
     // PV 3000 W, load 1000 W: 2000 W AC surplus into the battery at 95 % -> 1900 W DC.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.pv_w = models::profile::constant(3000.0);
     c.load_w = models::profile::constant(1000.0);
     c.efficiency_power_w = {0.0, 1000.0, 3000.0};
@@ -342,7 +349,7 @@ TEST(inverter_profiles, site_model_with_efficiency_and_grid_limits) {
 TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
     // Time-of-use charging asks for 4000 W from the grid while the house draws 1000 W and there is
     // no PV; the grid import limit of 3000 W leaves 2000 W AC for the battery: 2000 x 0.96 = 1920 W DC.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.load_w = models::profile::constant(1000.0);
     c.tou_charge_w = models::profile::constant(4000.0);
     c.grid_import_limit_w = 3000.0;
@@ -357,7 +364,7 @@ TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
 
 TEST(inverter_profiles, site_model_deficit_discharges_through_efficiency) {
     // Load 3000 W, PV 500 W: the battery supplies 2500 W AC = 2500 / 0.96 = 2604 W DC; grid 0.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.load_w = models::profile::constant(3000.0);
     c.pv_w = models::profile::constant(500.0);
     c.efficiency_power_w = {0.0};
