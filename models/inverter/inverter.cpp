@@ -94,7 +94,9 @@ void inverter::can_receive(const proto::can_frame& frame) {
         }
         break;
     }
-    default: return; // other IDs: informational
+    default: // other IDs: informational, they count only for the handshake
+        count_for_handshake(frame.id);
+        return;
     }
     if (!ok) {
         ++m_can_rejected; // malformed frame from outside: counted and logged, the simulation goes on
@@ -115,7 +117,11 @@ void inverter::battery_heard(std::uint32_t id, double now_s) {
         m_fault = false;
         m_events.event(name(), "battery_back", {});
     }
-    // Handshake: each required frame seen required_repeats times closes the DC side.
+    count_for_handshake(id);
+}
+
+void inverter::count_for_handshake(std::uint32_t id) {
+    // Each required frame seen required_repeats times closes the DC side.
     if (m_dc_closed)
         return;
     const auto& ids = m_cfg.behaviour.required_ids;

@@ -112,6 +112,7 @@ private:
     void apply_limits_now();
     void command(double current_a);
     void battery_heard(std::uint32_t id, double now_s);
+    void count_for_handshake(std::uint32_t id);
     void limits_received();
     void set_applied(const inverter_limits& l);
     void delay_loop();
