@@ -35,8 +35,10 @@ void inverter_rs485_link::rs485_receive(const bus::rs485_frame& frame) {
         else
             ++m_rejected;
         m_request_end_s = -1.0; // whatever it was, nobody answers a garbled request
+        m_garbled_end_s = now_s;
         return;
     }
+    m_garbled_end_s = -1.0; // a clean frame: whoever collided has spoken again
     const proto::rs485_decoded d = proto::decode_frame(frame.chars);
     if (!d.ok) {
         reject("malformed", d.error);
@@ -62,6 +64,10 @@ void inverter_rs485_link::wait_quiet() {
         double free_s = m_last_end_s < 0 ? now_s : m_last_end_s + quiet_s;
         if (m_request_end_s >= 0) // unanswered: wait for its answer, at most a response timeout
             free_s = std::max(free_s, m_request_end_s + m_profile.rs485_response_timeout_s);
+        // After a collision the other node retries after its response timeout: let it go first
+        // (both retrying at their timeouts would collide again, cycle after cycle).
+        if (m_garbled_end_s >= 0)
+            free_s = std::max(free_s, m_garbled_end_s + m_profile.rs485_response_timeout_s + quiet_s);
         if (free_s <= now_s + 1e-12)
             return;
         sc_core::wait(sc_core::sc_time(free_s - now_s, sc_core::SC_SEC), m_heard_ev);

@@ -11,7 +11,9 @@
 // polls, and RS485 has no carrier sense: before it talks the link waits until no request it heard
 // is still unanswered and the line has been quiet (no frame heard) for quiet_s, longer than one
 // request at 9600 baud, so a master request that follows an answer is heard before it would
-// start. A collision garbles both frames (nobody answers): counted, and retried.
+// start. A collision garbles both frames (nobody answers): counted, and retried -- after the
+// other node's retry (a response timeout + quiet_s after the collision, unless a clean frame comes
+// first), so that two pollers with the same timeout do not collide again and again.
 //
 // Every frame it hears goes through the project's decoder (proto::decode_frame and the INFO
 // decoders): garbled, malformed or unexpected frames are counted (rs485_rejected) and logged once
@@ -62,6 +64,7 @@ private:
     // Line state as heard.
     double m_last_end_s = -1.0;       // end of the last frame heard
     double m_request_end_s = -1.0;    // end of another node's request still unanswered (< 0: none)
+    double m_garbled_end_s = -1.0;    // end of a collision not yet followed by a clean frame
     sc_core::sc_event m_heard_ev;
     // The outstanding request.
     std::uint8_t m_wait_cid2 = 0;
