@@ -5,6 +5,7 @@
 
 #include "py_util.h"
 #include "battery/module_params.h"
+#include "inverter/inverter_profile.h"
 #include "numeric/cell_params.h"
 #include "numeric/field_table.h"
 #include "numeric/param_file.h"
@@ -109,11 +110,13 @@ void bind_sim(py::module_& m) {
             add("module", models::module_param_fields());
             add("cell", num::cell_param_fields());
             add("wiring", num::wiring_param_fields());
+            add("inverter", models::inverter_profile_fields());
             return out;
         },
         "Every parameter of the parameter files, from the field tables: a list of dicts "
-        "{file, key, unit, range, description}; file is 'module', 'cell' or 'wiring' (as in a scenario's "
-        "parameters.<file>), key the path in that file, e.g. 'bms.limits.ccl_a'.");
+        "{file, key, unit, range, description}; file is 'module', 'cell', 'wiring' or 'inverter' (an "
+        "inverter behaviour profile, models/params/inverters/; as in a scenario's parameters.<file>), key "
+        "the path in that file, e.g. 'bms.limits.ccl_a'.");
     m.def("version", &stacksim::version, "stacksim's version (as `stacksim --version`).");
     m.def("check_seed", [](const py::object& seed) { return seed_from_python(seed); }, py::arg("seed"),
           "The seed as an int (None stays None); TypeError / ValueError naming the range otherwise.");

@@ -723,7 +723,12 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
         break;
     case 0x44: info = proto::encode_alarm_info(to_alarm()); break;
     case 0x47: info = proto::encode_system_parameters(to_system_parameters()); break;
-    case 0x92: info = proto::encode_management_info(to_management()); break;
+    case 0x92:
+        if (is_master() && stack_management && f.info.size() == 1 && f.info[0] == 0xFF)
+            info = proto::encode_management_info(stack_management()); // the whole stack, as on CAN
+        else
+            info = proto::encode_management_info(to_management());
+        break;
     case 0x93: info = proto::encode_serial_number_info({m_cfg.address, serial_number()}); break;
     case 0x4F: break; // protocol version: empty INFO, version in VER
     case 0x51: info = proto::encode_manufacturer_info(to_manufacturer()); break;

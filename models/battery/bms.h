@@ -115,6 +115,9 @@ public:
     // On the master: the subs as it last heard them (stack_master), for the whole-stack 0x42
     // (ADR = master, INFO 0xFF): the master's block first, then one per sub it has heard and not lost.
     std::function<std::vector<proto::analog_info>()> subs_analog;
+    // On the master: the stack's charge/discharge management (stack_master), for the whole-stack
+    // 0x92 (ADR = master, INFO 0xFF) an RS485 inverter polls: the limits the master sends on CAN.
+    std::function<proto::management_info()> stack_management;
     // Drive a frame through this module's transceiver, once it has finished what it is sending
     // (waits: call from a thread); returns when the line is released.
     sc_core::sc_time send_rs485(const std::string& chars);

@@ -1,5 +1,7 @@
 #include "battery/can_link.h"
 
+#include <algorithm>
+
 #include "perf/perf_registry.h"
 
 namespace stacksim::models {
@@ -69,7 +71,15 @@ void can_link::cycle_loop() {
             st.discharge_enable = false;
         }
         if (m_transmit_on) {
-            const std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.can_message_set, st);
+            std::vector<proto::can_frame> frames = proto::encode_message_set(m_cfg.can_message_set, st);
+            if (m_cfg.identification_once && m_identified)
+                frames.erase(std::remove_if(frames.begin(), frames.end(),
+                                            [](const proto::can_frame& f) {
+                                                return f.id == proto::can_id::manufacturer ||
+                                                       f.id == proto::can_id::battery_info;
+                                            }),
+                             frames.end());
+            m_identified = true;
             for (std::size_t i = 0; i < frames.size(); ++i) {
                 if (i > 0 && m_cfg.can_spacing_s > 0)
                     sc_core::wait(sc_core::sc_time(m_cfg.can_spacing_s, sc_core::SC_SEC));

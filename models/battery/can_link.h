@@ -55,6 +55,7 @@ private:
     double m_last_full_s = 0.0;          // last time the SoC was at/above full_charge_soc_pct
     bool m_heartbeat_lost = false;
     bool m_transmit_on = true;
+    bool m_identified = false; // the identification frames went out once (identification_once)
     sc_core::sc_event m_heartbeat_ev;
 };
 

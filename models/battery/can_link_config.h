@@ -24,6 +24,10 @@ struct can_link_config {
     double full_charge_soc_pct{};
     double full_charge_after_days{};
     double capacity_ah{};                // 0x35F / 0x379 (stack installed capacity; set at elaboration)
+    // The identification frames (0x35E name, 0x35F battery info) in the first cycle only, as a
+    // battery that sends them once (a scenario's inverter.battery_side.identification: once);
+    // false: every cycle, as the rest of the set.
+    bool identification_once = false;
 
     static const num::field_table<can_link_config>& fields(); // master.* (can_* and the 0x35C flags)
 };

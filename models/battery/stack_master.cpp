@@ -85,6 +85,21 @@ stack_master::stack_master(const sc_core::sc_module_name& name, const stack_mast
     // A module starts at rest: the scenario's initial state is relaxed (open-circuit voltage).
     m_rest_s = cfg.join_rest_time_s;
     m_own.master_rx = [this](const bus::rs485_frame& f, const proto::rs485_decoded& d) { on_rs485(f, d); };
+    m_own.stack_management = [this] {
+        // The aggregate of the last CAN cycle (0x351 / 0x35C); before the first one, nothing allowed.
+        proto::management_info m;
+        m.adr = 0xFF;
+        if (m_agg.time_s < 0)
+            return m;
+        m.charge_voltage_limit_v = m_agg.cvl_v;
+        m.discharge_voltage_limit_v = m_agg.dvl_v;
+        m.max_charge_current_a = m_agg.ccl_a;
+        m.max_discharge_current_a = -m_agg.dcl_a; // negative on the wire
+        m.charge_enable = m_agg.charge_enable;
+        m.discharge_enable = m_agg.discharge_enable;
+        m.full_charge_request = m_agg.full_charge_request;
+        return m;
+    };
     m_own.subs_analog = [this] {
         std::vector<proto::analog_info> out;
         for (const auto& s : m_subs) {

@@ -26,9 +26,12 @@ inverter::inverter(const sc_core::sc_module_name& name, const inverter_config& c
       m_events(events),
       m_override_w(std::numeric_limits<double>::quiet_NaN()) {
     dc_port.bind(static_cast<bus::dc_bw_if&>(*this));
+    m_seen.assign(m_cfg.behaviour.required_ids.size(), 0);
     SC_HAS_PROCESS(inverter);
     SC_THREAD(control_loop);
     SC_THREAD(heartbeat_loop);
+    if (m_cfg.behaviour.limit_delay_s > 0)
+        SC_THREAD(delay_loop);
 }
 
 double inverter::efficiency_at(double ac_power_w) const {
@@ -41,8 +44,8 @@ double inverter::efficiency_at(double ac_power_w) const {
 
 void inverter::can_receive(const proto::can_frame& frame) {
     const perf::scope perf_scope(perf::layer::inverter);
-    if (frame.extended)
-        return;
+    if (frame.extended || rs485())
+        return; // an RS485 inverter has no CAN cable to the battery
     const double now_s = sc_core::sc_time_stamp().to_seconds();
     bool ok = true;
     bool limits_changed = false;
@@ -93,31 +96,184 @@ void inverter::can_receive(const proto::can_frame& frame) {
         }
         break;
     }
-    default: return; // other IDs: informational
+    default: // other IDs: informational, they count only for the handshake
+        count_for_handshake(frame.id);
+        return;
     }
     if (!ok) {
         ++m_can_rejected; // malformed frame from outside: counted and logged, the simulation goes on
         m_events.event(name(), "can_rejected", {{"id", frame.id}, {"dlc", frame.dlc}});
         return;
     }
+    battery_heard(frame.id, now_s);
+    if (limits_changed)
+        limits_received();
+}
+
+void inverter::battery_heard(std::uint32_t id, double now_s) {
     m_view.last_battery_frame_s = now_s;
     // SMA leaves standby only with a fresh 0x355 (its watchdog ID); the others with any frame.
-    if (m_standby && (m_cfg.protocol != "sma" || frame.id == 0x355)) {
+    // A latched loss stays until restart().
+    if (m_standby && !m_latched && (m_cfg.behaviour.protocol != "sma" || id == 0x355)) {
         m_standby = false;
+        m_fault = false;
         m_events.event(name(), "battery_back", {});
     }
-    if (limits_changed)
-        apply_limits_now();
+    count_for_handshake(id);
+}
+
+void inverter::count_for_handshake(std::uint32_t id) {
+    // Each required frame seen required_repeats times closes the DC side.
+    if (m_dc_closed)
+        return;
+    const auto& ids = m_cfg.behaviour.required_ids;
+    bool complete = true;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] == id && m_seen[i] < m_cfg.behaviour.required_repeats)
+            ++m_seen[i];
+        complete = complete && m_seen[i] >= m_cfg.behaviour.required_repeats;
+    }
+    if (complete) {
+        m_dc_closed = true;
+        if (m_handshake_reported) // said it was waiting: say that it is done
+            m_events.event(name(), "handshake_complete", {});
+    }
+}
+
+void inverter::limits_received() {
+    inverter_limits l;
+    l.valid = m_view.limits_valid;
+    l.cvl_v = m_view.cvl_v;
+    l.ccl_a = m_view.ccl_a;
+    l.dcl_a = m_view.dcl_a;
+    l.dvl_v = m_view.dvl_v;
+    l.charge_enable = m_view.charge_enable;
+    l.discharge_enable = m_view.discharge_enable;
+    const double delay_s = m_cfg.behaviour.limit_delay_s;
+    if (delay_s > 0) {
+        m_pending.emplace_back(sc_core::sc_time_stamp().to_seconds() + delay_s, l);
+        if (m_pending.size() == 1)
+            m_pending_ev.notify(sc_core::sc_time(delay_s, sc_core::SC_SEC));
+        return;
+    }
+    set_applied(l);
+    apply_limits_now();
+}
+
+void inverter::delay_loop() {
+    // Limits act limit_delay_s after their frame, in the order received.
+    for (;;) {
+        sc_core::wait(m_pending_ev);
+        const double now_s = sc_core::sc_time_stamp().to_seconds();
+        while (!m_pending.empty() && m_pending.front().first <= now_s + 1e-12) {
+            set_applied(m_pending.front().second);
+            m_pending.pop_front();
+            apply_limits_now();
+        }
+        if (!m_pending.empty())
+            m_pending_ev.notify(sc_core::sc_time(m_pending.front().first - now_s, sc_core::SC_SEC));
+    }
+}
+
+double inverter::rule_limit(limit_rule rule, double received_a, double& last_nonzero_a, bool& ignoring,
+                            double floor_a, const char* direction) {
+    if (received_a > 0.0)
+        last_nonzero_a = received_a;
+    double applied = received_a;
+    if (rule == limit_rule::floor)
+        applied = std::max(received_a, floor_a);
+    else if (rule == limit_rule::ignore_zero && received_a <= 0.0)
+        applied = last_nonzero_a;
+    const bool ignored = applied != received_a;
+    if (ignored != ignoring) {
+        ignoring = ignored;
+        m_events.event(name(), ignored ? "limit_ignored" : "limit_honoured",
+                       {{"direction", direction}, {"received_a", received_a}, {"applied_a", applied},
+                        {"rule", limit_rule_names.name(rule)}});
+    }
+    return applied;
+}
+
+void inverter::set_applied(const inverter_limits& l) {
+    m_lim = l;
+    const auto& b = m_cfg.behaviour;
+    const double ccl = l.charge_enable ? std::max(0.0, l.ccl_a) : 0.0;
+    const double dcl = l.discharge_enable ? std::max(0.0, l.dcl_a) : 0.0;
+    m_rule_ccl_a = rule_limit(b.charge_rule, ccl, m_last_ccl_a, m_ignoring_charge, b.charge_floor_a, "charge");
+    m_rule_dcl_a = rule_limit(b.discharge_rule, dcl, m_last_dcl_a, m_ignoring_discharge, b.discharge_floor_a, "discharge");
+}
+
+double inverter::charge_limit_a(double v_v) const {
+    (void)v_v;
+    const auto& b = m_cfg.behaviour;
+    // Ignoring or flooring the battery's limit, the inverter stops at its own end of charge.
+    if (b.charge_rule != limit_rule::honour && m_view.soc_pct >= b.charge_stop_soc_pct)
+        return 0.0;
+    return m_rule_ccl_a;
+}
+
+double inverter::discharge_limit_a(double v_v) const {
+    const auto& b = m_cfg.behaviour;
+    if (b.discharge_rule != limit_rule::honour && m_view.soc_pct <= b.discharge_stop_soc_pct)
+        return 0.0;
+    if (b.honours_dvl && m_lim.dvl_v > 0.0 && v_v <= m_lim.dvl_v)
+        return 0.0;
+    return m_rule_dcl_a;
 }
 
 void inverter::apply_limits_now() {
-    // A lowered limit acts at the end of the frame that carried it (not at the next control tick).
-    if (!m_view.limits_valid || m_standby)
+    // A lowered limit acts when it is applied (end of its frame, or limit_delay_s later), not at
+    // the next control tick; with a slew rate the control loop ramps to it instead.
+    if (!m_lim.valid || !m_dc_closed || m_standby || m_cfg.behaviour.slew_a_per_s > 0)
         return;
-    const double hi = m_view.charge_enable ? std::max(0.0, m_view.ccl_a) : 0.0;
-    const double lo = m_view.discharge_enable ? -std::max(0.0, m_view.dcl_a) : 0.0;
+    const double hi = charge_limit_a(std::numeric_limits<double>::quiet_NaN());
+    const double lo = -discharge_limit_a(std::numeric_limits<double>::quiet_NaN());
     if (m_command_a > hi || m_command_a < lo)
         command(std::clamp(m_command_a, lo, hi));
+}
+
+void inverter::restart() {
+    // A power cycle: the loss state, the handshake and the applied limits start over.
+    m_latched = false;
+    m_fault = false;
+    m_standby = false;
+    m_dc_closed = false;
+    m_handshake_reported = false;
+    std::fill(m_seen.begin(), m_seen.end(), 0u);
+    m_view = inverter_view{};
+    m_lim = inverter_limits{};
+    m_pending.clear();
+    m_rule_ccl_a = m_rule_dcl_a = 0.0;
+    m_last_ccl_a = m_last_dcl_a = 0.0;
+    m_ignoring_charge = m_ignoring_discharge = false;
+    command(0.0);
+    m_events.event(name(), "restart", {});
+}
+
+void inverter::on_rs485_limits(const inverter_limits& l, bool force_charge_1, bool force_charge_2, bool full_charge) {
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    m_view.cvl_v = l.cvl_v;
+    m_view.ccl_a = l.ccl_a;
+    m_view.dcl_a = l.dcl_a;
+    m_view.dvl_v = l.dvl_v;
+    m_view.charge_enable = l.charge_enable;
+    m_view.discharge_enable = l.discharge_enable;
+    m_view.force_charge_1 = force_charge_1;
+    m_view.force_charge_2 = force_charge_2;
+    m_view.full_charge_request = full_charge;
+    m_view.limits_valid = true;
+    m_view.last_355_s = now_s;
+    battery_heard(0x351, now_s); // the limits play 0x351's part in the handshake and supervision
+    limits_received();
+}
+
+void inverter::on_rs485_status(double soc_pct, double voltage_v, double current_a) {
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    m_view.soc_pct = soc_pct;
+    m_view.voltage_v = voltage_v;
+    m_view.current_a = current_a;
+    m_view.last_355_s = now_s;
+    battery_heard(0x355, now_s);
 }
 
 void inverter::command(double current_a) {
@@ -141,8 +297,10 @@ double inverter::power_request_w(double now_s, double v) {
     const double pv = m_cfg.pv_w.at(now_s);
     const double load = m_cfg.load_w.at(now_s);
     double grid_charge_w = m_cfg.tou_charge_w.at(now_s);
+    const auto& b = m_cfg.behaviour;
     const bool asked = m_view.limits_valid && !m_standby &&
-                       (m_view.full_charge_request || m_view.force_charge_1 || m_view.force_charge_2);
+                       ((b.honours_full_charge && m_view.full_charge_request) ||
+                        (b.honours_force_charge && (m_view.force_charge_1 || m_view.force_charge_2)));
     const bool on_request = m_cfg.request_charge_w > 0.0 && asked;
     if (on_request != m_on_request) {
         m_on_request = on_request;
@@ -164,11 +322,27 @@ void inverter::control_loop() {
     const sc_core::sc_time period(m_cfg.control_period_s, sc_core::SC_SEC);
     for (;;) {
         const double now_s = sc_core::sc_time_stamp().to_seconds();
-        const double last_s = m_cfg.protocol == "sma" ? m_view.last_355_s : m_view.last_battery_frame_s;
-        if (m_view.limits_valid && !m_standby && now_s - last_s >= m_cfg.battery_timeout_s) {
+        const auto& b = m_cfg.behaviour;
+        const double last_s = b.protocol == "sma" ? m_view.last_355_s : m_view.last_battery_frame_s;
+        if (m_view.limits_valid && !m_standby && now_s - last_s >= b.battery_timeout_s) {
             m_standby = true;
-            m_events.event(name(), "battery_silent",
-                           {{"last_frame_s", last_s}, {"protocol", m_cfg.protocol}});
+            m_events.event(name(), "battery_silent", {{"last_frame_s", last_s}, {"protocol", b.protocol}});
+            if (b.on_loss == loss_action::fault || b.latch) {
+                m_fault = b.on_loss == loss_action::fault;
+                m_latched = b.latch;
+                m_events.event(name(), "fault",
+                               {{"heartbeat", m_fault ? "stopped" : "on"}, {"latched", m_latched}});
+            }
+        }
+        if (m_view.limits_valid && !m_dc_closed && !m_handshake_reported) {
+            // The battery talks, but not (yet) what this inverter requires before it closes.
+            m_handshake_reported = true;
+            nlohmann::json missing = nlohmann::json::array();
+            for (std::size_t i = 0; i < b.required_ids.size(); ++i)
+                if (m_seen[i] < b.required_repeats)
+                    missing.push_back({{"id", b.required_ids[i]}, {"seen", m_seen[i]}});
+            m_events.event(name(), "handshake_waiting",
+                           {{"required_repeats", b.required_repeats}, {"missing", missing}});
         }
         const double v = dc_port->dc_voltage_v();
         const double p_w = power_request_w(now_s, v);
@@ -178,17 +352,17 @@ void inverter::control_loop() {
         bool cv = false;
         if (m_cfg.dc_only) {
             cmd = m_requested_a;
-        } else if (m_view.limits_valid && !m_standby) {
-            const double ccl = m_view.charge_enable ? std::max(0.0, m_view.ccl_a) : 0.0;
-            const double dcl = m_view.discharge_enable ? std::max(0.0, m_view.dcl_a) : 0.0;
+        } else if (m_lim.valid && m_dc_closed && !m_standby) {
+            const double ccl = charge_limit_a(v);
+            const double dcl = discharge_limit_a(v);
             cmd = std::clamp(m_requested_a, -dcl, ccl);
             // CC/CV: an integrating regulator on the DC voltage. Its state is the last charge
             // command (anti-windup: it never exceeds what is asked or allowed); each period it
             // moves by gain x (CVL - v), so with a stack resistance R the voltage error decays
             // by (1 - gain R) per period: stable for gain R < 2, no overshoot for gain R < 1.
-            if (cmd > 0.0 && m_view.cvl_v > 0.0) {
+            if (cmd > 0.0 && m_lim.cvl_v > 0.0) {
                 const double cv_limit = std::max(0.0, std::max(0.0, m_command_a) +
-                                                          m_cfg.cv_gain_a_per_v * (m_view.cvl_v - v));
+                                                          m_cfg.cv_gain_a_per_v * (m_lim.cvl_v - v));
                 if (cv_limit < cmd) {
                     cmd = cv_limit;
                     cv = true;
@@ -196,6 +370,10 @@ void inverter::control_loop() {
             }
         }
         m_in_cv = cv;
+        if (b.slew_a_per_s > 0) { // the set-point moves at most slew x period per tick
+            const double step_a = b.slew_a_per_s * m_cfg.control_period_s;
+            cmd = std::clamp(cmd, m_command_a - step_a, m_command_a + step_a);
+        }
         command(cmd);
         const double p_dc = cmd * v;
         const double eta = efficiency_at(p_dc);
@@ -208,12 +386,15 @@ void inverter::control_loop() {
 }
 
 void inverter::heartbeat_loop() {
-    const sc_core::sc_time period(m_cfg.heartbeat_period_s, sc_core::SC_SEC);
+    const auto& b = m_cfg.behaviour;
+    const sc_core::sc_time period(b.heartbeat_period_s, sc_core::SC_SEC);
     for (;;) {
         sc_core::wait(period);
-        if (!m_heartbeat_on)
+        if (!m_heartbeat_on || m_fault || rs485())
             continue;
-        if (m_cfg.protocol == "sma") {
+        if (b.speaks_first == first_speaker::battery && m_view.last_battery_frame_s < 0)
+            continue; // it waits for the battery to speak first
+        if (b.protocol == "sma") {
             proto::sma_305 h;
             h.voltage_v = dc_port->dc_voltage_v();
             h.current_a = dc_port->dc_current_a();
@@ -228,7 +409,7 @@ void inverter::heartbeat_loop() {
             s.charge_voltage_setpoint_v = m_view.cvl_v;
             can_send(proto::encode_306(s));
             can_send(proto::encode_307(proto::sma_307{}));
-        } else if (m_cfg.protocol == "victron") {
+        } else if (b.protocol == "victron") {
             can_send(proto::encode_305_pylon());
             can_send(proto::make_can_frame(0x306, {0, 0, 0, 0, 0, 0, 0, 0}));
             // Venus OS identification pattern, captured from a GX (protocols.md §1.4, S13).

@@ -1,7 +1,8 @@
-// Configuration of the inverter (inverter.h): its protocol profile, its power request (a battery
-// power profile or the site model), its limits, efficiency and control timing. SystemC-free, so
-// that the scenario reader and tools use it without the kernel; filled from a scenario's
-// `inverter:` section (sim/scenario.cpp, docs/scenarios.md).
+// Configuration of the inverter (inverter.h): its behaviour profile (protocol, limit rules,
+// supervision, handshake, reaction; inverter_profile.h), its power request (a battery power
+// profile or the site model), efficiency and control timing. SystemC-free, so that the scenario
+// reader and tools use it without the kernel; filled from a scenario's `inverter:` section
+// (sim/scenario.cpp, docs/scenarios.md) and the profile file it names.
 #pragma once
 
 #include <limits>
@@ -9,11 +10,15 @@
 #include <vector>
 
 #include "common/profile.h"
+#include "inverter/inverter_profile.h"
 
 namespace stacksim::models {
 
 struct inverter_config {
-    std::string protocol = "pylontech";   // pylontech | sma | victron (0x305 contents, timeouts)
+    // Behaviour profile (models/params/inverters/<name>.yaml; the scenario's inverter.protocol,
+    // heartbeat_period_s and battery_timeout_s override its values). Zero until read: tests load
+    // a file (load_inverter_profile).
+    inverter_profile behaviour;
     profile battery_power_w;              // requested DC battery power, + = charging; empty = site model
     // Site model (used when battery_power_w is empty): AC powers, W.
     profile pv_w = profile::constant(0.0);         // PV production (>= 0)
@@ -28,8 +33,6 @@ struct inverter_config {
     std::vector<double> efficiency_power_w;
     std::vector<double> efficiency;
     double control_period_s = 0.1;
-    double heartbeat_period_s = 1.0;      // 0x305 (+ 0x306/0x307)
-    double battery_timeout_s = 60.0;      // battery silent this long -> standby [C] SMA 60 s
     double cv_gain_a_per_v = 20.0;        // CV regulator: integral gain, A per V of error per period
     // A host inverter talks to the battery over CAN instead (can.external: inverter; docs/cosim.md):
     // this model is off the bus and its DC side follows the power request (profile or live

@@ -138,11 +138,16 @@ profile read_profile(const param_node& n, double min, double max, const std::str
 // What reading a scenario builds up, section by section (parse, below, calls the readers in file
 // order; a later section may use what an earlier one read).
 struct scenario_reading {
+    // A constructor, not an aggregate: GCC 12 warned maybe-uninitialized about vectors of the
+    // scenario in the aggregate initialisation's cleanup path (a false positive).
+    scenario_reading(const param_node& root_, const std::string& file_, const num::input_limits& limits_)
+        : root(root_), file(file_), limits(limits_) {}
     const param_node& root;
     const std::string& file;
     const num::input_limits& limits;
     scenario sc;
     std::vector<num::param_override> ov_module, ov_cell, ov_wiring; // parameters: {module, cell, wiring}
+    std::vector<num::param_override> ov_inverter;                   // parameters.inverter: the profile file
     models::module_params mp;  // the module parameter file, with its overrides
     std::size_t n_modules = 0;
     std::vector<double> bms_soc; // per module: the SoC its BMS believes at start
@@ -156,13 +161,15 @@ void read_parameter_overrides(scenario_reading& r) {
     auto& ov_cell = r.ov_cell;
     auto& ov_wiring = r.ov_wiring;
     if (auto pr = root.find("parameters")) {
-        pr->allow_only({"module", "cell", "wiring"});
+        pr->allow_only({"module", "cell", "wiring", "inverter"});
         if (auto n = pr->find("module"))
             ov_module = num::collect_overrides(*n);
         if (auto n = pr->find("cell"))
             ov_cell = num::collect_overrides(*n);
         if (auto n = pr->find("wiring"))
             ov_wiring = num::collect_overrides(*n);
+        if (auto n = pr->find("inverter"))
+            r.ov_inverter = num::collect_overrides(*n);
     }
 }
 
@@ -627,7 +634,7 @@ void read_firmware(scenario_reading& r) {
 // inverter.battery_side: how the master is configured towards this inverter.
 void read_battery_side(const param_node& inv, scenario& sc) {
     if (auto bs = inv.find("battery_side")) { // overrides the module parameters
-        bs->allow_only({"message_set", "manufacturer", "heartbeat_timeout_s", "heartbeat_reaction"});
+        bs->allow_only({"message_set", "manufacturer", "heartbeat_timeout_s", "heartbeat_reaction", "identification"});
         for (auto& bm : sc.stack.modules) {
             if (bs->has("message_set")) {
                 bm.can.can_message_set = models::can_message_set_named(bs->at("message_set").as_choice(models::can_message_set_names()));
@@ -642,8 +649,38 @@ void read_battery_side(const param_node& inv, scenario& sc) {
             if (bs->has("heartbeat_reaction"))
                 bm.can.heartbeat_reaction =
                     models::heartbeat_reaction_named(bs->at("heartbeat_reaction").as_choice({"event", "zero_limits"}));
+            if (bs->has("identification"))
+                bm.can.identification_once = bs->at("identification").as_choice({"cyclic", "once"}) == "once";
         }
     }
+}
+
+// inverter.profile: a shipped profile's name (models/params/inverters/) or a profile file, with
+// the scenario's parameters.inverter overrides; its values recorded under "inverter.".
+void read_inverter_profile(scenario_reading& r, const param_node& inv) {
+    auto& b = r.sc.inverter.behaviour;
+    std::string name = "well_behaved";
+    std::string path = models::inverter_profile_path(name);
+    if (auto p = inv.find("profile")) {
+        name = p->as_string();
+        const auto shipped = models::inverter_profile_names();
+        if (std::find(shipped.begin(), shipped.end(), name) != shipped.end()) {
+            path = models::inverter_profile_path(name);
+        } else if (name.find('/') != std::string::npos || (name.size() > 5 && name.substr(name.size() - 5) == ".yaml")) {
+            path = resolve_path(*p, r.file);
+        } else {
+            std::string list;
+            for (const auto& s : shipped)
+                list += (list.empty() ? "" : ", ") + s;
+            p->fail("one of " + list + ", or the path of a profile file (.yaml)");
+        }
+    }
+    const param_node root = param_node::load_file(path, r.limits.yaml());
+    num::apply_overrides(root, r.ov_inverter);
+    b = num::read_with_overrides(r.ov_inverter, [&] { return models::read_inverter_profile(root); });
+    b.name = name;
+    for (const auto& rec : root.records())
+        r.sc.parameters.push_back({"inverter." + rec.path, rec.value, rec.source});
 }
 
 void read_inverter(scenario_reading& r) {
@@ -651,11 +688,15 @@ void read_inverter(scenario_reading& r) {
     const std::string& file = r.file;
     const auto& limits = r.limits;
     const param_node inv = r.root.at("inverter");
-    inv.allow_only({"protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "request_charge_w", "grid_import_limit_w",
-                    "grid_export_limit_w", "efficiency", "control_period_s", "heartbeat_period_s",
+    inv.allow_only({"profile", "protocol", "battery_power_w", "pv_w", "load_w", "tou_charge_w", "request_charge_w",
+                    "grid_import_limit_w", "grid_export_limit_w", "efficiency", "control_period_s", "heartbeat_period_s",
                     "battery_timeout_s", "cv_gain_a_per_v", "battery_side"});
     auto& ic = sc.inverter;
-    ic.protocol = inv.has("protocol") ? inv.at("protocol").as_choice({"pylontech", "sma", "victron"}) : "pylontech";
+    read_inverter_profile(r, inv);
+    auto& b = ic.behaviour;
+    // The scenario's protocol and supervision timing override the profile's.
+    if (inv.has("protocol"))
+        b.protocol = inv.at("protocol").as_choice(models::inverter_protocol_names());
     const bool site = inv.has("pv_w") || inv.has("load_w") || inv.has("tou_charge_w") || inv.has("request_charge_w");
     if (inv.has("battery_power_w") == site)
         inv.fail("either battery_power_w (DC battery power) or the site profiles pv_w / load_w / tou_charge_w / request_charge_w");
@@ -680,8 +721,8 @@ void read_inverter(scenario_reading& r) {
             e.at("efficiency").fail(std::to_string(ic.efficiency_power_w.size()) + " values, one per power_w");
     }
     ic.control_period_s = inv.number_or("control_period_s", 0.1, 1e-3, 10);
-    ic.heartbeat_period_s = inv.number_or("heartbeat_period_s", 1.0, 1e-3, 60);
-    ic.battery_timeout_s = inv.number_or("battery_timeout_s", 60, 0.1, 3600);
+    b.heartbeat_period_s = inv.number_or("heartbeat_period_s", b.heartbeat_period_s, 1e-3, 60);
+    b.battery_timeout_s = inv.number_or("battery_timeout_s", b.battery_timeout_s, 0.1, 3600);
     ic.cv_gain_a_per_v = inv.number_or("cv_gain_a_per_v", ic.cv_gain_a_per_v, 0.1, 1e4);
     read_battery_side(inv, sc);
     ic.dc_only = sc.can.external == "inverter";
@@ -702,7 +743,7 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
                const num::input_limits& limits) {
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
                     "rs485", "events", "expectations", "parameters", "aging", "can"});
-    scenario_reading r{root, file, limits, {}, {}, {}, {}, {}, 0, {}, {}};
+    scenario_reading r(root, file, limits);
     r.sc.file = file;
     read_parameter_overrides(r);
     read_identity(r, seed_override);

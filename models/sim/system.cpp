@@ -7,9 +7,20 @@
 
 namespace stacksim::sim {
 
+namespace {
+// The inverter's RS485 node when it speaks Pylontech RS485 (and is not replaced by a host).
+std::unique_ptr<models::inverter_rs485_link> make_rs485_link(const scenario& sc, models::event_sink& events) {
+    if (sc.inverter.behaviour.protocol != "pylontech_rs485" || sc.inverter.dc_only || sc.stack.modules.empty())
+        return nullptr;
+    return std::make_unique<models::inverter_rs485_link>("inverter_rs485", sc.inverter.behaviour,
+                                                         sc.stack.modules.front().bms.master_address, events);
+}
+} // namespace
+
 system::system(const sc_core::sc_module_name& name, const scenario& sc, models::event_sink& events)
     : sc_core::sc_module(name),
-      m_stack("stack", sc.stack, events),
+      m_rs485_link(make_rs485_link(sc, events)),
+      m_stack("stack", sc.stack, events, m_rs485_link.get()),
       m_can("can", sc.can_bitrate_bps),
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
@@ -36,6 +47,12 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
         throw num::input_error(sc.file, 0, "rs485.bridge", e.what());
     }
     m_can_external = sc.can.external;
+    if (m_rs485_link) {
+        m_rs485_link->on_limits = [this](const models::inverter_limits& l, bool fc1, bool fc2, bool full) {
+            m_inverter.on_rs485_limits(l, fc1, fc2, full);
+        };
+        m_rs485_link->on_status = [this](double soc_pct, double v, double i) { m_inverter.on_rs485_status(soc_pct, v, i); };
+    }
     m_inverter.dc_port.bind(m_stack.dc_in);
     SC_HAS_PROCESS(system);
     if (m_ambient_c.t_s.size() > 1)

@@ -6,6 +6,7 @@
 //   stack.m0.master --can_tx--> can --> inverter          (0x351 ... 0x35E)
 //   inverter --can_tx--> can --> stack.m0.master          (0x305 ...)
 //   inverter.dc_port --> stack.dc_in                      (DC power)
+//   inverter_rs485 <--rs485--> stack.rs485 (lead node)    (protocol pylontech_rs485: 0x92 / 0x42 polls)
 #pragma once
 
 #include <memory>
@@ -17,6 +18,7 @@
 #include "host/host_io.h"
 
 #include "inverter/inverter.h"
+#include "inverter/inverter_rs485_link.h"
 #include "sim/scenario.h"
 #include "stack/stack.h"
 #include "tlm/can_bridge.h"
@@ -35,10 +37,14 @@ public:
     std::vector<host::host_input*> host_inputs();
 
     bus::can_bridge* can_bridge() { return m_bridge.get(); }
+    // The inverter's RS485 link (protocol pylontech_rs485); nullptr otherwise.
+    models::inverter_rs485_link* inverter_rs485() { return m_rs485_link.get(); }
 
 private:
     void environment_loop();
     void start_of_simulation() override;
+    // Built before the stack: its RS485 node is the chain's first (lead) node.
+    std::unique_ptr<models::inverter_rs485_link> m_rs485_link;
     models::stack m_stack;
     bus::can_bus m_can;
     models::inverter m_inverter;

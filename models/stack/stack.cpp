@@ -23,11 +23,15 @@ std::optional<rs485_bridge_spec> bridge_spec(const stack_config& cfg) {
     return parse_rs485_bridge_spec(cfg.rs485_bridge);
 }
 
-// The chain: with the bridge at the master's free port, the bridge is a lead node before m0.
-bus::rs485_chain_config chain_config(const stack_config& cfg) {
+// The chain: with the bridge (or another node) at the master's free port, it is a lead node before m0.
+bus::rs485_chain_config chain_config(const stack_config& cfg, bool link_node) {
     bus::rs485_chain_config c = cfg.rs485;
     const auto spec = bridge_spec(cfg);
-    c.lead_node = spec && spec->position == rs485_bridge_position::link;
+    const bool bridge_at_link = spec && spec->position == rs485_bridge_position::link;
+    if (bridge_at_link && link_node)
+        throw std::invalid_argument("the master's free port A takes one node: an RS485 bridge at link or an RS485 "
+                                    "inverter, not both");
+    c.lead_node = bridge_at_link || link_node;
     return c;
 }
 
@@ -40,19 +44,22 @@ bus::rs485_bridge::stream_opener opener(const stack_config& cfg, const std::stri
 
 } // namespace
 
-stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events)
+stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events,
+             bus::rs485_host* link_node)
     : sc_core::sc_module(name),
       dc_in("dc_in"),
       m_cfg(cfg),
       m_events(events),
       m_plant(cfg.plant),
-      m_chain("rs485", chain_config(cfg), cfg.seed ^ 0x485u),
+      m_chain("rs485", chain_config(cfg, link_node != nullptr), cfg.seed ^ 0x485u),
       m_plant_time(sc_core::SC_ZERO_TIME) {
     if (cfg.modules.size() != cfg.plant.n_modules)
         throw std::invalid_argument(std::string(this->name()) + ": one battery_module_config per module is required");
     if (!(cfg.step_s > 0))
         throw std::invalid_argument(std::string(this->name()) + ": step_s must be positive");
     dc_in.bind(static_cast<bus::dc_fw_if&>(*this));
+    if (link_node)
+        link_node->rs485.bind(m_chain.rs485_rx); // first: the lead node, before m0
     const auto spec = bridge_spec(cfg);
     if (spec) {
         bus::rs485_bridge_config bc;

@@ -61,7 +61,11 @@ class stack : public sc_core::sc_module, public bus::dc_fw_if {
 public:
     bus::dc_target_socket dc_in;
 
-    stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events);
+    // link_node: an RS485 node at the master's free port A (an inverter speaking Pylontech RS485,
+    // inverter_rs485_link.h): bound first, as the chain's lead node on the link cable, as a bridge
+    // at `link` would be (the two exclude each other: std::invalid_argument).
+    stack(const sc_core::sc_module_name& name, const stack_config& cfg, event_sink& events,
+          bus::rs485_host* link_node = nullptr);
     ~stack() override;
 
     std::size_t n_modules() const { return m_modules.size(); }

@@ -20,7 +20,9 @@ def test_library_is_there():
     names = {p.stem for p in LIBRARY}
     for wanted in ("solar_day", "cold_morning", "oc_limit_1_modules", "oc_limit_2_modules", "oc_limit_4_modules",
                    "oc_sub_dropout", "loose_terminal", "rs485_chain_broken", "can_lost", "master_shutdown",
-                   "mismatched_soc", "first_start_calibration", "year_of_aging", "welded_switch_short"):
+                   "mismatched_soc", "first_start_calibration", "year_of_aging", "welded_switch_short",
+                   "deye_ignores_zero_charge_limit", "solis_discharges_past_dvl", "latching_inverter_heartbeat_loss",
+                   "sbs_identification_once", "rs485_inverter_limits"):
         assert wanted in names
     for p in LIBRARY:
         text = p.read_text()

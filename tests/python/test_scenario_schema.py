@@ -182,6 +182,7 @@ FULL = [textwrap.dedent("""\
       cables: {cable.pos.m0_m1: {length_m: 1.5}}
       contacts: {contact.m1.pos.m0: {torque_nm: 10, loosening_time_s: 0}}
     inverter:
+      profile: well_behaved
       protocol: pylontech
       battery_power_w: {interpolation: step, points: [[0, 0], [5, -2000]], period_s: 100}
       grid_import_limit_w: 6000
@@ -191,7 +192,8 @@ FULL = [textwrap.dedent("""\
       heartbeat_period_s: 1
       battery_timeout_s: 60
       cv_gain_a_per_v: 20
-      battery_side: {message_set: pylontech_v12, manufacturer: WECO, heartbeat_timeout_s: 10, heartbeat_reaction: event}
+      battery_side: {message_set: pylontech_v12, manufacturer: WECO, heartbeat_timeout_s: 10, heartbeat_reaction: event,
+                     identification: cyclic}
     environment:
       ambient_c: {points: [[0, 20], [60, 25]], interpolation: linear}
     buses: {rs485_baud: 9600, can_bitrate_bps: 500000}
@@ -227,6 +229,7 @@ FULL = [textwrap.dedent("""\
       module: {bms.limits.ccl_a: {value: 40, source: "test"}}
       cell: {module_thermal: {case_to_ambient_w_per_k: 7.5}}
       wiring: {defaults.terminal_torque_nm: 12}
+      inverter: {limits.charge_rule: honour}
     aging: {window_s: 60, span_days: 1}
     """), textwrap.dedent("""\
     name: every_key_site_explicit
@@ -274,6 +277,12 @@ FULL = [textwrap.dedent("""\
     inverter: {battery_power_w: 0}
     can: {bridge: "socketcand:0", external: none}
     rs485: {bridge: "tcp:0@link"}
+    """), textwrap.dedent("""\
+    name: every_key_rs485_inverter
+    description: an inverter profile by path, speaking Pylontech LV RS485 to the master
+    run: {duration_s: 60}
+    stack: {modules: 3}
+    inverter: {profile: models/params/inverters/deye_lv.yaml, protocol: pylontech_rs485, battery_power_w: 0}
     """)]
 # A firmware library that exists (the probe the firmware tests build): validate loads it.
 FULL = [text.replace("@FW_PROBE@", str(BUILD / "tests" / "firmware" / "fw_probe.so")) for text in FULL]

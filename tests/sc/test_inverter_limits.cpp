@@ -4,128 +4,10 @@
 #include <cmath>
 #include <vector>
 
-#include "inverter/inverter.h"
-#include "protocol/pylon_can.h"
-#include "sc_testing.h"
-#include "tlm/can_bus.h"
+#include "inverter_bench.h"
 
-using namespace stacksim;
-using sc_core::sc_time;
-using sc_core::SC_SEC;
+using namespace invtest;
 
-namespace {
-
-// A battery with OCV linear in charge plus R0 and one RC branch, integrated exactly between the
-// inverter's calls (the current is piecewise constant): v = ocv(q) + r0 i + v_rc.
-class thevenin_battery : public sc_core::sc_module, public bus::dc_fw_if {
-public:
-    bus::dc_target_socket dc_in;
-    double ocv0_v = 52.0, dv_per_ah = 0.4, r0_ohm = 0.01, r1_ohm = 0.01, tau_s = 20.0;
-    double q_ah = 0, v_rc = 0, i_a = 0;
-    double t_last_s = 0;
-    std::vector<std::pair<double, double>> commands; // (t, current)
-
-    explicit thevenin_battery(const sc_core::sc_module_name& n) : sc_core::sc_module(n), dc_in("dc_in") {
-        dc_in.bind(static_cast<bus::dc_fw_if&>(*this));
-    }
-    void advance() {
-        const double t = sctest::now_s();
-        const double dt = t - t_last_s;
-        if (dt > 0) {
-            q_ah += i_a * dt / 3600.0;
-            const double a = std::exp(-dt / tau_s);
-            v_rc = v_rc * a + i_a * r1_ohm * (1 - a);
-            t_last_s = t;
-        }
-    }
-    double voltage() const { return ocv0_v + dv_per_ah * q_ah + r0_ohm * i_a + v_rc; }
-    void dc_set_current(double current_a) override {
-        advance();
-        i_a = current_a;
-        commands.emplace_back(sctest::now_s(), current_a);
-    }
-    void dc_set_power(double) override { ADD_FAILURE() << "the inverter commands a current"; }
-    double dc_voltage_v() override {
-        advance();
-        return voltage();
-    }
-    double dc_current_a() override { return i_a; }
-};
-
-// The master BMS as a script: every second the set 0x351, 0x355, 0x356, 0x35C from `state`.
-class scripted_battery : public sc_core::sc_module, public bus::can_host {
-public:
-    proto::battery_can_state state;
-    bool transmit = true;
-    std::vector<std::pair<double, proto::can_frame>> sent;     // (EOF, frame)
-    std::vector<std::pair<double, proto::can_frame>> received; // (EOF, frame)
-
-    explicit scripted_battery(const sc_core::sc_module_name& n) : sc_core::sc_module(n), bus::can_host("can_tx") {
-        state.cvl_v = 56.0;
-        state.ccl_a = 50.0;
-        state.dcl_a = 100.0;
-        state.dvl_v = 46.0;
-        state.soc_pct = 50.0;
-        state.soh_pct = 100.0;
-        state.voltage_v = 52.0;
-        state.charge_enable = state.discharge_enable = true;
-        SC_HAS_PROCESS(scripted_battery);
-        SC_THREAD(run);
-    }
-    void can_receive(const proto::can_frame& f) override { received.emplace_back(sctest::now_s(), f); }
-    void can_sent(const proto::can_frame& f, unsigned) override { sent.emplace_back(sctest::now_s(), f); }
-    std::string can_node_name() const override { return name(); }
-
-private:
-    void run() {
-        proto::can_message_set set;
-        set.messages = {{0x351, 8}, {0x355, 4}, {0x356, 6}, {0x35C, 2}};
-        for (;;) {
-            sc_core::wait(sc_time(1.0, SC_SEC));
-            if (!transmit)
-                continue;
-            for (const auto& f : proto::encode_message_set(set, state))
-                can_send(f);
-        }
-    }
-};
-
-struct bench {
-    models::null_event_sink events;
-    bus::can_bus can{"can", 500000.0};
-    scripted_battery bat{"bat"};
-    thevenin_battery dc{"dc"};
-    models::inverter inv;
-
-    explicit bench(models::inverter_config cfg) : inv("inverter", cfg, events) {
-        bat.can_tx.bind(can.can_rx);
-        inv.can_tx.bind(can.can_rx);
-        inv.dc_port.bind(dc.dc_in);
-    }
-    // EOF time of the first 0x351 / 0x35C sent at or after t_s.
-    double first_sent_after(std::uint32_t id, double t_s) const {
-        for (const auto& [t, f] : bat.sent)
-            if (f.id == id && t >= t_s)
-                return t;
-        return -1;
-    }
-    // Commanded current at time t_s (last command at or before t).
-    double current_at(double t_s) const {
-        double i = 0;
-        for (const auto& [t, c] : dc.commands)
-            if (t <= t_s)
-                i = c;
-        return i;
-    }
-};
-
-models::inverter_config config(double power_w) {
-    models::inverter_config c;
-    c.battery_power_w = models::profile::constant(power_w);
-    return c;
-}
-
-} // namespace
 
 TEST(inverter_limits, ccl_zero_stops_charging_at_the_end_of_the_frame) {
     bench b(config(2000.0));
@@ -233,7 +115,7 @@ TEST(inverter_limits, cc_cv_stable_with_high_resistance) { run_cc_cv(0.03, 0.005
 
 TEST(inverter_silence, sma_goes_to_standby_60_s_after_the_last_0x355) {
     models::inverter_config c = config(1000.0);
-    c.protocol = "sma";
+    c.behaviour.protocol = "sma";
     bench b(c);
     sc_core::sc_start(sc_time(10.5, SC_SEC));
     ASSERT_FALSE(b.inv.standby());
@@ -274,7 +156,7 @@ TEST(inverter_silence, sma_goes_to_standby_60_s_after_the_last_0x355) {
 TEST(inverter_silence, sma_ignores_other_frames_without_0x355) {
     // SMA's watchdog ID is 0x355: 0x351 alone does not keep it running.
     models::inverter_config c = config(1000.0);
-    c.protocol = "sma";
+    c.behaviour.protocol = "sma";
     bench b(c);
     sc_core::sc_start(sc_time(5.5, SC_SEC));
     ASSERT_FALSE(b.inv.standby());
@@ -292,7 +174,7 @@ TEST(inverter_silence, sma_ignores_other_frames_without_0x355) {
 TEST(inverter_profiles, heartbeat_frames_per_profile) {
     for (const char* p : {"sma"}) {
         models::inverter_config c = config(0.0);
-        c.protocol = p;
+        c.behaviour.protocol = p;
         bench b(c);
         sc_core::sc_start(sc_time(3.5, SC_SEC));
         std::vector<std::uint32_t> ids;
@@ -312,7 +194,7 @@ TEST(inverter_profiles, heartbeat_frames_per_profile) {
 
 TEST(inverter_profiles, victron_sends_identification_0x307) {
     models::inverter_config c = config(0.0);
-    c.protocol = "victron";
+    c.behaviour.protocol = "victron";
     bench b(c);
     sc_core::sc_start(sc_time(1.5, SC_SEC));
     ASSERT_EQ(b.bat.received.size(), 3u);
@@ -325,7 +207,7 @@ TEST(inverter_profiles, victron_sends_identification_0x307) {
 
 TEST(inverter_profiles, site_model_with_efficiency_and_grid_limits) {
     // PV 3000 W, load 1000 W: 2000 W AC surplus into the battery at 95 % -> 1900 W DC.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.pv_w = models::profile::constant(3000.0);
     c.load_w = models::profile::constant(1000.0);
     c.efficiency_power_w = {0.0, 1000.0, 3000.0};
@@ -342,7 +224,7 @@ TEST(inverter_profiles, site_model_with_efficiency_and_grid_limits) {
 TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
     // Time-of-use charging asks for 4000 W from the grid while the house draws 1000 W and there is
     // no PV; the grid import limit of 3000 W leaves 2000 W AC for the battery: 2000 x 0.96 = 1920 W DC.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.load_w = models::profile::constant(1000.0);
     c.tou_charge_w = models::profile::constant(4000.0);
     c.grid_import_limit_w = 3000.0;
@@ -357,7 +239,7 @@ TEST(inverter_profiles, site_model_tou_charging_capped_by_grid_import_limit) {
 
 TEST(inverter_profiles, site_model_deficit_discharges_through_efficiency) {
     // Load 3000 W, PV 500 W: the battery supplies 2500 W AC = 2500 / 0.96 = 2604 W DC; grid 0.
-    models::inverter_config c;
+    models::inverter_config c = base_config();
     c.load_w = models::profile::constant(3000.0);
     c.pv_w = models::profile::constant(500.0);
     c.efficiency_power_w = {0.0};
