@@ -68,3 +68,26 @@ def test_never_inspected_fails_named_expectations_with_exit_3(tmp_path):
     assert 90.0 < first_day < 365.0
     hot = [e for e in ev if e["kind"] == "over_temperature" and ".contact." in e["source"]]
     assert hot and min(e["t_s"] for e in hot) > 86400.0
+
+
+def test_python_sweep_varies_the_interval_and_jumps_give_the_closed_form():
+    """stacksim.sweep() over maintenance.inspect_every_days: one simulated hour (ambient rising,
+    no temperature cycle) and a 200-day jump. Only embedding and creep act, so the preload at the
+    end is the closed form of docs/models/network.md: never re-torqued
+    p = 1 - 0.10 (1 - e^-200) - 0.03 log10(1 + 200 x 24); re-torqued every 30 days (last at day
+    180) p = 1 - 0.10 (e^-180 - e^-200) - 0.03 log10(1 + 20 x 24)."""
+    import math
+
+    import stacksim
+
+    base = stacksim.Scenario.from_yaml(SCENARIO).update(
+        {"run.duration_s": 3600, "aging.window_s": 3600, "aging.span_days": 200, "run.record_every": 1800})
+    rs = stacksim.sweep(base, {"maintenance.inspect_every_days": [30, "never"]}, workers=2,
+                        columns=["stack.contact.m0.pos.bus.preload_pct", "stack.age_days"])
+    assert [r.variant for r in rs] == [{"maintenance.inspect_every_days": 30},
+                                       {"maintenance.inspect_every_days": "never"}]
+    p30, pnever = (r["stack.contact.m0.pos.bus.preload_pct"][-1] / 100.0 for r in rs)
+    assert rs[1]["stack.age_days"][-1] == pytest.approx(200.0, abs=1e-9)
+    assert pnever == pytest.approx(1 - 0.10 * (1 - math.exp(-200)) - 0.03 * math.log10(1 + 200 * 24), abs=1e-9)
+    assert p30 == pytest.approx(1 - 0.10 * (math.exp(-180) - math.exp(-200)) - 0.03 * math.log10(1 + 20 * 24),
+                                abs=1e-9)
