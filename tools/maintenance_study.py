@@ -221,6 +221,7 @@ def main():
     ax[0][1].set_ylabel("peak contact temperature (°C)")
     ax[0][1].legend(fontsize=8)
     ax[1][0].bar(labels, [results[k]["energy_wh"] / 1000 for k in intervals], color="tab:orange")
+    ax[1][0].set_yscale("log")
     ax[1][0].set_ylabel("energy lost in contacts, 2 years (kWh, est.)")
     first = [min([d for d in (results[k]["first_r_day"], results[k]["first_t_day"]) if d is not None], default=None)
              for k in intervals]

@@ -91,3 +91,22 @@ def test_python_sweep_varies_the_interval_and_jumps_give_the_closed_form():
     assert pnever == pytest.approx(1 - 0.10 * (1 - math.exp(-200)) - 0.03 * math.log10(1 + 200 * 24), abs=1e-9)
     assert p30 == pytest.approx(1 - 0.10 * (math.exp(-180) - math.exp(-200)) - 0.03 * math.log10(1 + 20 * 24),
                                 abs=1e-9)
+
+
+def test_study_script_runs_on_a_reduced_sweep(tmp_path):
+    """tools/maintenance_study.py --quick (90 days and never, two simulated days): the table and
+    the plot are written; 90 days keeps the limits, never crosses both."""
+    import subprocess
+    import sys
+
+    png, table = tmp_path / "m.png", tmp_path / "t.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "maintenance_study.py"), "--quick", "--jobs", "2",
+                           "--work", str(tmp_path / "work"), "--png", str(png), "--table", str(table)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert png.stat().st_size > 10000
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in table.read_text().splitlines() if line.startswith("| 90 days") or line.startswith("| never")}
+    assert rows["90 days"][2] == "—" and rows["90 days"][3] == "—" and rows["90 days"][-1] == "pass"
+    assert rows["never"][2] != "—" and rows["never"][3] != "—" and rows["never"][-1] == "fail"
+    assert float(rows["never"][0]) > 90.0 > float(rows["90 days"][0])
