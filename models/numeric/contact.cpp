@@ -23,9 +23,8 @@ contact::contact(std::string name, contact_location location, double torque_nm, 
 }
 
 double contact::torque_nm() const {
-    if (std::isinf(m_loosen_s))
-        return m_torque0_nm;
-    return m_torque0_nm * std::exp(-m_age_s / m_loosen_s);
+    const double drift = std::isinf(m_loosen_s) ? m_torque0_nm : m_torque0_nm * std::exp(-m_age_s / m_loosen_s);
+    return m_preload.active() ? drift * m_preload.fraction() : drift;
 }
 
 void contact::set_torque_nm(double torque_nm) {
@@ -33,6 +32,26 @@ void contact::set_torque_nm(double torque_nm) {
         throw std::invalid_argument("contact '" + m_name + "': torque must be >= 0 Nm");
     m_torque0_nm = torque_nm;
     m_age_s = 0.0;
+    m_preload.tighten();
+}
+
+void contact::advance(double dt_s, double temp_k, double ambient_k) {
+    m_age_s += dt_s;
+    if (m_preload.active())
+        m_preload.advance(dt_s, temp_k, ambient_k, m_law.r_ref_ohm(torque_nm()));
+}
+
+void contact::jump(double dt_s) {
+    if (m_preload.active()) {
+        // The torque law at preload p, with the exponential drift where it stands at the jump's start.
+        const double drift_nm = std::isinf(m_loosen_s) ? m_torque0_nm : m_torque0_nm * std::exp(-m_age_s / m_loosen_s);
+        m_preload.jump(dt_s, [&](double p) { return m_law.r_ref_ohm(drift_nm * p); });
+    }
+    m_age_s += dt_s;
+}
+
+void contact::set_preload_law(const bolt_preload_law& law) {
+    m_preload = bolt_preload(law);
 }
 
 void contact::set_loosening_time_s(double t_s) {

@@ -4,13 +4,16 @@
 // are cell-and-cable-data.md §10.2]:
 //   R(tau, T) = min(r_max, r_nom (tau_nom / min(tau, tau_nom))^n) (1 + alpha (T - T_ref))
 // (over-torque gives no further gain; tau <= 0 gives r_max). tau_nom = 14 Nm at module terminals, 40 Nm on the bus bar ([4K4PRO] U2).
-// Loosening (optional): the effective torque relaxes exponentially from the torque applied at
-// the last tightening, tau(t) = tau_0 exp(-t / t_loosen); t_loosen = inf means no drift.
+// Loosening (optional, two independent laws that multiply): the effective torque relaxes from the
+// torque applied at the last tightening, tau(t) = tau_0 exp(-t / t_loosen) p(t); t_loosen = inf
+// means no exponential drift; p is the preload left by embedding, creep and thermal cycling over
+// months (bolt_preload.h; p = 1 while its law is inactive, the default).
 #pragma once
 
 #include <limits>
 #include <string>
 
+#include "numeric/bolt_preload.h"
 #include "numeric/enum_names.h"
 
 namespace stacksim::num {
@@ -54,10 +57,19 @@ public:
     double torque_nm() const;
     double resistance_ohm(double temp_k) const { return m_law.resistance_ohm(torque_nm(), temp_k); }
 
-    // (Re-)tighten to torque_nm: restarts the loosening clock (the 3-month inspection).
+    // (Re-)tighten to torque_nm: restarts the loosening clocks (the 3-month inspection).
     void set_torque_nm(double torque_nm);
     void set_loosening_time_s(double t_s);
-    void advance(double dt_s) { m_age_s += dt_s; }
+    // The preload law over months (inactive by default); the preload starts full now.
+    void set_preload_law(const bolt_preload_law& law);
+    const bolt_preload& preload() const { return m_preload; }
+    // Simulated time at the contact's temperature temp_k and the ambient (the preload law counts
+    // the contact's swings and its rise above ambient).
+    void advance(double dt_s, double temp_k, double ambient_k);
+    // Fast aging: dt_s of life without simulated time (bolt_preload::jump); the exponential drift
+    // ages too.
+    void jump(double dt_s);
+    void start_window() { m_preload.start_window(); }
 
 private:
     std::string m_name;
@@ -66,6 +78,7 @@ private:
     double m_torque0_nm;
     double m_loosen_s;
     double m_age_s = 0.0;
+    bolt_preload m_preload;
 };
 
 } // namespace stacksim::num

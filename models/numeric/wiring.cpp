@@ -483,9 +483,49 @@ void stack_network::advance(double dt_s, double ambient_k) {
     for (std::size_t k = 0; k < m_contacts.size(); ++k)
         m_heat_w[static_cast<Eigen::Index>(nc + k)] = m_net.loss_w(m_index.contact_elements[k]);
     m_thermal.step(dt_s, m_heat_w, ambient_k);
-    for (contact& c : m_contacts)
-        c.advance(dt_s);
+    for (std::size_t k = 0; k < m_contacts.size(); ++k)
+        m_contacts[k].advance(dt_s, m_thermal.temp_k(nc + k), ambient_k);
     update_resistances();
+}
+
+void stack_network::set_contact_preload_law(const bolt_preload_law& law) {
+    for (contact& c : m_contacts)
+        c.set_preload_law(law);
+    update_resistances();
+}
+
+void stack_network::jump_contacts(double dt_s) {
+    for (contact& c : m_contacts)
+        c.jump(dt_s);
+    update_resistances();
+}
+
+void stack_network::start_contact_windows() {
+    for (contact& c : m_contacts)
+        c.start_window();
+}
+
+double stack_network::contact_resistance_ratio(std::size_t k) const {
+    const contact& c = m_contacts.at(k);
+    return c.law().r_ref_ohm(c.torque_nm()) / c.law().r_nominal_ohm;
+}
+
+void stack_network::set_contact_resistance_limit(double ratio) {
+    m_r_limit_ratio = ratio;
+    m_r_over.assign(m_contacts.size(), 0);
+}
+
+std::vector<std::size_t> stack_network::contacts_crossing_resistance_limit() {
+    std::vector<std::size_t> crossed;
+    if (!(m_r_limit_ratio > 0.0))
+        return crossed;
+    for (std::size_t k = 0; k < m_contacts.size(); ++k) {
+        const bool over = contact_resistance_ratio(k) > m_r_limit_ratio;
+        if (over && !m_r_over[k])
+            crossed.push_back(k);
+        m_r_over[k] = over;
+    }
+    return crossed;
 }
 
 } // namespace stacksim::num

@@ -162,6 +162,19 @@ public:
     // Re-tighten a contact (restarts its loosening clock); updates R.
     void set_contact_torque_nm(std::size_t k, double torque_nm);
     void set_contact_loosening_time_s(std::size_t k, double t_s); // 0 = none
+    // Loosening over months (bolt_preload.h) for every contact, from now; updates R.
+    void set_contact_preload_law(const bolt_preload_law& law);
+    // Fast aging: every contact ages dt_s of life (contact::jump); updates R.
+    void jump_contacts(double dt_s);
+    // A new stress window for the contacts' jumps begins now.
+    void start_contact_windows();
+    // R at the reference temperature over r_nominal: what the torque has done to the joint.
+    double contact_resistance_ratio(std::size_t k) const;
+    // A limit on contact_resistance_ratio (0 = none); contacts_crossing_resistance_limit() returns
+    // the contacts above it now that were not at its last call (the first call: all above it).
+    void set_contact_resistance_limit(double ratio);
+    double contact_resistance_limit() const { return m_r_limit_ratio; }
+    std::vector<std::size_t> contacts_crossing_resistance_limit();
     // Replace cable k by one of another geometry (same name, class and nodes) at the temperature
     // of its thermal node: its R(T) = R20(length_m, cross_section_mm2) (1 + alpha (T - T_ref))
     // from now on, and its node's heat capacity and conductance to ambient follow the new geometry
@@ -206,6 +219,8 @@ private:
     std::vector<char> m_source_set;
     double m_initial_temp_k = 293.15;
     std::optional<network::element_id> m_bus_short;
+    double m_r_limit_ratio = 0.0;
+    std::vector<char> m_r_over; // per contact: above the resistance limit at the last check
     // construction only
     struct pending_contact {
         std::string name;

@@ -123,6 +123,24 @@ const field_table<wiring_defaults>& contact_wear_fields() {
     return t;
 }
 
+// contact.loosening.*: the preload law over months (bolt_preload.h), used when a scenario has a
+// maintenance section.
+const field_table<bolt_preload_law>& contact_loosening_fields() {
+    using S = bolt_preload_law;
+    static const field_table<S> t{
+        {"embedding_fraction", &S::embedding_fraction, "1", 0.0, 0.9, "preload lost to embedding after installation, in total"},
+        {"embedding_time_s", &S::embedding_time_s, "s", 1.0, 1e9, "time constant of embedding"},
+        {"creep_per_decade", &S::creep_per_decade, "1", 0.0, 0.5, "preload lost to creep per decade of time since tightening"},
+        {"creep_onset_s", &S::creep_onset_s, "s", 1.0, 1e9, "time after a tightening from which creep goes logarithmic"},
+        {"cycle_loss_per_cycle", &S::cycle_loss_per_cycle, "1", 0.0, 0.5,
+         "preload lost per full temperature cycle of range cycle_reference_k"},
+        {"cycle_reference_k", &S::cycle_reference_k, "K", 0.1, 500.0, "range of the reference cycle"},
+        {"cycle_exponent", &S::cycle_exponent, "1", 0.0, 10.0, "loss per cycle ~ (range / reference)^exponent"},
+        {"cycle_hysteresis_k", &S::cycle_hysteresis_k, "K", 0.0, 100.0, "smallest temperature reversal counted"},
+    };
+    return t;
+}
+
 // module.*: one module between its cell stack and its terminals.
 void read_fuse_curve(const param_node& parent, const char* key, module_internals& m) {
     m.fuse = fuse_curve::from(parent.sourced(key));
@@ -211,7 +229,7 @@ const field_table<contact_thermal_params>& contact_thermal_fields() {
 // ---------------------------------------------------------------- reader, one step per section
 
 void read_contact_section(const param_node& ct, W& p) {
-    std::vector<std::string> keys = keys_of(contact_shared_fields(), {"terminal", "busbar"});
+    std::vector<std::string> keys = keys_of(contact_shared_fields(), {"terminal", "busbar", "loosening"});
     append_keys(keys, contact_wear_fields());
     ct.allow_only(keys);
     contact_law shared;
@@ -228,6 +246,9 @@ void read_contact_section(const param_node& ct, W& p) {
         (std::string(loc) == "terminal" ? p.terminal : p.busbar) = law;
     }
     read_fields(ct, contact_wear_fields(), p.defaults);
+    const param_node lo = ct.at("loosening");
+    lo.allow_only(keys_of(contact_loosening_fields()));
+    read_fields(lo, contact_loosening_fields(), p.loosening);
 }
 
 void read_module_section(const param_node& m, W& p) {
@@ -287,6 +308,7 @@ std::vector<field_info> wiring_param_fields() {
     describe_fields(out, "contact.terminal", contact_location_fields());
     describe_fields(out, "contact.busbar", contact_location_fields());
     describe_fields(out, "contact", contact_wear_fields());
+    describe_fields(out, "contact.loosening", contact_loosening_fields());
     describe_fields(out, "module", module_fields());
     describe_fields(out, "defaults", defaults_fields());
     describe_fields(out, "cable_thermal", cable_thermal_fields());

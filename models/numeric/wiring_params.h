@@ -68,6 +68,7 @@ struct wiring_params {
     cable_table cables;
     contact_law terminal;
     contact_law busbar;
+    bolt_preload_law loosening; // contact.loosening.*: preload over months (scenarios with maintenance)
     module_internals module;
     wiring_defaults defaults;
     cable_thermal_params cable_thermal;

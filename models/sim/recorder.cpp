@@ -176,6 +176,11 @@ void recorder::add_network_columns(system& top) {
         const auto e = pn.index().contact_elements[k];
         add(c + ".loss_w", [&pn, e] { return pn.net().loss_w(e); });
         add(c + ".temp_c", [&pn, k] { return pn.contact_temp_k(k) - kelvin_offset; });
+        if (pn.contacts()[k].preload().active()) { // loosening over months (a scenario's maintenance)
+            add(c + ".torque_nm", [&pn, k] { return pn.contacts()[k].torque_nm(); });
+            add(c + ".preload_pct", [&pn, k] { return 100.0 * pn.contacts()[k].preload().fraction(); });
+            add(c + ".resistance_uohm", [&pn, e] { return 1e6 * pn.net().resistance_ohm(e); });
+        }
     }
     for (std::size_t m = 0; m < plant.n_modules(); ++m) {
         const std::string p = "stack.m" + std::to_string(m);

@@ -742,7 +742,7 @@ void read_events_and_expectations(scenario_reading& r) {
 scenario parse(const param_node& root, const std::string& file, const std::uint64_t* seed_override,
                const num::input_limits& limits) {
     root.allow_only({"name", "description", "seed", "run", "stack", "wiring", "inverter", "environment", "buses",
-                    "rs485", "events", "expectations", "parameters", "aging", "can"});
+                    "rs485", "events", "expectations", "parameters", "aging", "can", "maintenance"});
     scenario_reading r(root, file, limits);
     r.sc.file = file;
     read_parameter_overrides(r);
@@ -752,6 +752,8 @@ scenario parse(const param_node& root, const std::string& file, const std::uint6
     read_stack(r);
     read_environment(r);
     read_wiring(r);
+    if (auto m = root.find("maintenance"))
+        r.sc.maintenance = maintenance_plan::from(*m, r.sc.stack.plant.wiring_parameters);
     read_buses(r);
     read_can(r);
     read_rs485(r);

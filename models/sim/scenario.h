@@ -12,6 +12,7 @@
 #include "inverter/inverter_config.h"
 #include "numeric/param_file.h"
 #include "sim/expectations.h"
+#include "sim/maintenance_plan.h"
 #include "sim/scenario_events.h"
 #include "stack/stack_config.h"
 
@@ -59,6 +60,7 @@ struct scenario {
     std::uint64_t seed = 1;
     run_config run;
     aging_run aging;
+    maintenance_plan maintenance;   // contacts loosening over months, inspections (maintenance_plan.h)
     models::stack_config stack;
     models::inverter_config inverter;
     double can_bitrate_bps = 500000.0;

@@ -52,6 +52,14 @@ simulation::simulation(scenario sc, const std::string& out_dir, bool keep_series
     // Elaborate first: an impossible topology or configuration fails here, before any file exists.
     m_top = std::make_unique<system>("top", m_sc, *this);
     m_dispatch = std::make_unique<event_dispatch>(*m_top, *this);
+    if (m_sc.maintenance.enabled) {
+        // The contacts loosen over months from now (before the recorder: it adds their columns).
+        num::stack_network& pn = m_top->battery().plant().power_network();
+        pn.set_contact_preload_law(pn.params().loosening);
+        pn.set_contact_resistance_limit(m_sc.maintenance.resistance_limit_pct / 100.0);
+        pn.start_contact_windows();
+        m_next_inspection_life_s = m_sc.maintenance.inspect_every_s > 0 ? m_sc.maintenance.inspect_every_s : never_s;
+    }
     // Expectations' column patterns and events' contact names are checked here too.
     m_rec = std::make_unique<recorder>(*m_top, m_sc.run);
     check_columns(m_sc.expectations, m_rec->columns());
@@ -317,20 +325,25 @@ void simulation::run_until(double t_s) {
     t_s = std::max(t_s, now_s);
     // Scenario events and fast-aging window ends due by t_s: advance to each one's exact instant,
     // apply it, go on. A window's end comes before an event at the same instant.
+    // Contact inspections (maintenance) due in simulated time come after a window's end and before
+    // an event at the same instant; one that falls inside a jump happens in aging_jump().
     constexpr double never = std::numeric_limits<double>::infinity();
     for (;;) {
         const double t_event = m_next_event < m_sc.events.size() ? m_sc.events[m_next_event].t_s : never;
         const double t_jump = m_sc.aging.enabled && m_jumps_done < m_sc.aging.windows
                                   ? static_cast<double>(m_jumps_done + 1) * m_sc.aging.window_s
                                   : never;
-        const double t_next = std::min(t_event, t_jump);
+        const double t_inspect = std::isfinite(m_next_inspection_life_s) ? m_next_inspection_life_s - jumped_s() : never;
+        const double t_next = std::min({t_event, t_jump, t_inspect});
         if (t_next > t_s)
             break;
         advance_to(t_next);
         if (m_stop.load() && time_s() < t_next)
             return; // stopped in wall-clock mode before the event's instant
-        if (t_jump <= t_event)
+        if (t_jump <= t_event && t_jump <= t_inspect)
             aging_jump();
+        else if (t_inspect <= t_event)
+            inspect_contacts();
         else
             m_dispatch->apply(m_sc.events[m_next_event++]);
     }
@@ -344,6 +357,8 @@ void simulation::aging_jump() {
     cells.update_aging(); // close the stress window now, so the jump repeats this window's end
     const double window_s = cells.last_window_s();
     cells.age_repeat_last_window(m_sc.aging.jump_s);
+    if (m_sc.maintenance.enabled)
+        jump_contacts();
     ++m_jumps_done;
     const num::stack_plant& plant = st.plant();
     nlohmann::json caps = nlohmann::json::array();
@@ -358,6 +373,47 @@ void simulation::aging_jump() {
     // A row after the jump shows the aged cells (a row at the same instant before it, when the
     // window's end falls on a recording step, shows the window's end).
     m_rec->record_row();
+}
+
+double simulation::jumped_s() const {
+    return m_sc.aging.enabled ? static_cast<double>(m_jumps_done) * m_sc.aging.jump_s : 0.0;
+}
+
+void simulation::jump_contacts() {
+    // The contacts live through the jump; an inspection due inside it splits it there.
+    models::stack& st = m_top->battery();
+    num::stack_network& pn = st.plant().power_network();
+    double life_s = time_s() + jumped_s();
+    const double end_s = life_s + m_sc.aging.jump_s;
+    // In pieces of one window, so a resistance limit crossed inside the jump is logged with the
+    // life day it was crossed (to within a window).
+    const double piece_s = m_sc.aging.window_s;
+    while (life_s < end_s) {
+        const double next_s = std::min({end_s, life_s + piece_s, m_next_inspection_life_s});
+        pn.jump_contacts(next_s - life_s);
+        life_s = next_s;
+        st.report_contact_limits(life_s / 86400.0);
+        if (life_s >= m_next_inspection_life_s)
+            inspect_contacts(life_s);
+    }
+    pn.start_contact_windows();
+}
+
+void simulation::inspect_contacts(double life_s) {
+    if (!std::isfinite(life_s))
+        life_s = time_s() + jumped_s();
+    models::stack& st = m_top->battery();
+    std::vector<std::string> loose;
+    const nlohmann::json report = m_sc.maintenance.inspect(st, life_s, ++m_inspections_done, loose);
+    for (const auto& c : report["contacts"])
+        if (c["found_loose"].get<bool>())
+            event("maintenance", "found_loose",
+                  {{"contact", c["contact"]}, {"life_days", life_s / 86400.0}, {"torque_before_nm", c["torque_before_nm"]},
+                   {"torque_after_nm", c["torque_after_nm"]}, {"r_before_uohm", c["r_before_uohm"]},
+                   {"r_after_uohm", c["r_after_uohm"]}});
+    event("maintenance", "inspection", report);
+    st.report_contact_limits(life_s / 86400.0); // a re-torqued contact is below the limit again
+    m_next_inspection_life_s += m_sc.maintenance.inspect_every_s;
 }
 
 bool simulation::run(const std::function<void(double, double)>& progress) {

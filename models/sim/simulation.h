@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -130,6 +131,10 @@ private:
     bool bms_failed() const;
     void check_bms_failure();         // throws bms_failure once a module's firmware has failed
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
+    double jumped_s() const;          // fast aging: life added by the jumps so far
+    void jump_contacts();             // maintenance: the contacts' part of a jump, with inspections in it
+    // maintenance: re-torque every contact now (life_s: the stack's life, default now), log it.
+    void inspect_contacts(double life_s = std::numeric_limits<double>::quiet_NaN());
     nlohmann::ordered_json control(const control_request& r); // a control port request, on the simulation thread
 
     scenario m_sc;
@@ -156,6 +161,9 @@ private:
     std::vector<recorded_event> m_event_log;    // every event, in memory, for the expectations
     std::size_t m_next_event = 0;               // next of m_sc.events to apply
     std::size_t m_jumps_done = 0;               // fast aging: windows closed so far
+    static constexpr double never_s = std::numeric_limits<double>::infinity();
+    double m_next_inspection_life_s = never_s;  // maintenance: the next inspection's life time
+    std::size_t m_inspections_done = 0;
     std::vector<expectation_result> m_results;
     run_profile m_profile;
     nlohmann::ordered_json m_profile_result;

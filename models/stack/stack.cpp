@@ -241,6 +241,24 @@ void stack::report_ratings() {
     for (std::size_t k : th.crossed_down())
         m_events.event(std::string(name()) + "." + th.name(k), "temperature_normal",
                        {{"temp_c", th.temp_k(k) - num::zero_celsius_k}, {"rating_c", th.rating_k()[static_cast<Eigen::Index>(k)] - num::zero_celsius_k}});
+    report_contact_limits();
+}
+
+void stack::report_contact_limits(double life_days) {
+    num::stack_network& pn = m_plant.power_network();
+    if (!(pn.contact_resistance_limit() > 0.0))
+        return;
+    for (std::size_t k : pn.contacts_crossing_resistance_limit()) {
+        const num::contact& c = pn.contacts()[k];
+        nlohmann::json d = {{"r_pct", 100.0 * pn.contact_resistance_ratio(k)},
+                            {"limit_pct", 100.0 * pn.contact_resistance_limit()},
+                            {"torque_nm", c.torque_nm()},
+                            {"preload_pct", 100.0 * c.preload().fraction()},
+                            {"temp_c", pn.contact_temp_k(k) - num::zero_celsius_k}};
+        if (life_days >= 0.0)
+            d["life_days"] = life_days;
+        m_events.event(std::string(name()) + "." + c.name(), "resistance_limit", d);
+    }
 }
 
 void stack::grid() {

@@ -103,6 +103,11 @@ public:
     // A short across the inverter's DC terminals (0 = none); the plant re-solves at once, so the
     // AFE comparators and the fuses see the new currents from this instant on.
     nlohmann::json set_bus_short(double r_ohm);
+    // A contact whose resistance at the reference temperature has just risen above the network's
+    // limit (stack_network::set_contact_resistance_limit; none by default): one event each,
+    // `resistance_limit` from <stack>.<contact>, with life_days when given (>= 0). Called after
+    // every step and by fast aging after a jump.
+    void report_contact_limits(double life_days = -1.0);
     // Runs after every grid step, with the plant at the grid time.
     void on_step(std::function<void()> f) { m_on_step = std::move(f); }
 

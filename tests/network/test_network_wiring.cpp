@@ -71,14 +71,14 @@ TEST(NetworkContact, TorqueLaw) {
 // Loosening: tau(t) = tau0 exp(-t / t_loosen); after t = t_loosen ln 2 the torque halves.
 TEST(NetworkContact, LooseningAndRetorque) {
     contact c("contact.m0.pos.m1", contact_location::terminal, 14.0, params().terminal, 1.0e6);
-    c.advance(1.0e6 * std::log(2.0));
+    c.advance(1.0e6 * std::log(2.0), t20_k, t20_k);
     EXPECT_NEAR(c.torque_nm(), 7.0, 1e-12);
     EXPECT_NEAR(c.resistance_ohm(t20_k), 10e-6 * std::pow(2.0, 2.8), 1e-15);
     c.set_torque_nm(14.0); // the 3-month re-check
     EXPECT_NEAR(c.torque_nm(), 14.0, 0.0);
     EXPECT_NEAR(c.resistance_ohm(t20_k), 10e-6, 1e-18);
     contact fixed("f", contact_location::busbar, 40.0, params().busbar);
-    fixed.advance(1e9);
+    fixed.advance(1e9, t20_k, t20_k);
     EXPECT_DOUBLE_EQ(fixed.torque_nm(), 40.0);
 }
 

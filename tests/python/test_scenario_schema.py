@@ -231,6 +231,8 @@ FULL = [textwrap.dedent("""\
       wiring: {defaults.terminal_torque_nm: 12}
       inverter: {limits.charge_rule: honour}
     aging: {window_s: 60, span_days: 1}
+    maintenance: {inspect_every_days: 90, retorque_nm: {terminal: 14, busbar: 40}, found_loose_below_pct: 80,
+                  resistance_limit_pct: 1000}
     """), textwrap.dedent("""\
     name: every_key_site_explicit
     stack: {modules: 2, first_start: true}
