@@ -19,6 +19,14 @@ namespace {
 #else
 #define STACKSIM_INDEPENDENT_ITERATIONS
 #endif
+// Where the processor has AVX, those loops also run four cells at a time (a clone of each is
+// compiled for AVX and picked at load time). AVX alone has no fused multiply-add, so every
+// operation and its rounding are those of the SSE2 build: the results are identical.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define STACKSIM_CELL_LOOP_CLONES __attribute__((target_clones("avx", "default")))
+#else
+#define STACKSIM_CELL_LOOP_CLONES
+#endif
 
 constexpr double seconds_per_hour = 3600.0;
 constexpr double seconds_per_month = 30.0 * 86400.0; // "per month" = per 30 days
@@ -122,6 +130,10 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
     resample(p.hysteresis_half_gap_v, m_x, m_gap_y, m_gap_s);
     resample(p.r0_soc_factor, m_x, m_f0_y, m_f0_s);
     resample(p.rc_soc_factor, m_x, m_frc_y, m_frc_s);
+    m_tab.resize(m_x.size());
+    for (std::size_t i = 0; i < m_x.size(); ++i)
+        m_tab[i] = {m_x[i], m_ocv_y[i], m_ocv_s[i], m_ent_y[i], m_ent_s[i], m_gap_y[i], m_gap_s[i],
+                    m_f0_y[i], m_f0_s[i], m_frc_y[i], m_frc_s[i]};
     m_seg.assign(m_n, 0);
     m_seg_b.assign(m_n, 0);
 
@@ -317,93 +329,10 @@ const cell_array::dt_consts& cell_array::consts(double dt_s) const {
     return m_dt;
 }
 
-void cell_array::refresh(const double* r1_before) {
-    const double tref = m_p.reference_temp_k;
-    const std::size_t last_seg = m_x.size() - 2;
-    const double x_lo = m_x.front(), x_hi = m_x.back();
-    const double t_min = m_p.arrhenius_min_temp_k, inv_tref = 1.0 / tref;
-    const double* __restrict xs = m_x.data();
-    // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
-    // from the cell's previous segment: a cell moves little per step, so this is a step or none.
-    auto segment = [&](std::uint32_t& cursor, double x) {
-        std::size_t i = cursor;
-        while (i < last_seg && x >= xs[i + 1])
-            ++i;
-        while (i > 0 && x < xs[i])
-            --i;
-        cursor = static_cast<std::uint32_t>(i);
-        return i;
-    };
-    // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
-    // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
-    // |k (x - x_anchor)| <= small_exp_arg (exact to rounding); otherwise new anchors (vectorised exp).
-    // Pass 1 (table look-ups, x and its largest distance from the anchors) is scalar; pass 2
-    // (factors, resistances, the RC rescale) vectorises.
-    double max_dx = 0.0;
-    {
-        const double* __restrict socp = m_soc.data();
-        const double* __restrict dp = m_d.data();
-        const double* __restrict temp = m_temp.data();
-        const double* __restrict xa = m_x_anchor.data();
-        const double* __restrict ocv_y = m_ocv_y.data();
-        const double* __restrict ocv_s = m_ocv_s.data();
-        const double* __restrict ent_y = m_ent_y.data();
-        const double* __restrict ent_s = m_ent_s.data();
-        const double* __restrict gap_y = m_gap_y.data();
-        const double* __restrict gap_s = m_gap_s.data();
-        const double* __restrict f0_y = m_f0_y.data();
-        const double* __restrict f0_s = m_f0_s.data();
-        const double* __restrict frc_y = m_frc_y.data();
-        const double* __restrict frc_s = m_frc_s.data();
-        double* __restrict dudt = m_dudt.data();
-        double* __restrict ocv = m_ocv.data();
-        double* __restrict gap = m_gap.data();
-        double* __restrict f0 = m_f0.data();
-        double* __restrict frc = m_frc.data();
-        double* __restrict ocv_b = m_ocv_b.data();
-        double* __restrict xw = m_w0.data();
-        for (std::size_t k = 0; k < m_n; ++k) {
-            const double sb = socp[k];    // bulk SoC
-            const double s = sb + dp[k];  // particle-surface SoC: every table is read here
-            const std::size_t i = segment(m_seg[k], s);
-            const double d = s - xs[i];                            // OCV: linear extrapolation beyond the ends
-            const double dc = std::clamp(s, x_lo, x_hi) - xs[i];  // others: held at the end values
-            const double ent = ent_y[i] + ent_s[i] * dc;
-            const double tk = temp[k];
-            const double dtemp = tk - tref;
-            dudt[k] = ent;
-            ocv[k] = ocv_y[i] + ocv_s[i] * d + ent * dtemp;
-            gap[k] = gap_y[i] + gap_s[i] * dc;
-            f0[k] = f0_y[i] + f0_s[i] * dc;
-            frc[k] = frc_y[i] + frc_s[i] * dc;
-            // The bulk's potential (for the energy books): same table at the bulk SoC.
-            const std::size_t j = segment(m_seg_b[k], sb);
-            ocv_b[k] = ocv_y[j] + ocv_s[j] * (sb - xs[j]) + ent * dtemp;
-            const double x = 1.0 / std::max(tk, t_min) - inv_tref;
-            xw[k] = x;
-            max_dx = std::max(max_dx, std::abs(x - xa[k]));
-        }
-    }
-    const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
-    const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
-    const double kd = m_p.ea_diffusion_j_per_mol / gas_constant_j_per_mol_k;
-    if (!m_anchor_valid || max_dx * std::max({k0, krc, kd}) > small_exp_arg) {
-        m_x_anchor = m_w0;
-        m_a0_anchor = (k0 * m_w0).exp();
-        m_arc_anchor = (krc * m_w0).exp();
-        m_ad_anchor = (kd * m_w0).exp();
-        m_anchor_valid = true;
-    }
-    if (r1_before)
-        refresh_factors<true>(k0, krc, kd, r1_before);
-    else
-        refresh_factors<false>(k0, krc, kd, nullptr);
-    m_inv_taud_max = m_inv_taud.maxCoeff();
-}
-
 // Arrhenius factors, diffusion times and resistances of every cell (and with rescale the RC
 // voltages' sqrt(R1_new / R1_before)), one vectorised loop per variant.
 template <bool rescale>
+STACKSIM_CELL_LOOP_CLONES
 void cell_array::refresh_factors(double k0, double krc, double kd, const double* __restrict r1_before) {
     {
         const double* __restrict x = m_w0.data();
@@ -463,6 +392,89 @@ void cell_array::refresh_factors(double k0, double krc, double kd, const double*
     }
 }
 
+void cell_array::refresh(const double* r1_before) {
+    const double tref = m_p.reference_temp_k;
+    const std::size_t last_seg = m_x.size() - 2;
+    const double x_lo = m_x.front(), x_hi = m_x.back();
+    const double t_min = m_p.arrhenius_min_temp_k, inv_tref = 1.0 / tref;
+    const double* __restrict xs = m_x.data();
+    // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
+    // from the cell's previous segment: a cell moves little per step, so this is a step or none.
+    auto segment = [&](std::uint32_t& cursor, double x) {
+        std::size_t i = cursor;
+        while (i < last_seg && x >= xs[i + 1])
+            ++i;
+        while (i > 0 && x < xs[i])
+            --i;
+        cursor = static_cast<std::uint32_t>(i);
+        return i;
+    };
+    // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
+    // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
+    // |k (x - x_anchor)| <= small_exp_arg (exact to rounding); otherwise new anchors (vectorised exp).
+    // Pass 1 finds the segments (scalar); pass 2 reads the tables (one record per segment) and
+    // finds x and its largest distance from the anchors; refresh_factors (factors, resistances,
+    // the RC rescale) vectorises.
+    for (std::size_t k = 0; k < m_n; ++k) {
+        const double sb = m_soc(static_cast<Eigen::Index>(k)); // bulk SoC
+        segment(m_seg[k], sb + m_d(static_cast<Eigen::Index>(k))); // particle-surface SoC: every table is read here
+        segment(m_seg_b[k], sb);
+    }
+    double max_dx = 0.0;
+    {
+        const double* __restrict socp = m_soc.data();
+        const double* __restrict dp = m_d.data();
+        const double* __restrict temp = m_temp.data();
+        const double* __restrict xa = m_x_anchor.data();
+        const std::uint32_t* __restrict seg = m_seg.data();
+        const std::uint32_t* __restrict seg_b = m_seg_b.data();
+        const soc_segment* __restrict tab = m_tab.data();
+        double* __restrict dudt = m_dudt.data();
+        double* __restrict ocv = m_ocv.data();
+        double* __restrict gap = m_gap.data();
+        double* __restrict f0 = m_f0.data();
+        double* __restrict frc = m_frc.data();
+        double* __restrict ocv_b = m_ocv_b.data();
+        double* __restrict xw = m_w0.data();
+        for (std::size_t k = 0; k < m_n; ++k) {
+            const double sb = socp[k];
+            const double s = sb + dp[k];
+            const soc_segment& t = tab[seg[k]];
+            const double d = s - t.x;                            // OCV: linear extrapolation beyond the ends
+            const double dc = std::clamp(s, x_lo, x_hi) - t.x;  // others: held at the end values
+            const double ent = t.ent_y + t.ent_s * dc;
+            const double tk = temp[k];
+            const double dtemp = tk - tref;
+            dudt[k] = ent;
+            ocv[k] = t.ocv_y + t.ocv_s * d + ent * dtemp;
+            gap[k] = t.gap_y + t.gap_s * dc;
+            f0[k] = t.f0_y + t.f0_s * dc;
+            frc[k] = t.frc_y + t.frc_s * dc;
+            // The bulk's potential (for the energy books): same table at the bulk SoC.
+            const soc_segment& tb = tab[seg_b[k]];
+            ocv_b[k] = tb.ocv_y + tb.ocv_s * (sb - tb.x) + ent * dtemp;
+            const double x = 1.0 / std::max(tk, t_min) - inv_tref;
+            xw[k] = x;
+            max_dx = std::max(max_dx, std::abs(x - xa[k]));
+        }
+    }
+    const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
+    const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
+    const double kd = m_p.ea_diffusion_j_per_mol / gas_constant_j_per_mol_k;
+    if (!m_anchor_valid || max_dx * std::max({k0, krc, kd}) > small_exp_arg) {
+        m_x_anchor = m_w0;
+        m_a0_anchor = (k0 * m_w0).exp();
+        m_arc_anchor = (krc * m_w0).exp();
+        m_ad_anchor = (kd * m_w0).exp();
+        m_anchor_valid = true;
+    }
+    if (r1_before)
+        refresh_factors<true>(k0, krc, kd, r1_before);
+    else
+        refresh_factors<false>(k0, krc, kd, nullptr);
+    m_inv_taud_max = m_inv_taud.maxCoeff();
+}
+
 void cell_array::refresh_capacity() {
     for (std::size_t k = 0; k < m_n; ++k) {
         const auto ki = static_cast<Eigen::Index>(k);
@@ -492,6 +504,7 @@ void cell_array::linearise(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& 
 // expressions: the loop only saves the passes over memory (and vectorises).
 // diffusion_mode: 0 no diffusion, 1 every a_d by the series, 2 by std::exp.
 template <int diffusion_mode>
+STACKSIM_CELL_LOOP_CLONES
 void cell_array::step_cells(double dt, const dt_consts& c, const double* __restrict cur) {
     const auto n = static_cast<Eigen::Index>(m_n);
     {
@@ -593,6 +606,7 @@ void cell_array::step_cells(double dt, const dt_consts& c, const double* __restr
 // Hysteresis of every cell: towards sign(i) * gap with the charge passed, h_end = target +
 // (h - target) a, a = exp(-x) by the series (series) or given in m_w1.
 template <bool series>
+STACKSIM_CELL_LOOP_CLONES
 void cell_array::step_hysteresis(const double* __restrict cur) {
     const auto n = static_cast<Eigen::Index>(m_n);
     const double* __restrict gap = m_gap.data();

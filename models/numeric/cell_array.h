@@ -186,6 +186,11 @@ private:
     // SoC tables on one union axis: value = y[i] + slope[i] (soc - x[i]).
     std::vector<double> m_x;
     std::vector<double> m_ocv_y, m_ocv_s, m_ent_y, m_ent_s, m_gap_y, m_gap_s, m_f0_y, m_f0_s, m_frc_y, m_frc_s;
+    // The same tables, one record per segment (what a cell's look-up reads, together).
+    struct soc_segment {
+        double x, ocv_y, ocv_s, ent_y, ent_s, gap_y, gap_s, f0_y, f0_s, frc_y, frc_s;
+    };
+    std::vector<soc_segment> m_tab;
     std::vector<std::uint32_t> m_seg, m_seg_b; // segment of soc_s (all tables) and of soc (bulk OCV)
 
     // constants per cell (spread)
