@@ -392,11 +392,54 @@ void cell_array::refresh_factors(double k0, double krc, double kd, const double*
     }
 }
 
-void cell_array::refresh(const double* r1_before) {
+// Table values of every cell at its segments (found by refresh), x = 1/max(T, T_min) - 1/T_ref
+// into m_w0.
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::refresh_tables() {
     const double tref = m_p.reference_temp_k;
-    const std::size_t last_seg = m_x.size() - 2;
     const double x_lo = m_x.front(), x_hi = m_x.back();
     const double t_min = m_p.arrhenius_min_temp_k, inv_tref = 1.0 / tref;
+    {
+        const double* __restrict socp = m_soc.data();
+        const double* __restrict dp = m_d.data();
+        const double* __restrict temp = m_temp.data();
+        const std::uint32_t* __restrict seg = m_seg.data();
+        const std::uint32_t* __restrict seg_b = m_seg_b.data();
+        const soc_segment* __restrict tab = m_tab.data();
+        double* __restrict dudt = m_dudt.data();
+        double* __restrict ocv = m_ocv.data();
+        double* __restrict gap = m_gap.data();
+        double* __restrict f0 = m_f0.data();
+        double* __restrict frc = m_frc.data();
+        double* __restrict ocv_b = m_ocv_b.data();
+        double* __restrict xw = m_w0.data();
+        const auto n = static_cast<std::ptrdiff_t>(m_n);
+        STACKSIM_INDEPENDENT_ITERATIONS
+        for (std::ptrdiff_t k = 0; k < n; ++k) {
+            const double sb = socp[k];
+            const double s = sb + dp[k];
+            const soc_segment& t = tab[seg[k]];
+            const double d = s - t.x;                            // OCV: linear extrapolation beyond the ends
+            const double dc = std::clamp(s, x_lo, x_hi) - t.x;  // others: held at the end values
+            const double ent = t.ent_y + t.ent_s * dc;
+            const double tk = temp[k];
+            const double dtemp = tk - tref;
+            dudt[k] = ent;
+            ocv[k] = t.ocv_y + t.ocv_s * d + ent * dtemp;
+            gap[k] = t.gap_y + t.gap_s * dc;
+            f0[k] = t.f0_y + t.f0_s * dc;
+            frc[k] = t.frc_y + t.frc_s * dc;
+            // The bulk's potential (for the energy books): same table at the bulk SoC.
+            const soc_segment& tb = tab[seg_b[k]];
+            ocv_b[k] = tb.ocv_y + tb.ocv_s * (sb - tb.x) + ent * dtemp;
+            const double x = 1.0 / std::max(tk, t_min) - inv_tref;
+            xw[k] = x;
+        }
+    }
+}
+
+void cell_array::refresh(const double* r1_before) {
+    const std::size_t last_seg = m_x.size() - 2;
     const double* __restrict xs = m_x.data();
     // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
     // from the cell's previous segment: a cell moves little per step, so this is a step or none.
@@ -420,44 +463,8 @@ void cell_array::refresh(const double* r1_before) {
         segment(m_seg[k], sb + m_d(static_cast<Eigen::Index>(k))); // particle-surface SoC: every table is read here
         segment(m_seg_b[k], sb);
     }
-    double max_dx = 0.0;
-    {
-        const double* __restrict socp = m_soc.data();
-        const double* __restrict dp = m_d.data();
-        const double* __restrict temp = m_temp.data();
-        const double* __restrict xa = m_x_anchor.data();
-        const std::uint32_t* __restrict seg = m_seg.data();
-        const std::uint32_t* __restrict seg_b = m_seg_b.data();
-        const soc_segment* __restrict tab = m_tab.data();
-        double* __restrict dudt = m_dudt.data();
-        double* __restrict ocv = m_ocv.data();
-        double* __restrict gap = m_gap.data();
-        double* __restrict f0 = m_f0.data();
-        double* __restrict frc = m_frc.data();
-        double* __restrict ocv_b = m_ocv_b.data();
-        double* __restrict xw = m_w0.data();
-        for (std::size_t k = 0; k < m_n; ++k) {
-            const double sb = socp[k];
-            const double s = sb + dp[k];
-            const soc_segment& t = tab[seg[k]];
-            const double d = s - t.x;                            // OCV: linear extrapolation beyond the ends
-            const double dc = std::clamp(s, x_lo, x_hi) - t.x;  // others: held at the end values
-            const double ent = t.ent_y + t.ent_s * dc;
-            const double tk = temp[k];
-            const double dtemp = tk - tref;
-            dudt[k] = ent;
-            ocv[k] = t.ocv_y + t.ocv_s * d + ent * dtemp;
-            gap[k] = t.gap_y + t.gap_s * dc;
-            f0[k] = t.f0_y + t.f0_s * dc;
-            frc[k] = t.frc_y + t.frc_s * dc;
-            // The bulk's potential (for the energy books): same table at the bulk SoC.
-            const soc_segment& tb = tab[seg_b[k]];
-            ocv_b[k] = tb.ocv_y + tb.ocv_s * (sb - tb.x) + ent * dtemp;
-            const double x = 1.0 / std::max(tk, t_min) - inv_tref;
-            xw[k] = x;
-            max_dx = std::max(max_dx, std::abs(x - xa[k]));
-        }
-    }
+    refresh_tables();
+    const double max_dx = (m_w0 - m_x_anchor).abs().maxCoeff();
     const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
     const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
     const double kd = m_p.ea_diffusion_j_per_mol / gas_constant_j_per_mol_k;

@@ -164,6 +164,7 @@ private:
     // Parameters at the present state, for the next step. With r1_before (R1 before the change,
     // per cell; may be m_r1 itself), v1 and v2 are rescaled by sqrt(R1_new / R1_before).
     void refresh(const double* r1_before = nullptr);
+    void refresh_tables();
     template <bool rescale>
     void refresh_factors(double k0, double krc, double kd, const double* r1_before);
     template <int diffusion_mode>
