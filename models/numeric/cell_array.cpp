@@ -11,6 +11,23 @@ namespace stacksim::num {
 
 namespace {
 
+// The per-cell loops read and write distinct arrays, element k in iteration k: no iteration depends
+// on another, which GCC cannot prove through the many pointers (its alias checks give up), so it
+// is told. The arithmetic of each element is unchanged; only several elements go at once.
+#if defined(__GNUC__) && !defined(__clang__)
+#define STACKSIM_INDEPENDENT_ITERATIONS _Pragma("GCC ivdep")
+#else
+#define STACKSIM_INDEPENDENT_ITERATIONS
+#endif
+// Where the processor has AVX, those loops also run four cells at a time (a clone of each is
+// compiled for AVX and picked at load time). AVX alone has no fused multiply-add, so every
+// operation and its rounding are those of the SSE2 build: the results are identical.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define STACKSIM_CELL_LOOP_CLONES __attribute__((target_clones("avx", "default")))
+#else
+#define STACKSIM_CELL_LOOP_CLONES
+#endif
+
 constexpr double seconds_per_hour = 3600.0;
 constexpr double seconds_per_month = 30.0 * 86400.0; // "per month" = per 30 days
 constexpr double two_pi = 6.283185307179586476925286766559;
@@ -113,6 +130,10 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
     resample(p.hysteresis_half_gap_v, m_x, m_gap_y, m_gap_s);
     resample(p.r0_soc_factor, m_x, m_f0_y, m_f0_s);
     resample(p.rc_soc_factor, m_x, m_frc_y, m_frc_s);
+    m_tab.resize(m_x.size());
+    for (std::size_t i = 0; i < m_x.size(); ++i)
+        m_tab[i] = {m_x[i], m_ocv_y[i], m_ocv_s[i], m_ent_y[i], m_ent_s[i], m_gap_y[i], m_gap_s[i],
+                    m_f0_y[i], m_f0_s[i], m_frc_y[i], m_frc_s[i]};
     m_seg.assign(m_n, 0);
     m_seg_b.assign(m_n, 0);
 
@@ -132,7 +153,7 @@ cell_array::cell_array(const cell_params& p, std::size_t n_modules, std::size_t 
     m_soc = Eigen::ArrayXd::Constant(n, 0.5);
     for (Eigen::ArrayXd* a : {&m_d, &m_ocv_b, &m_tg, &m_inv_taud, &m_ad_anchor, &m_h, &m_v1, &m_v2, &m_voltage, &m_current, &m_heat_w, &m_e_in, &m_e_chem, &m_e_rc,
                               &m_e_heat, &m_ocv, &m_dudt, &m_gap, &m_f0, &m_frc, &m_r0c, &m_r0d, &m_r1, &m_r2, &m_g1,
-                              &m_g2, &m_r0_now, &m_w0, &m_w1, &m_w2, &m_w3, &m_w4, &m_r1_old, &m_x_anchor, &m_a0_anchor, &m_arc_anchor, &m_win_temp, &m_win_soc,
+                              &m_g2, &m_r0_now, &m_w0, &m_w1, &m_r1_old, &m_x_anchor, &m_a0_anchor, &m_arc_anchor, &m_win_temp, &m_win_soc,
                               &m_win_min, &m_win_max, &m_win_q, &m_win_q_active})
         zeros(*a);
     m_e_amb = Eigen::ArrayXd::Zero(nm);
@@ -308,83 +329,157 @@ const cell_array::dt_consts& cell_array::consts(double dt_s) const {
     return m_dt;
 }
 
-void cell_array::refresh() {
+// Arrhenius factors, diffusion times and resistances of every cell (and with rescale the RC
+// voltages' sqrt(R1_new / R1_before)), one vectorised loop per variant.
+template <bool rescale>
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::refresh_factors(double k0, double krc, double kd, const double* __restrict r1_before) {
+    {
+        const double* __restrict x = m_w0.data();
+        const double* __restrict xa = m_x_anchor.data();
+        const double* __restrict a0 = m_a0_anchor.data();
+        const double* __restrict arc = m_arc_anchor.data();
+        const double* __restrict ad = m_ad_anchor.data();
+        const double* __restrict spread = m_r0_spread.data();
+        const double* __restrict rage = m_r_age.data();
+        const double* __restrict f0 = m_f0.data();
+        const double* __restrict frc = m_frc.data();
+        const double* __restrict cur = m_current.data();
+        double* __restrict tg = m_tg.data();
+        double* __restrict inv_taud = m_inv_taud.data();
+        double* __restrict r0c = m_r0c.data();
+        double* __restrict r0d = m_r0d.data();
+        double* __restrict r1 = m_r1.data();
+        double* __restrict r2 = m_r2.data();
+        double* __restrict g1 = m_g1.data();
+        double* __restrict g2 = m_g2.data();
+        double* __restrict r0_now = m_r0_now.data();
+        double* __restrict v1 = m_v1.data();
+        double* __restrict v2 = m_v2.data();
+        const double inv_taud_ref = 1.0 / m_p.diffusion_tau_s, depl = m_p.diffusion_depletion_s;
+        const double p_r0d = m_p.r0_discharge_ohm, p_r0c = m_p.r0_charge_ohm, p_r1 = m_p.r1_ohm, p_r2 = m_p.r2_ohm;
+        const auto n = static_cast<std::ptrdiff_t>(m_n);
+        {
+            STACKSIM_INDEPENDENT_ITERATIONS
+            for (std::ptrdiff_t k = 0; k < n; ++k) {
+                const double dx = x[k] - xa[k];
+                const double a_0 = a0[k] * exp_series(k0 * dx);
+                const double a_rc = arc[k] * exp_series(krc * dx);
+                const double a_d = ad[k] * exp_series(kd * dx); // A_D(T)
+                const double itd = inv_taud_ref * (1.0 / a_d);  // 1 / tau_d(T)
+                inv_taud[k] = itd;
+                tg[k] = a_d * depl; // tau_g(T)
+                const double w3 = spread[k] * rage[k] * f0[k] * a_0;
+                const double r0_d = p_r0d * w3, r0_c = p_r0c * w3;
+                r0d[k] = r0_d;
+                r0c[k] = r0_c;
+                const double w4 = rage[k] * frc[k] * a_rc;
+                const double r1k = p_r1 * w4;
+                if constexpr (rescale) {
+                    // sqrt(R_new / R_old): C_j v_j^2 / 2 unchanged (R1 and R2 share the factor).
+                    const double f = std::sqrt(r1k / r1_before[k]);
+                    v1[k] = v1[k] * f;
+                    v2[k] = v2[k] * f;
+                }
+                const double r2k = p_r2 * w4;
+                r1[k] = r1k;
+                r2[k] = r2k;
+                g1[k] = 1.0 / r1k;
+                g2[k] = 1.0 / r2k;
+                r0_now[k] = cur[k] > 0.0 ? r0_c : r0_d;
+            }
+        }
+    }
+}
+
+// Table values of every cell at its segments (found by refresh), x = 1/max(T, T_min) - 1/T_ref
+// into m_w0.
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::refresh_tables() {
     const double tref = m_p.reference_temp_k;
-    const std::size_t last_seg = m_x.size() - 2;
     const double x_lo = m_x.front(), x_hi = m_x.back();
+    const double t_min = m_p.arrhenius_min_temp_k, inv_tref = 1.0 / tref;
+    {
+        const double* __restrict socp = m_soc.data();
+        const double* __restrict dp = m_d.data();
+        const double* __restrict temp = m_temp.data();
+        const std::uint32_t* __restrict seg = m_seg.data();
+        const std::uint32_t* __restrict seg_b = m_seg_b.data();
+        const soc_segment* __restrict tab = m_tab.data();
+        double* __restrict dudt = m_dudt.data();
+        double* __restrict ocv = m_ocv.data();
+        double* __restrict gap = m_gap.data();
+        double* __restrict f0 = m_f0.data();
+        double* __restrict frc = m_frc.data();
+        double* __restrict ocv_b = m_ocv_b.data();
+        double* __restrict xw = m_w0.data();
+        const auto n = static_cast<std::ptrdiff_t>(m_n);
+        STACKSIM_INDEPENDENT_ITERATIONS
+        for (std::ptrdiff_t k = 0; k < n; ++k) {
+            const double sb = socp[k];
+            const double s = sb + dp[k];
+            const soc_segment& t = tab[seg[k]];
+            const double d = s - t.x;                            // OCV: linear extrapolation beyond the ends
+            const double dc = std::clamp(s, x_lo, x_hi) - t.x;  // others: held at the end values
+            const double ent = t.ent_y + t.ent_s * dc;
+            const double tk = temp[k];
+            const double dtemp = tk - tref;
+            dudt[k] = ent;
+            ocv[k] = t.ocv_y + t.ocv_s * d + ent * dtemp;
+            gap[k] = t.gap_y + t.gap_s * dc;
+            f0[k] = t.f0_y + t.f0_s * dc;
+            frc[k] = t.frc_y + t.frc_s * dc;
+            // The bulk's potential (for the energy books): same table at the bulk SoC.
+            const soc_segment& tb = tab[seg_b[k]];
+            ocv_b[k] = tb.ocv_y + tb.ocv_s * (sb - tb.x) + ent * dtemp;
+            const double x = 1.0 / std::max(tk, t_min) - inv_tref;
+            xw[k] = x;
+        }
+    }
+}
+
+void cell_array::refresh(const double* r1_before) {
+    const std::size_t last_seg = m_x.size() - 2;
+    const double* __restrict xs = m_x.data();
     // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
     // from the cell's previous segment: a cell moves little per step, so this is a step or none.
     auto segment = [&](std::uint32_t& cursor, double x) {
         std::size_t i = cursor;
-        while (i < last_seg && x >= m_x[i + 1])
+        while (i < last_seg && x >= xs[i + 1])
             ++i;
-        while (i > 0 && x < m_x[i])
+        while (i > 0 && x < xs[i])
             --i;
         cursor = static_cast<std::uint32_t>(i);
         return i;
     };
-    for (std::size_t k = 0; k < m_n; ++k) {
-        const auto ki = static_cast<Eigen::Index>(k);
-        const double sb = m_soc(ki);      // bulk SoC
-        const double s = sb + m_d(ki);    // particle-surface SoC: every table is read here
-        const std::size_t i = segment(m_seg[k], s);
-        const double d = s - m_x[i];                                 // OCV: linear extrapolation beyond the ends
-        const double dc = std::clamp(s, x_lo, x_hi) - m_x[i];      // others: held at the end values
-        const double ent = m_ent_y[i] + m_ent_s[i] * dc;
-        const double dtemp = m_temp(ki) - tref;
-        m_dudt(ki) = ent;
-        m_ocv(ki) = m_ocv_y[i] + m_ocv_s[i] * d + ent * dtemp;
-        m_gap(ki) = m_gap_y[i] + m_gap_s[i] * dc;
-        m_f0(ki) = m_f0_y[i] + m_f0_s[i] * dc;
-        m_frc(ki) = m_frc_y[i] + m_frc_s[i] * dc;
-        // The bulk's potential (for the energy books): same table at the bulk SoC.
-        const std::size_t j = segment(m_seg_b[k], sb);
-        m_ocv_b(ki) = m_ocv_y[j] + m_ocv_s[j] * (sb - m_x[j]) + ent * dtemp;
-    }
     // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
     // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
     // |k (x - x_anchor)| <= small_exp_arg (exact to rounding); otherwise new anchors (vectorised exp).
-    m_w0 = m_temp.max(m_p.arrhenius_min_temp_k).inverse() - 1.0 / tref;
+    // Pass 1 finds the segments (scalar); pass 2 reads the tables (one record per segment) and
+    // finds x and its largest distance from the anchors; refresh_factors (factors, resistances,
+    // the RC rescale) vectorises.
+    for (std::size_t k = 0; k < m_n; ++k) {
+        const double sb = m_soc(static_cast<Eigen::Index>(k)); // bulk SoC
+        segment(m_seg[k], sb + m_d(static_cast<Eigen::Index>(k))); // particle-surface SoC: every table is read here
+        segment(m_seg_b[k], sb);
+    }
+    refresh_tables();
+    const double max_dx = (m_w0 - m_x_anchor).abs().maxCoeff();
     const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
     const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
     const double kd = m_p.ea_diffusion_j_per_mol / gas_constant_j_per_mol_k;
-    if (!m_anchor_valid || (m_w0 - m_x_anchor).abs().maxCoeff() * std::max({k0, krc, kd}) > small_exp_arg) {
+    if (!m_anchor_valid || max_dx * std::max({k0, krc, kd}) > small_exp_arg) {
         m_x_anchor = m_w0;
         m_a0_anchor = (k0 * m_w0).exp();
         m_arc_anchor = (krc * m_w0).exp();
         m_ad_anchor = (kd * m_w0).exp();
         m_anchor_valid = true;
     }
-    {
-        const double* x = m_w0.data();
-        const double* xa = m_x_anchor.data();
-        const double* a0 = m_a0_anchor.data();
-        const double* arc = m_arc_anchor.data();
-        const double* ad = m_ad_anchor.data();
-        double* f0 = m_w1.data();
-        double* frc = m_w2.data();
-        double* adf = m_tg.data(); // A_D(T) for now
-        const auto n = static_cast<std::ptrdiff_t>(m_n);
-        for (std::ptrdiff_t k = 0; k < n; ++k) {
-            const double dx = x[k] - xa[k];
-            f0[k] = a0[k] * exp_series(k0 * dx);
-            frc[k] = arc[k] * exp_series(krc * dx);
-        }
-        for (std::ptrdiff_t k = 0; k < n; ++k) // separate loop: each vectorises
-            adf[k] = ad[k] * exp_series(kd * (x[k] - xa[k]));
-    }
-    m_inv_taud = (1.0 / m_p.diffusion_tau_s) * m_tg.inverse(); // 1 / tau_d(T)
+    if (r1_before)
+        refresh_factors<true>(k0, krc, kd, r1_before);
+    else
+        refresh_factors<false>(k0, krc, kd, nullptr);
     m_inv_taud_max = m_inv_taud.maxCoeff();
-    m_tg *= m_p.diffusion_depletion_s;                          // tau_g(T)
-    m_w3 = m_r0_spread * m_r_age * m_f0 * m_w1;
-    m_r0d = m_p.r0_discharge_ohm * m_w3;
-    m_r0c = m_p.r0_charge_ohm * m_w3;
-    m_w4 = m_r_age * m_frc * m_w2;
-    m_r1 = m_p.r1_ohm * m_w4;
-    m_r2 = m_p.r2_ohm * m_w4;
-    m_g1 = m_r1.inverse();
-    m_g2 = m_r2.inverse();
-    m_r0_now = (m_current > 0.0).select(m_r0c, m_r0d);
 }
 
 void cell_array::refresh_capacity() {
@@ -411,6 +506,132 @@ void cell_array::linearise(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& 
             (1.0 - c.a1) * m_r1 + (1.0 - c.a2) * m_r2;
 }
 
+// The cell part of a step (see step()): one loop over the cells. Every quantity is computed with
+// exactly the operations, in the order, of the step's equations written as whole-array
+// expressions: the loop only saves the passes over memory (and vectorises).
+// diffusion_mode: 0 no diffusion, 1 every a_d by the series, 2 by std::exp.
+template <int diffusion_mode>
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::step_cells(double dt, const dt_consts& c, const double* __restrict cur) {
+    const auto n = static_cast<Eigen::Index>(m_n);
+    {
+        const double* __restrict temp = m_temp.data();
+        const double* __restrict cap0 = m_cap0_ah.data();
+        const double* __restrict cap = m_cap_as.data();
+        const double* __restrict sd = m_sd.data();
+        const double* __restrict r0c = m_r0c.data();
+        const double* __restrict r0d = m_r0d.data();
+        const double* __restrict r1 = m_r1.data();
+        const double* __restrict r2 = m_r2.data();
+        const double* __restrict g1 = m_g1.data();
+        const double* __restrict g2 = m_g2.data();
+        const double* __restrict ocv = m_ocv.data();
+        const double* __restrict ocv_b = m_ocv_b.data();
+        const double* __restrict dudt = m_dudt.data();
+        const double* __restrict hh = m_h.data();
+        const double* __restrict tg = m_tg.data();
+        const double* __restrict inv_td = m_inv_taud.data();
+        double* __restrict win_temp = m_win_temp.data();
+        double* __restrict win_soc = m_win_soc.data();
+        double* __restrict win_q = m_win_q.data();
+        double* __restrict win_qa = m_win_q_active.data();
+        double* __restrict win_min = m_win_min.data();
+        double* __restrict win_max = m_win_max.data();
+        double* __restrict soc = m_soc.data();
+        double* __restrict v1 = m_v1.data();
+        double* __restrict v2 = m_v2.data();
+        double* __restrict e_in = m_e_in.data();
+        double* __restrict e_heat = m_e_heat.data();
+        double* __restrict e_chem = m_e_chem.data();
+        double* __restrict e_rc = m_e_rc.data();
+        double* __restrict heat_w = m_heat_w.data();
+        double* __restrict volt = m_voltage.data();
+        double* __restrict hrate = m_w1.data(); // hysteresis exponent, >= 0
+        double* __restrict dd = m_d.data();
+        const double thr = m_p.aging.crate_threshold, ce = m_p.coulombic_efficiency;
+        const double a1 = c.a1, a2 = c.a2, b1 = c.b1, b2 = c.b2, c1 = c.c1, c2 = c.c2;
+        const double half_t1 = 0.5 * m_p.tau1_s, half_t2 = 0.5 * m_p.tau2_s, inv_dt = 1.0 / dt;
+        const double hyst = m_p.hysteresis_rate * dt, neg_dt = -dt;
+        // Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss),
+        // d_ss = tau_g i / Q, a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's
+        // Arrhenius factor. Every a_d by its series when all arguments are small (vectorises).
+        STACKSIM_INDEPENDENT_ITERATIONS
+        for (Eigen::Index k = 0; k < n; ++k) {
+            const double ik = cur[k];
+            const double tk = temp[k];
+            // Aging stress window (state at the start of the step).
+            win_temp[k] += tk * dt;
+            win_soc[k] += soc[k] * dt;
+            const double ai = std::abs(ik);
+            const double aidt = ai * dt;
+            win_q[k] += aidt;
+            win_qa[k] += ai >= thr * cap0[k] ? aidt : 0.0;
+            // Electrical step: R0 by direction; w_j = v_j - v_j_inf.
+            const double r0_c = r0c[k], r0_d = r0d[k]; // both loaded: the select vectorises
+            const double r0 = ik > 0.0 ? r0_c : r0_d;
+            const double r1k = r1[k], r2k = r2[k];
+            const double w1 = v1[k] - r1k * ik;
+            const double w2 = v2[k] - r2k * ik;
+            const double rsum = r0 + r1k + r2k;
+            const double u = ocv[k], ub = ocv_b[k], h = hh[k], ent = dudt[k];
+            // Electrical energy: i * int v dt, int v_j dt = R_j i dt + (v_j - v_j_inf) b_j.
+            e_in[k] += ik * ((u + h + rsum * ik) * dt + w1 * b1 + w2 * b2);
+            // Heat (J), see the header; int v_j^2 dt = (R_j i)^2 dt + 2 R_j i w_j b_j + w_j^2 c_j.
+            const double w3 = ub - tk * ent;                          // U_b - T dU/dT
+            const double ieff = (ik > 0.0 ? ce * ik : ik) - sd[k] * cap[k]; // i_eff
+            const double q = rsum * (ik * ik) * dt + 2.0 * ik * (w1 * b1 + w2 * b2) + (w1 * w1) * (c1 * g1[k]) +
+                             (w2 * w2) * (c2 * g2[k]) +
+                             (h * ik + ik * tk * ent + (ik - ieff) * w3 + ik * (u - ub)) * dt;
+            e_heat[k] += q;
+            heat_w[k] = q * inv_dt;
+            e_chem[k] += ieff * w3 * dt;
+            const double s = soc[k] + ieff * dt / cap[k];
+            soc[k] = s;
+            const double lo = win_min[k], hi = win_max[k];
+            win_min[k] = s < lo ? s : lo; // std::min(lo, s), as Eigen's min
+            win_max[k] = hi < s ? s : hi; // std::max(hi, s)
+            // RC branches: v_j_end = v_j_inf + a_j (v_j - v_j_inf); capacitor energy C_j/2 (v_end^2 - v^2).
+            const double n1 = r1k * ik + a1 * w1;
+            const double n2 = r2k * ik + a2 * w2;
+            const double o1 = v1[k], o2 = v2[k];
+            e_rc[k] += half_t1 * g1[k] * (n1 * n1 - o1 * o1) + half_t2 * g2[k] * (n2 * n2 - o2 * o2);
+            v1[k] = n1;
+            v2[k] = n2;
+            volt[k] = u + h + n1 + n2 + r0 * ik;
+            hrate[k] = hyst * ai / cap[k];
+            if constexpr (diffusion_mode == 1) {
+                const double dss = tg[k] * ik / cap[k];
+                dd[k] = dss + exp_series(neg_dt * inv_td[k]) * (dd[k] - dss);
+            } else if constexpr (diffusion_mode == 2) {
+                const double dss = tg[k] * ik / cap[k];
+                dd[k] = dss + std::exp(neg_dt * inv_td[k]) * (dd[k] - dss);
+            }
+        }
+    }
+}
+
+// Hysteresis of every cell: towards sign(i) * gap with the charge passed, h_end = target +
+// (h - target) a, a = exp(-x) by the series (series) or given in m_w1.
+template <bool series>
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::step_hysteresis(const double* __restrict cur) {
+    const auto n = static_cast<Eigen::Index>(m_n);
+    const double* __restrict gap = m_gap.data();
+    const double* __restrict x = m_w1.data();
+    double* __restrict hh = m_h.data();
+    double* __restrict icopy = m_current.data();
+    STACKSIM_INDEPENDENT_ITERATIONS
+    for (Eigen::Index k = 0; k < n; ++k) {
+        const double ik = cur[k], g = gap[k];
+        const double target = ik > 0.0 ? g : (ik < 0.0 ? -g : 0.0);
+        double a = x[k];
+        if constexpr (series)
+            a = exp_series(-a);
+        hh[k] = target + (hh[k] - target) * a;
+        icopy[k] = ik;
+    }
+}
+
 void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& current_a, double ambient_k) {
     step(dt_s, current_a, ambient_k, m_zero_cells, m_zero_modules);
 }
@@ -426,76 +647,25 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
         throw std::invalid_argument("cell_array::step: current and cell heat need size(), module heat n_modules() elements");
     const dt_consts& c = consts(dt_s);
     const double dt = dt_s;
-    const auto& i = current_a;
 
     m_e_extra += (cell_extra_heat_w.sum() + module_extra_heat_w.sum()) * dt;
 
-    // Aging stress window (state at the start of the step).
-    m_win_temp += m_temp * dt;
-    m_win_soc += m_soc * dt;
-    m_w4 = i.abs();
-    m_win_q += m_w4 * dt;
-    m_win_q_active += (m_w4 >= m_p.aging.crate_threshold * m_cap0_ah).select(m_w4 * dt, 0.0);
-
-    // Electrical step, parameters frozen at the start of the step.
-    m_w0 = (i > 0.0).select(m_r0c, m_r0d); // R0 by direction
-    m_w1 = m_v1 - m_r1 * i;                 // v1 - v1_inf
-    m_w2 = m_v2 - m_r2 * i;                 // v2 - v2_inf
-    // Electrical energy: i * int v dt, int v_j dt = R_j i dt + (v_j - v_j_inf) b_j.
-    m_e_in += i * ((m_ocv + m_h + (m_w0 + m_r1 + m_r2) * i) * dt + m_w1 * c.b1 + m_w2 * c.b2);
-    // Heat (J): R0 i^2 dt + int v_j^2 / R_j dt + h i dt + i T dU/dT dt + (i - i_eff)(U_b - T dU/dT) dt
-    // + i (U - U_b) dt (diffusion overpotential), int v_j^2 dt = (R_j i)^2 dt + 2 R_j i d_j b_j + d_j^2 c_j.
-    m_w3 = m_ocv_b - m_temp * m_dudt; // enthalpy potential of the bulk U_b - T dU/dT
-    m_w4 = (i > 0.0).select(m_p.coulombic_efficiency * i, i) - m_sd * m_cap_as; // i_eff
-    m_heat_w = (m_w0 + m_r1 + m_r2) * i.square() * dt + 2.0 * i * (m_w1 * c.b1 + m_w2 * c.b2) +
-               m_w1.square() * (c.c1 * m_g1) + m_w2.square() * (c.c2 * m_g2) +
-               (m_h * i + i * m_temp * m_dudt + (i - m_w4) * m_w3 + i * (m_ocv - m_ocv_b)) * dt;
-    m_e_heat += m_heat_w;
-    m_heat_w *= 1.0 / dt;
-    m_e_chem += m_w4 * m_w3 * dt;
-    m_soc += m_w4 * dt / m_cap_as;
-    m_win_min = m_win_min.min(m_soc);
-    m_win_max = m_win_max.max(m_soc);
-    // RC branches: v_j_end = v_j_inf + a_j (v_j - v_j_inf); capacitor energy C_j/2 (v_end^2 - v^2).
-    m_w1 = m_r1 * i + c.a1 * m_w1;
-    m_w2 = m_r2 * i + c.a2 * m_w2;
-    m_e_rc += (0.5 * m_p.tau1_s) * m_g1 * (m_w1.square() - m_v1.square()) +
-              (0.5 * m_p.tau2_s) * m_g2 * (m_w2.square() - m_v2.square());
-    m_v1 = m_w1;
-    m_v2 = m_w2;
-    m_voltage = m_ocv + m_h + m_v1 + m_v2 + m_w0 * i;
-    // Hysteresis: towards sign(i) * gap with the charge passed.
-    m_w1 = (m_p.hysteresis_rate * dt) * i.abs() / m_cap_as; // >= 0
+    // The cells: electrical step, energies, SoC, aging window, diffusion; parameters frozen at
+    // the start of the step.
+    if (!(m_p.diffusion_depletion_s > 0.0))
+        step_cells<0>(dt, c, current_a.data());
+    else if (dt * m_inv_taud_max <= small_exp_arg) // every a_d by its series (vectorises)
+        step_cells<1>(dt, c, current_a.data());
+    else
+        step_cells<2>(dt, c, current_a.data());
+    // Hysteresis by exp(-x), x = rate |i| dt / Q in m_w1: the series when every argument is
+    // small, else the library's (vectorised) exponential.
     if (m_w1.maxCoeff() <= small_exp_arg) {
-        double* y = m_w1.data();
-        for (Eigen::Index k = 0; k < n; ++k)
-            y[k] = exp_series(-y[k]);
+        step_hysteresis<true>(current_a.data());
     } else {
         m_w1 = (-m_w1).exp();
+        step_hysteresis<false>(current_a.data());
     }
-    m_w2 = (i > 0.0).select(m_gap, (i < 0.0).select(-m_gap, 0.0));
-    m_h = m_w2 + (m_h - m_w2) * m_w1;
-    // Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss), d_ss = tau_g i / Q,
-    // a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's Arrhenius factor.
-    if (m_p.diffusion_depletion_s > 0.0) {
-        const double* tg = m_tg.data();
-        const double* inv_td = m_inv_taud.data();
-        const double* cur = i.data();
-        const double* q = m_cap_as.data();
-        double* dd = m_d.data();
-        if (dt * m_inv_taud_max <= small_exp_arg) { // every a_d by its series (vectorises)
-            for (Eigen::Index k = 0; k < n; ++k) {
-                const double dss = tg[k] * cur[k] / q[k];
-                dd[k] = dss + exp_series(-dt * inv_td[k]) * (dd[k] - dss);
-            }
-        } else {
-            for (Eigen::Index k = 0; k < n; ++k) {
-                const double dss = tg[k] * cur[k] / q[k];
-                dd[k] = dss + std::exp(-dt * inv_td[k]) * (dd[k] - dss);
-            }
-        }
-    }
-    m_current = i;
 
     // Thermal step: cell heat into the cell nodes, module heat into the case (or shared by the cells).
     auto p_cells = m_pnode.topRows(nc);
@@ -516,10 +686,7 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
     m_win_s += dt;
     if (m_win_s >= m_p.aging.update_interval_s)
         update_aging();
-    refresh();
-    m_r1_old = (m_r1 / m_r1_old).sqrt();
-    m_v1 *= m_r1_old;
-    m_v2 *= m_r1_old;
+    refresh(m_r1_old.data());
 }
 
 // ---------------------------------------------------------------- energy

@@ -161,7 +161,16 @@ private:
         double c1 = 0.0, c2 = 0.0; // tau (1 - a^2) / 2
     };
     const dt_consts& consts(double dt_s) const;
-    void refresh();                 // parameters at the present state, for the next step
+    // Parameters at the present state, for the next step. With r1_before (R1 before the change,
+    // per cell; may be m_r1 itself), v1 and v2 are rescaled by sqrt(R1_new / R1_before).
+    void refresh(const double* r1_before = nullptr);
+    void refresh_tables();
+    template <bool rescale>
+    void refresh_factors(double k0, double krc, double kd, const double* r1_before);
+    template <int diffusion_mode>
+    void step_cells(double dt, const dt_consts& c, const double* current_a);
+    template <bool series>
+    void step_hysteresis(const double* current_a);
     void refresh_capacity();        // capacity and resistance factor from the aging state
     void reset_window();
     void sync_temps_from_nodes();
@@ -178,6 +187,11 @@ private:
     // SoC tables on one union axis: value = y[i] + slope[i] (soc - x[i]).
     std::vector<double> m_x;
     std::vector<double> m_ocv_y, m_ocv_s, m_ent_y, m_ent_s, m_gap_y, m_gap_s, m_f0_y, m_f0_s, m_frc_y, m_frc_s;
+    // The same tables, one record per segment (what a cell's look-up reads, together).
+    struct soc_segment {
+        double x, ocv_y, ocv_s, ent_y, ent_s, gap_y, gap_s, f0_y, f0_s, frc_y, frc_s;
+    };
+    std::vector<soc_segment> m_tab;
     std::vector<std::uint32_t> m_seg, m_seg_b; // segment of soc_s (all tables) and of soc (bulk OCV)
 
     // constants per cell (spread)
@@ -198,7 +212,7 @@ private:
     Eigen::ArrayXd m_e_in, m_e_chem, m_e_rc, m_e_heat, m_e_amb;
     double m_e_extra = 0.0;
     // scratch
-    Eigen::ArrayXd m_w0, m_w1, m_w2, m_w3, m_w4, m_r1_old, m_zero_cells, m_zero_modules;
+    Eigen::ArrayXd m_w0, m_w1, m_r1_old, m_zero_cells, m_zero_modules; // m_w0: Arrhenius x, m_w1: hysteresis exponent
     Eigen::MatrixXd m_pnode, m_tscratch;
     Eigen::ArrayXd m_x_anchor, m_a0_anchor, m_arc_anchor, m_ad_anchor; // Arrhenius anchors
     double m_inv_taud_max = 0.0; // max over cells of 1 / tau_d(T)
