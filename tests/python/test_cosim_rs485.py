@@ -276,6 +276,45 @@ def test_a_console_client_at_link_reads_every_module_and_agrees_with_the_timeser
     assert any(e["kind"] == "host_connected" for e in run.events())
 
 
+def test_a_host_inverter_at_link_reads_the_whole_stacks_limits_from_the_master(tmp_path):
+    # An inverter that talks RS485 instead of CAN sits where the host's cable meets the master's
+    # free port A: it asks the master for 0x92 with INFO 0xFF (the whole stack) and gets the
+    # limits the master sends on CAN (stack.ccl_a / dcl_a / cvl_v in the time series).
+    pty = tmp_path / "rs485"
+    out = tmp_path / "out"
+    run = RealtimeRun(out, "--rs485-bridge", f"pty:{pty}@link", "--set", "run.duration_s=.inf",
+                      "--set", "parameters.module.master.poll_period_s=2", "--set", "run.record_every=1")
+    answers = []
+    try:
+        wait_for(lambda: pty.exists(), 10, f"the pty at {pty}")
+        port = serial.Serial(str(pty), 9600, timeout=0.02)
+        line = Line(lambda: port.read(4096), port.write, port.reset_input_buffer)
+        time.sleep(6.0)  # past the start-up: subs joined, the discharge running
+        for _ in range(2):
+            answers.append(line.ask(ADRS[0], 0x92, bytes([0xFF]), as_0x92, ADRS[-1]))
+        port.close()
+    finally:
+        rc = run.stop()
+    assert rc == 143, run.stderr
+
+    log, ts = rs485_log(out), timeseries(out)
+    times = sorted(ts)
+    for frame, d in answers:
+        assert d["adr"] == 0xFF, frame
+        end = request_end(log, frame)
+        # The master's aggregate of its last poll cycle (2 s) answers: the values the stack's
+        # columns held in the cycle before the request ended, to the protocol's resolution.
+        window = [ts[t] for t in times if end - 2.5 <= t <= end]
+        assert window, end
+        for key, col, tol in (("ccl_a", "stack.ccl_a", 0.05), ("dcl_a", "stack.dcl_a", 0.05),
+                              ("cvl_v", "stack.cvl_v", 0.0005)):
+            held = [float(r[col]) for r in window if r[col] != ""]
+            assert any(abs(d[key] - v) <= tol + 1e-9 for v in held), (key, d[key], held)
+        assert d["charge_enable"] == (d["ccl_a"] > 0)
+        assert d["discharge_enable"] == (d["dcl_a"] > 0)
+        assert d["dcl_a"] > 0  # a discharging stack with three modules present
+
+
 def test_a_scripted_master_at_m0_polls_the_subs_with_the_chains_timing(tmp_path):
     port = free_port()
     out = tmp_path / "out"
