@@ -13,7 +13,7 @@
 #   STACKSIM_FUZZ_TIME_S     hang guard: seconds per target at most   (300)
 #   STACKSIM_FUZZ_SEED       libFuzzer -seed              (1)
 #   STACKSIM_FUZZ_TARGETS    space-separated subset       (all targets)
-#   STACKSIM_JOBS            build jobs                   (nproc)
+#   STACKSIM_JOBS            build jobs and targets fuzzed at once (nproc)
 # Extra arguments go to every libFuzzer run (e.g. -max_len=512 -only_ascii=1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,23 +38,29 @@ cmake --build "$build" -j "$jobs"
 built=$(date +%s)
 
 targets="${STACKSIM_FUZZ_TARGETS:-$(cat "$build/fuzz_targets.txt")}"
-status=0
-summary=()
-for t in $targets; do
-  seeds="$root/tests/fuzz/corpus/$t"
-  regressions="$root/tests/fuzz/regressions/$t"
-  work="$build/corpus/$t"          # fresh each run: libFuzzer adds what it finds here
-  artifacts="$build/artifacts/$t"
-  log="$build/logs/$t.log"
+
+# One target: fuzz it and write its one-line result to $build/results/<target> ("ok ..." or
+# "FAILED ..."). Targets are independent processes with their own corpus, artifacts and log, so
+# up to $jobs of them run at once (the inputs each one executes do not depend on that).
+fuzz_one() {
+  local t="$1"
+  local seeds="$root/tests/fuzz/corpus/$t"
+  local regressions="$root/tests/fuzz/regressions/$t"
+  local work="$build/corpus/$t"          # fresh each run: libFuzzer adds what it finds here
+  local artifacts="$build/artifacts/$t"
+  local log="$build/logs/$t.log"
+  local result="$build/results/$t"
   rm -rf "$work"
-  mkdir -p "$work" "$artifacts" "$(dirname "$log")"
-  dirs=("$work" "$seeds")
+  mkdir -p "$work" "$artifacts" "$(dirname "$log")" "$(dirname "$result")"
+  local dirs=("$work" "$seeds")
   [ -d "$regressions" ] && dirs+=("$regressions")
-  rc=0
+  local rc=0
+  local t0
   t0=$(date +%s.%N)
   "$build/tests/fuzz/$t" -seed="$seed" -max_total_time="$time_s" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "${dirs[@]}" >"$log" 2>&1 || rc=$?
+      -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" "${dirs[@]}" >"$log" 2>&1 || rc=$?
   # The last status line: "#N DONE cov: C ft: F corp: ... exec/s: E rss: ...".
+  local line execs cov secs eps
   line="$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)"
   execs="$(sed -n 's/.*stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")"
@@ -62,19 +68,39 @@ for t in $targets; do
   # Inputs per wall second of the whole run (libFuzzer's own exec/s is whole seconds, 0 for a short run).
   eps="$(awk -v n="${execs:-0}" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { if (b > a) printf "%d", n / (b - a) }')"
   if [ $rc -ne 0 ]; then
-    status=1
-    summary+=("$(printf '%-24s FAILED (exit %d) after %s s: see %s; input in %s' "$t" "$rc" "$secs" "$log" "$artifacts")")
-    echo "fuzz: $t FAILED; the end of its log:" >&2
-    tail -n 40 "$log" >&2
+    printf '%-24s FAILED (exit %d) after %s s: see %s; input in %s\n' "$t" "$rc" "$secs" "$log" "$artifacts" >"$result"
+    { echo "fuzz: $t FAILED; the end of its log:"; tail -n 40 "$log"; } >&2
   elif [ "${execs:-0}" -lt "$runs" ]; then
     # libFuzzer stops at -max_total_time too, with exit 0: fewer inputs than asked is a failure.
-    status=1
-    summary+=("$(printf '%-24s FAILED: %s of %s inputs in %s s (hang guard %s s hit)' "$t" "${execs:-0}" "$runs" "$secs" "$time_s")")
+    printf '%-24s FAILED: %s of %s inputs in %s s (hang guard %s s hit)\n' "$t" "${execs:-0}" "$runs" "$secs" "$time_s" >"$result"
   else
-    summary+=("$(printf '%-24s ok  runs %-9s %6s s  exec/s %-7s cov %s' "$t" "${execs:-?}" "$secs" "${eps:-?}" "${cov:-?}")")
+    printf '%-24s ok  runs %-9s %6s s  exec/s %-7s cov %s\n' "$t" "${execs:-?}" "$secs" "${eps:-?}" "${cov:-?}" >"$result"
   fi
+}
+
+extra=("$@")
+rm -rf "$build/results"
+running=0
+for t in $targets; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait
+status=0
+summary=()
+for t in $targets; do
+  if [ -f "$build/results/$t" ]; then
+    summary+=("$(cat "$build/results/$t")")
+  else
+    summary+=("$(printf '%-24s FAILED: no result (the script itself failed)' "$t")")
+  fi
+  [[ "${summary[-1]}" == *" ok  "* ]] || status=1
 done
 end=$(date +%s)
-echo "fuzz: build $((built - start)) s, fuzzing $((end - built)) s (${runs} inputs per target, hang guard ${time_s} s, seed $seed)"
+echo "fuzz: build $((built - start)) s, fuzzing $((end - built)) s (${runs} inputs per target, $jobs targets at a time, hang guard ${time_s} s, seed $seed)"
 printf 'fuzz: %s\n' "${summary[@]}"
 exit $status

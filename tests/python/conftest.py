@@ -42,6 +42,35 @@ def interrupt_run(out, extra_args, once_csv_bytes):
     return proc.returncode, stderr
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "wallclock: asserts wall-clock timing; tools/check.sh runs these tests alone, after the "
+                   "others, never beside a parallel worker")
+
+
+@pytest.fixture(scope="session")
+def scenario_run(tmp_path_factory):
+    """`scenario_run(path)` -> (CompletedProcess, output directory) of `stacksim run PATH --out OUT
+    --quiet`, run once per test process and shared by every test that reads the same long run.
+    Under pytest-xdist such tests carry the same `xdist_group` mark so that one worker runs them
+    all (tools/check.sh distributes with --dist loadgroup). The run is not checked here: each
+    test asserts what it needs, its exit status first."""
+    runs = {}
+
+    def get(path):
+        path = pathlib.Path(path).resolve()
+        if path not in runs:
+            out = tmp_path_factory.mktemp(path.stem) / "out"
+            runs[path] = (run_cli("run", path, "--out", out, "--quiet", check=False), out)
+        return runs[path]
+    return get
+
+
+def shared_run_group(path):
+    """The xdist_group of the tests that share `scenario_run(path)`."""
+    return pytest.mark.xdist_group(f"run:{pathlib.Path(path).stem}")
+
+
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory):
     """Output directory of `stacksim run scenarios/default.yaml`."""

@@ -21,6 +21,10 @@ import can  # Debian python3-can
 
 from cosim_util import ControlClient, RealtimeRun, connect_tcp, free_port, wait_for
 
+# These tests assert wall-clock timing: tools/check.sh runs them on their own, after the others,
+# so that no parallel worker shares the CPU with them (conftest.py, marker `wallclock`).
+pytestmark = pytest.mark.wallclock
+
 MASTER_SET = (0x351, 0x355, 0x356, 0x359, 0x35C, 0x35E)
 HEARTBEAT_TIMEOUT_S = 3.0
 

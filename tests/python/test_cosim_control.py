@@ -15,6 +15,10 @@ import pytest
 from conftest import ROOT, run_cli
 from cosim_util import ControlClient, RealtimeRun, free_port, wait_for
 
+# These tests assert wall-clock timing: tools/check.sh runs them on their own, after the others,
+# so that no parallel worker shares the CPU with them (conftest.py, marker `wallclock`).
+pytestmark = pytest.mark.wallclock
+
 
 @pytest.fixture
 def controlled(tmp_path):

@@ -10,6 +10,10 @@ import pytest
 
 import stacksim
 
+# These tests assert wall-clock timing: tools/check.sh runs them on their own, after the others,
+# so that no parallel worker shares the CPU with them (conftest.py, marker `wallclock`).
+pytestmark = pytest.mark.wallclock
+
 
 def test_a_background_run_follows_the_wall_clock_and_takes_faults(tmp_path):
     with stacksim.Simulation("default", realtime=True, out=tmp_path,

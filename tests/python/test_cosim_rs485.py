@@ -22,6 +22,10 @@ import serial  # Debian python3-serial
 
 from cosim_util import RealtimeRun, connect_tcp, free_port, wait_for
 
+# These tests assert wall-clock timing: tools/check.sh runs them on their own, after the others,
+# so that no parallel worker shares the CPU with them (conftest.py, marker `wallclock`).
+pytestmark = pytest.mark.wallclock
+
 N_MODULES = 3            # the default scenario
 ADRS = [2, 3, 4]         # master_address 2, then the subs in chain order
 TURNAROUND_S = 0.02      # bms.response_latency_s (module_4k4pro.yaml)

@@ -11,7 +11,7 @@ import math
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, shared_run_group
 
 DAY_S = 86400.0
 # One year at 25 degC and 50 % SoC: k_cal * 365^0.526 (hand computation, tests/cell/test_cell_aging.cpp).
@@ -99,10 +99,14 @@ def continue_power_law(y0, dx, k, p):
     return k * (x0 + dx) ** p
 
 
-def test_year_of_aging_matches_blast_lite_on_its_own_history(tmp_path):
-    scenario = ROOT / "scenarios" / "library" / "year_of_aging.yaml"
-    out = tmp_path / "out"
-    run_cli("run", scenario, "--out", out, "--quiet")
+YEAR_OF_AGING = ROOT / "scenarios" / "library" / "year_of_aging.yaml"
+
+
+@shared_run_group(YEAR_OF_AGING)
+def test_year_of_aging_matches_blast_lite_on_its_own_history(scenario_run):
+    scenario = YEAR_OF_AGING
+    proc, out = scenario_run(scenario)
+    assert proc.returncode == 0, proc.stderr
     sc = yaml.safe_load(scenario.read_text())
     cell = yaml.safe_load((ROOT / "models" / "params" / "lfp_cell_100ah.yaml").read_text())
     a = {k: float(v["value"]) for k, v in cell["aging"].items() if isinstance(v, dict)}  # PyYAML reads 8.37e4 as text

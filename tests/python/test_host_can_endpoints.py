@@ -22,6 +22,10 @@ import serial  # Debian python3-serial
 
 from conftest import BUILD
 
+# These tests assert wall-clock timing: tools/check.sh runs them on their own, after the others,
+# so that no parallel worker shares the CPU with them (conftest.py, marker `wallclock`).
+pytestmark = pytest.mark.wallclock
+
 PROBE = BUILD / "tests" / "host" / "can_endpoint_probe"
 COUNTER_ID = 0x7F0
 

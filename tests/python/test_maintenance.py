@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, shared_run_group
 
 SCENARIO = ROOT / "scenarios" / "library" / "three_month_check.yaml"
 
@@ -18,13 +18,14 @@ def events(out):
 
 
 @pytest.fixture(scope="module")
-def run_90(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tmc90") / "out"
-    proc = run_cli("run", SCENARIO, "--out", out, "--quiet", check=False)
+def run_90(scenario_run):
+    """The library run, shared with test_scenario_library.py (its users carry the same xdist_group)."""
+    proc, out = scenario_run(SCENARIO)
     assert proc.returncode == 0, proc.stderr
     return out
 
 
+@shared_run_group(SCENARIO)
 def test_inspections_re_torque_every_contact_and_log_it(run_90):
     ev = events(run_90)
     insp = [e for e in ev if e["source"] == "maintenance" and e["kind"] == "inspection"]

@@ -7,13 +7,16 @@ import re
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, shared_run_group
 
 SCENARIOS = sorted((ROOT / "scenarios").rglob("*.yaml"))
 # scenarios/bench/ holds the speed benchmarks' workloads (a simulated day each, run by
 # tools/bench/); they are validated here but not run: they assert nothing and cost minutes.
 RUNNABLE = [p for p in SCENARIOS if p.parent.name != "bench"]
 LIBRARY = sorted((ROOT / "scenarios" / "library").glob("*.yaml"))
+# Long runs that other test files read as well (test_fast_aging.py, test_maintenance.py): run
+# once per test process through the shared `scenario_run` fixture.
+SHARED = [p for p in LIBRARY if p.stem in ("year_of_aging", "three_month_check")]
 
 
 def test_library_is_there():
@@ -29,11 +32,16 @@ def test_library_is_there():
         assert "description:" in text and "expectations:" in text, p
 
 
-@pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
-def test_scenario_runs_and_meets_its_expectations(path, tmp_path):
-    proc = run_cli("run", path, "--out", tmp_path / "out", "--quiet", check=False)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=shared_run_group(p)) if p in SHARED else p for p in RUNNABLE],
+                         ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
+def test_scenario_runs_and_meets_its_expectations(path, tmp_path, scenario_run):
+    if path in SHARED:
+        proc, out = scenario_run(path)
+    else:
+        out = tmp_path / "out"
+        proc = run_cli("run", path, "--out", out, "--quiet", check=False)
     assert proc.returncode == 0, proc.stderr
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())
     assert summary["completed"] is True
     assert summary["expectations_passed"] is True
     assert all(r["passed"] for r in summary["expectations"])

@@ -16,6 +16,8 @@ PACKAGES=(
   # Python bindings and tests: Debian's /usr/bin/python3 only (PyPI is unreachable)
   pybind11-dev python3-dev python3-numpy python3-pytest python3-yaml
   python3-can python3-pandas python3-matplotlib python3-distributed python3-h5py
+  # pytest-xdist: tools/check.sh runs the Python tests in one worker per core
+  python3-pytest-xdist
   # JSON Schema (draft 2020-12) validator: tests/python/test_scenario_schema.py checks docs/scenario.schema.json
   python3-jsonschema
   # independent circuit solver used by the network tests
