@@ -143,16 +143,19 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
 }
 
 void output_files::event(double t_s, const std::string& source, const std::string& kind,
-                         const nlohmann::json& details) {
+                         const std::string& details_json) {
     const perf::scope perf_scope(perf::layer::out_events);
     perf::count(perf::counter::events);
     nlohmann::ordered_json j;
     j["t_s"] = t_s;
     j["source"] = source;
     j["kind"] = kind;
-    j["details"] = details;
+    // {"t_s":…,"source":…,"kind":…,"details":{…}}: the compact dump with the details object last.
     std::string line = j.dump();
-    line += '\n';
+    line.pop_back(); // '}'
+    line += ",\"details\":";
+    line += details_json;
+    line += "}\n";
     m_events.write(line);
 }
 

@@ -37,7 +37,8 @@ public:
     void can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data, unsigned dlc);
     void rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
                      const std::string& frame_chars, const std::string& flags);
-    void event(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details);
+    // One line of events.jsonl; details_json is the details object's JSON text.
+    void event(double t_s, const std::string& source, const std::string& kind, const std::string& details_json);
     void summary(const nlohmann::json& j);
     // After every recorded row: writes the text files' pending lines out if a buffer holds a
     // large piece (line_file::boundary), or every time when `live` (wall-clock runs).

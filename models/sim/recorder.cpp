@@ -205,9 +205,6 @@ void recorder::step() {
     for (Eigen::Index k = 0; k < temps.size(); ++k)
         m_max_branch_temp_k[static_cast<std::size_t>(k)] = std::max(m_max_branch_temp_k[static_cast<std::size_t>(k)], temps[k]);
     m_max_kcl_a = std::max(m_max_kcl_a, plant.kcl_residual_a());
-    if (m_step_count++ % m_run.record_every != 0)
-        return;
-    record_row();
 }
 
 void recorder::record_row() {

@@ -1,5 +1,6 @@
 // The recorder of one run: the time-series columns (docs/outputs.md), sampled from the elaborated
-// system after every grid step and written to the output files as they come; the extremes the
+// system at the end of every run.record_every-th grid instant (system::on_row) and written to the
+// output files as they come; the extremes the
 // summary reports (hottest branch, largest KCL residual); and the VCD waveforms of the
 // stack-, module- and inverter-level columns.
 // In memory it keeps only the columns it is asked to keep (keep()): the ones the scenario's
@@ -49,9 +50,10 @@ public:
     void open_vcd(const std::string& out_dir);
     void close_vcd();
 
-    // Every grid step: the extremes; a row every run.record_every steps.
+    // Every grid step: the extremes (of the plant, which every observer at t sees alike).
     void step();
-    // One row of every column, now.
+    // One row of every column, now: at the end of the instant (system::on_row) every
+    // run.record_every grid steps, and after an aging jump.
     void record_row();
 
     // Keep the values of column c in memory where keep[c] (one flag per column, OR-ed with
@@ -95,7 +97,6 @@ private:
     std::vector<double> m_times;             // of the rows, once any column is kept
     std::vector<std::vector<double>> m_data; // per column (empty if not kept)
     std::vector<double> m_row;               // scratch (and what the VCD traces)
-    unsigned m_step_count = 0;
     std::vector<double> m_max_branch_temp_k; // per cable, then per contact
     double m_max_kcl_a = 0.0;
 };

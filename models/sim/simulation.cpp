@@ -116,6 +116,10 @@ simulation::simulation(scenario sc, const std::string& out_dir, bool keep_series
         event(node, "can", {{"what", what}});
     });
     st.on_step([this] { m_rec->step(); });
+    m_top->on_row([this] {
+        write_events(time_s()); // the earlier instants are over
+        m_rec->record_row();
+    });
     m_wall_start = std::chrono::steady_clock::now();
 }
 
@@ -256,6 +260,7 @@ void simulation::advance_to(double t_s) {
         m_pacer->advance_to(t_s, m_stop);
         check_bms_failure();
         settle_now();
+        write_events(time_s());
         m_rec->flush_files();
         return;
     }
@@ -282,6 +287,7 @@ void simulation::advance_to(double t_s) {
         }
     }
     settle_now();
+    write_events(time_s());
     m_rec->flush_files(); // the caller may read the files now
 }
 
@@ -435,10 +441,25 @@ bool simulation::expectations_passed() const {
 }
 
 void simulation::event(const std::string& source, const std::string& kind, const nlohmann::json& details) {
-    m_event_log.push_back({time_s(), source, kind, details.dump()});
+    // Within one instant the events are ordered by source (stably: each source's own events in
+    // the order it reported them), not in the order in which the kernel happened to run the
+    // processes of that instant. They reach events.jsonl once the simulation has moved past
+    // their instant (write_events), so the file holds the same order.
+    const double t = time_s();
+    auto at = m_event_log.end();
+    while (at != m_event_log.begin() && std::prev(at)->t_s == t && std::prev(at)->source > source)
+        --at;
+    m_event_log.insert(at, {t, source, kind, details.dump()});
     ++m_events;
-    if (m_out)
-        m_out->event(time_s(), source, kind, details);
+    write_events(t);
+}
+
+void simulation::write_events(double before_s) {
+    for (; m_events_written < m_event_log.size() && m_event_log[m_events_written].t_s < before_s; ++m_events_written) {
+        const recorded_event& e = m_event_log[m_events_written];
+        if (m_out)
+            m_out->event(e.t_s, e.source, e.kind, e.details);
+    }
 }
 
 nlohmann::json simulation::finish() {
@@ -457,6 +478,7 @@ nlohmann::json simulation::finish() {
     m_results = evaluate_expectations(m_sc.expectations, m_rec->columns(), m_rec->times_s(), m_rec->data(), m_event_log);
     m_summary = run_summary(m_sc, *m_top, *m_rec, {time_s(), m_wall_s, m_events, m_jumps_done, realtime}, m_results);
     m_rec->close_vcd();
+    write_events(std::numeric_limits<double>::infinity()); // the last instant's too
     if (m_out)
         m_out->end_of_run();
     if (m_profile.running()) {

@@ -128,6 +128,7 @@ public:
 private:
     void advance_to(double t_s);      // run the kernel to exactly t_s, with everything due then
     void settle_now();                // run everything due at the present instant
+    void write_events(double before_s); // events.jsonl: the logged events of instants before before_s
     bool bms_failed() const;
     void check_bms_failure();         // throws bms_failure once a module's firmware has failed
     void aging_jump();                // fast aging: the cells age aging.jump_s at a window's end
@@ -159,6 +160,7 @@ private:
     bool m_finished = false;
     nlohmann::json m_summary;
     std::vector<recorded_event> m_event_log;    // every event, in memory, for the expectations
+    std::size_t m_events_written = 0;           // of m_event_log, in events.jsonl
     std::size_t m_next_event = 0;               // next of m_sc.events to apply
     std::size_t m_jumps_done = 0;               // fast aging: windows closed so far
     static constexpr double never_s = std::numeric_limits<double>::infinity();

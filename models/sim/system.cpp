@@ -24,7 +24,9 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
       m_can("can", sc.can_bitrate_bps),
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
-      m_step_s(sc.run.step_s) {
+      m_step_s(sc.run.step_s),
+      // The grid's instants k * step (stack::grid waits one step at a time): the same picoseconds.
+      m_row_period(sc_core::sc_time(sc.run.step_s, sc_core::SC_SEC) * static_cast<double>(sc.run.record_every)) {
     bus::can_initiator_socket* master_port = m_stack.module(0).bms_view().can_port();
     if (!master_port)
         throw std::invalid_argument("scenario: module m0 must be the master (address = master_address)");
@@ -57,6 +59,7 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
     SC_HAS_PROCESS(system);
     if (m_ambient_c.t_s.size() > 1)
         SC_THREAD(environment_loop);
+    SC_THREAD(row_loop);
 }
 
 std::vector<host::host_input*> system::host_inputs() {
@@ -74,6 +77,22 @@ void system::start_of_simulation() {
         m_can.set_online(m_inverter.can_node_name(), false);
     else if (m_can_external == "master")
         m_can.set_online(m_stack.module(0).bms_view().can_node_name(), false);
+}
+
+void system::row_loop() {
+    // A model that notified itself with zero delay forever would never let an instant end.
+    constexpr unsigned max_delta_cycles = 10000;
+    for (;;) {
+        for (unsigned d = 0; sc_core::sc_pending_activity_at_current_time(); ++d) {
+            if (d == max_delta_cycles)
+                throw std::logic_error("row sampling: activity at t = " + sc_core::sc_time_stamp().to_string() +
+                                       " did not end after " + std::to_string(max_delta_cycles) + " delta cycles");
+            sc_core::wait(sc_core::SC_ZERO_TIME);
+        }
+        if (m_on_row)
+            m_on_row();
+        sc_core::wait(m_row_period);
+    }
 }
 
 void system::environment_loop() {

@@ -9,6 +9,7 @@
 //   inverter_rs485 <--rs485--> stack.rs485 (lead node)    (protocol pylontech_rs485: 0x92 / 0x42 polls)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,12 +37,21 @@ public:
     // Everything that brings host input into a wall-clock run (bridges), for the pacer.
     std::vector<host::host_input*> host_inputs();
 
+    // Rows: `f` runs at t = 0 and then every run.record_every grid steps, each time once the
+    // kernel has nothing left to do at that instant (no runnable process, delta notification or
+    // channel update): every process that acts at t has acted, so a row shows the state at the
+    // end of its instant whatever the order in which the kernel ran the processes within it.
+    // (A scenario event or host input delivered at t between two sc_start calls comes after
+    // the row of t.)
+    void on_row(std::function<void()> f) { m_on_row = std::move(f); }
+
     bus::can_bridge* can_bridge() { return m_bridge.get(); }
     // The inverter's RS485 link (protocol pylontech_rs485); nullptr otherwise.
     models::inverter_rs485_link* inverter_rs485() { return m_rs485_link.get(); }
 
 private:
     void environment_loop();
+    void row_loop();
     void start_of_simulation() override;
     // Built before the stack: its RS485 node is the chain's first (lead) node.
     std::unique_ptr<models::inverter_rs485_link> m_rs485_link;
@@ -52,6 +62,8 @@ private:
     std::string m_can_external;
     profile m_ambient_c;
     double m_step_s;
+    sc_core::sc_time m_row_period;
+    std::function<void()> m_on_row;
 };
 
 } // namespace stacksim::sim
