@@ -37,6 +37,24 @@ char* write_shortest_text(char* out, double v, int min_digits) {
     // The shortest digits from std::to_chars (Ryu); with P of them and decimal exponent X, the
     // first round-tripping %.Ng is N = max(min_digits, P), and its digits are those P digits.
     // (Trying each N with snprintf + strtod was half of a default run's time.)
+    //
+    // Most values: to_chars' own %g-style text of the shortest digits (chars_format::general)
+    // is already %.Ng's: the same digits, fixed for small exponents, else scientific with a
+    // two-digit exponent at least. libstdc++ turns to scientific at a smaller X than %.Ng does
+    // (X >= N), so a scientific text with 0 <= X < N is rebuilt below from the digits (3600, not
+    // 3.6e+03; 123456789012, not 1.23456789012e+11). tests/sc/test_output_format.cpp holds it
+    // to the printf definition.
+    {
+        char* const end = std::to_chars(out, out + shortest_text_max, v, std::chars_format::general).ptr;
+        const char* const e = std::find(out, end, 'e');
+        if (e == end || e[1] == '-')
+            return end; // fixed, or X < -4: the same text
+        int x = 0;
+        std::from_chars(e + 2, end, x);
+        const int p = static_cast<int>(e - out) - (out[0] == '-') - (e - out > 1 + (out[0] == '-')); // digits, no sign or point
+        if (x >= std::max(min_digits, p))
+            return end;
+    }
     char sci[40];
     const auto r = std::to_chars(sci, sci + sizeof sci - 1, v, std::chars_format::scientific);
     const char* e_pos = std::find(sci, r.ptr, 'e');

@@ -1,6 +1,7 @@
 // Numbers in timeseries.csv: the text of the first of %.9g ... %.17g that reads back as the same
 // double (shortest round trip, at least 9 significant digits' worth of notation). Checked against
-// that definition, evaluated with snprintf + strtod, on hand-picked and a million random doubles.
+// that definition, evaluated with snprintf + strtod, on hand-picked and a million random doubles,
+// and on a million decimals of few digits (where %.9g writes 3600, not 3.6e+03).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -65,4 +66,26 @@ TEST(output_format, random_doubles_are_shortest_and_round_trip) {
         ASSERT_EQ(std::strtod(s.c_str(), nullptr), v) << s;
         ASSERT_EQ(s, by_definition(v));
     }
+}
+
+TEST(output_format, decimals_of_few_digits_over_every_exponent) {
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> digits(1, 9), exponent(-12, 22);
+    std::uniform_int_distribution<std::uint64_t> mantissa(1, 999999999);
+    for (int i = 0; i < 1000000; ++i) {
+        const int d = digits(rng);
+        std::uint64_t m = mantissa(rng);
+        while (m >= static_cast<std::uint64_t>(std::pow(10.0, d)))
+            m /= 10; // at most d digits
+        const std::string text = std::to_string(m) + "e" + std::to_string(exponent(rng));
+        double v = std::strtod(text.c_str(), nullptr);
+        if (i % 2)
+            v = -v;
+        const std::string s = format_double(v);
+        ASSERT_EQ(std::strtod(s.c_str(), nullptr), v) << s;
+        ASSERT_EQ(s, by_definition(v)) << text;
+    }
+    for (double v = 1.0; v < 1e18; v *= 10.0) // every power of ten and its neighbours in digits
+        for (double k : {1.0, 2.0, 5.0, 9.0, 25.0, 125.0, 99999999.0, 123456789.0})
+            EXPECT_EQ(format_double(k * v), by_definition(k * v)) << k * v;
 }
