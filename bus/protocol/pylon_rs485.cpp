@@ -496,6 +496,18 @@ rs485_decoded decode_frame(std::string_view chars, int expected_ver) {
     return d;
 }
 
+const rs485_decoded& decode_frame_memo(std::string_view chars) {
+    thread_local std::string last_chars;
+    thread_local rs485_decoded last;
+    thread_local bool valid = false;
+    if (!valid || chars != last_chars) {
+        last = decode_frame(chars);
+        last_chars.assign(chars);
+        valid = true;
+    }
+    return last;
+}
+
 // ---- 0x42 -----------------------------------------------------------------------------------
 
 std::size_t analog_info_bytes(std::size_t cells, std::size_t temps, unsigned user_item_count) {

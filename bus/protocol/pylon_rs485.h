@@ -100,6 +100,10 @@ struct rs485_decoded {
     pylon_frame frame;      // header fields parsed so far; INFO only when ok
 };
 rs485_decoded decode_frame(std::string_view chars, int expected_ver = -1);
+// decode_frame(chars) (no VER check) through a one-entry memo per thread: a frame on the chain
+// is heard by every node, and each would decode the same characters again. The result is the
+// same as decode_frame's; the reference is valid until the thread's next call.
+const rs485_decoded& decode_frame_memo(std::string_view chars);
 
 // Request helpers: INFO = the 1-byte command value where the command takes one.
 std::string encode_request(std::uint8_t ver, std::uint8_t adr, std::uint8_t cid2,

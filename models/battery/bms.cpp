@@ -675,7 +675,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     const perf::scope perf_scope(perf::layer::rs485);
     if (!m_powered)
         return;
-    const proto::rs485_decoded d = proto::decode_frame(frame.chars);
+    const proto::rs485_decoded d = proto::decode_frame_memo(frame.chars); // a copy: master_rx may decode
     if (is_master()) {
         if (master_rx)
             master_rx(frame, d); // the poll logic: the subs' answers (it counts what it rejects)

@@ -39,7 +39,7 @@ void inverter_rs485_link::rs485_receive(const bus::rs485_frame& frame) {
         return;
     }
     m_garbled_end_s = -1.0; // a clean frame: whoever collided has spoken again
-    const proto::rs485_decoded d = proto::decode_frame(frame.chars);
+    const proto::rs485_decoded d = proto::decode_frame_memo(frame.chars);
     if (!d.ok) {
         reject("malformed", d.error);
         return;

@@ -123,15 +123,21 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
     line += ' ';
     line += sender;
     line += ' ';
-    for (char c : frame_chars) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\r')
-            continue; // the closing CR is left out
-        if (u < 0x21 || u > 0x7E) {
+    // Printable runs in one append each; CR (the closing one) is left out, any other character
+    // outside '!' .. '~' is written as \xHH.
+    const char* c = frame_chars.data();
+    const char* const end = c + frame_chars.size();
+    while (c < end) {
+        const char* run = c;
+        while (c < end && static_cast<unsigned char>(*c) >= 0x21 && static_cast<unsigned char>(*c) <= 0x7E)
+            ++c;
+        line.append(run, static_cast<std::size_t>(c - run));
+        if (c == end)
+            break;
+        const auto u = static_cast<unsigned char>(*c++);
+        if (u != '\r') {
             const char hex[4] = {'\\', 'x', hex_digits[u >> 4], hex_digits[u & 0xF]};
             line.append(hex, 4);
-        } else {
-            line += c;
         }
     }
     if (!flags.empty()) {

@@ -486,5 +486,28 @@ TEST(proto_rs485, temperature_saturates_to_the_u16_field) {
     }
 }
 
+TEST(proto_rs485, memoised_decode_equals_decode_on_every_frame_in_any_order) {
+    // Frames as a chain delivers them: the same one several times in a row, then others,
+    // valid and broken, and back to an earlier one.
+    const std::vector<std::string> frames = {
+        "~20024642E00202FD33\r", "~20024642E00202FD33\r", "~20024642E00202FD34\r", "~20024642E00202FD33\r",
+        "~20024642E002FFFD09\r", "", "~2002", with_chksum("20024642D00202"), "~20024642E002FFFD09\r",
+        "~20024642E00202FD33\r"};
+    for (int round = 0; round < 2; ++round)
+        for (const std::string& f : frames) {
+            const rs485_decoded want = decode_frame(f);
+            const rs485_decoded& got = decode_frame_memo(f);
+            EXPECT_EQ(got.ok, want.ok) << f;
+            EXPECT_EQ(got.rtn, want.rtn) << f;
+            EXPECT_EQ(got.error, want.error) << f;
+            EXPECT_EQ(got.adr_valid, want.adr_valid) << f;
+            EXPECT_EQ(got.frame.ver, want.frame.ver) << f;
+            EXPECT_EQ(got.frame.adr, want.frame.adr) << f;
+            EXPECT_EQ(got.frame.cid1, want.frame.cid1) << f;
+            EXPECT_EQ(got.frame.cid2, want.frame.cid2) << f;
+            EXPECT_EQ(got.frame.info, want.frame.info) << f;
+        }
+}
+
 } // namespace
 } // namespace stacksim::proto
