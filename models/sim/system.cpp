@@ -24,7 +24,6 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
       m_can("can", sc.can_bitrate_bps),
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
-      m_step_s(sc.run.step_s),
       // The grid's instants k * step (stack::grid waits one step at a time): the same picoseconds.
       m_row_period(sc_core::sc_time(sc.run.step_s, sc_core::SC_SEC) * static_cast<double>(sc.run.record_every)) {
     bus::can_initiator_socket* master_port = m_stack.module(0).bms_view().can_port();
@@ -58,7 +57,7 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
     m_inverter.dc_port.bind(m_stack.dc_in);
     SC_HAS_PROCESS(system);
     if (m_ambient_c.t_s.size() > 1)
-        SC_THREAD(environment_loop);
+        m_stack.ambient_source([this](double t_s) { return m_ambient_c.at(t_s) + num::zero_celsius_k; });
     SC_THREAD(row_loop);
 }
 
@@ -92,15 +91,6 @@ void system::row_loop() {
         if (m_on_row)
             m_on_row();
         sc_core::wait(m_row_period);
-    }
-}
-
-void system::environment_loop() {
-    // Ambient changes reach the plant on the electrical grid (a slow input).
-    for (;;) {
-        sc_core::wait(sc_core::sc_time(m_step_s, sc_core::SC_SEC));
-        m_stack.sync();
-        m_stack.plant().set_ambient_k(m_ambient_c.at(sc_core::sc_time_stamp().to_seconds()) + num::zero_celsius_k);
     }
 }
 

@@ -50,7 +50,6 @@ public:
     models::inverter_rs485_link* inverter_rs485() { return m_rs485_link.get(); }
 
 private:
-    void environment_loop();
     void row_loop();
     void start_of_simulation() override;
     // Built before the stack: its RS485 node is the chain's first (lead) node.
@@ -61,7 +60,6 @@ private:
     std::unique_ptr<bus::can_bridge> m_bridge;
     std::string m_can_external;
     profile m_ambient_c;
-    double m_step_s;
     sc_core::sc_time m_row_period;
     std::function<void()> m_on_row;
 };

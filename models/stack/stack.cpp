@@ -122,6 +122,14 @@ void stack::open_rs485_bridge() {
 void stack::sync() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (now > m_plant_time) {
+        if (m_ambient_k_at) {
+            const sc_core::sc_time::value_type step_ps = sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC).value();
+            const sc_core::sc_time grid = sc_core::sc_time::from_value(m_plant_time.value() / step_ps * step_ps);
+            if (grid != m_ambient_grid) {
+                m_ambient_grid = grid;
+                m_plant.set_ambient_k(m_ambient_k_at(grid.to_seconds()));
+            }
+        }
         m_plant.step((now - m_plant_time).to_seconds());
         m_plant_time = now;
         report_ratings();

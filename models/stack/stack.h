@@ -110,6 +110,11 @@ public:
     void report_contact_limits(double life_days = -1.0);
     // Runs after every grid step, with the plant at the grid time.
     void on_step(std::function<void()> f) { m_on_step = std::move(f); }
+    // A slowly varying ambient temperature, evaluated on demand: every plant step uses
+    // ambient_k_at(g), g the last grid instant at or before the step's start, i.e. the value a
+    // process setting the ambient at every grid instant would have set -- without waking one.
+    // Unset: the plant's own (constant, or set_ambient_k) ambient.
+    void ambient_source(std::function<double(double t_s)> ambient_k_at) { m_ambient_k_at = std::move(ambient_k_at); }
 
     // dc_fw_if (the inverter's DC port)
     void dc_set_current(double current_a) override;
@@ -137,6 +142,8 @@ private:
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
     std::function<void()> m_on_step;
+    std::function<double(double)> m_ambient_k_at;
+    sc_core::sc_time m_ambient_grid = sc_core::SC_ZERO_TIME; // the grid instant of the ambient in use
     sc_core::sc_event m_fuse_ev; // the predicted instant of the next fuse blow
 };
 
