@@ -46,7 +46,8 @@ char* write_shortest_text(char* out, double v, int min_digits) {
     // to the printf definition.
     {
         char* const end = std::to_chars(out, out + shortest_text_max, v, std::chars_format::general).ptr;
-        const char* const e = std::find(out, end, 'e');
+        const void* const found = std::memchr(out, 'e', static_cast<std::size_t>(end - out));
+        const char* const e = found ? static_cast<const char*>(found) : end;
         if (e == end || e[1] == '-')
             return end; // fixed, or X < -4: the same text
         int x = 0;
