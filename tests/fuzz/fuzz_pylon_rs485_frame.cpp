@@ -2,7 +2,8 @@
 // every BMS runs on every frame it hears (models/battery/bms.cpp) before acting on it.
 // Input: the received characters. The first byte also picks `expected_ver` (-1 or that byte).
 // Invariants:
-//  - decode_frame never throws;
+//  - decode_frame never throws; decode_frame_memo gives its result (no VER check), also when the
+//    memo held the previous input;
 //  - !ok: rtn is not `normal`, the error has a text, no INFO is returned;
 //  - ok: rtn is `normal`, and the frame re-encodes (encode_frame, upper-case hex) to the received
 //    characters up to hex case; only the CHKSUM may differ, and only when lower-case hex came in
@@ -37,6 +38,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view chars(reinterpret_cast<const char*>(data), size);
     const int expected_ver = size > 0 && (data[0] & 1) ? 0x20 : -1;
     const rs485_decoded d = decode_frame(chars, expected_ver);
+    {
+        // The memo the nodes of a chain share: the same result, from a fresh decode and from the
+        // memo of the frame just decoded (the previous input is still in it on the first call).
+        const rs485_decoded plain = decode_frame(chars);
+        for (int pass = 0; pass < 2; ++pass) {
+            const rs485_decoded& m = decode_frame_memo(chars);
+            FUZZ_CHECK(m.ok == plain.ok && m.rtn == plain.rtn && m.error == plain.error &&
+                           m.adr_valid == plain.adr_valid && same_frame(m.frame, plain.frame),
+                       "decode_frame_memo gives decode_frame's result");
+        }
+    }
     if (!d.ok) {
         FUZZ_CHECK(d.rtn != rtn::normal, "a rejected frame has an error RTN");
         FUZZ_CHECK(!d.error.empty(), "a rejected frame has an error text");
