@@ -52,7 +52,8 @@ char* write_shortest_text(char* out, double v, int min_digits) {
             return end; // fixed, or X < -4: the same text
         int x = 0;
         std::from_chars(e + 2, end, x);
-        const int p = static_cast<int>(e - out) - (out[0] == '-') - (e - out > 1 + (out[0] == '-')); // digits, no sign or point
+        const int mantissa_chars = static_cast<int>(e - out) - (out[0] == '-'); // "d" or "d.ddd"
+        const int p = mantissa_chars > 1 ? mantissa_chars - 1 : 1;              // its digits
         if (x >= std::max(min_digits, p))
             return end;
     }
