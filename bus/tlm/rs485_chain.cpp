@@ -13,7 +13,9 @@ rs485_chain::rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config
     : sc_core::sc_module(name), rs485_rx("rs485_rx"), m_cfg(std::move(cfg)), m_lead(m_cfg.lead_node ? 1 : 0), m_rng(seed) {
     rs485_rx.bind(static_cast<rs485_fw_if&>(*this));
     SC_HAS_PROCESS(rs485_chain);
-    SC_THREAD(delivery_loop);
+    SC_METHOD(deliver_due);
+    sensitive << m_wake;
+    dont_initialize();
 }
 
 void rs485_chain::before_end_of_elaboration() {
@@ -129,20 +131,12 @@ sc_core::sc_time rs485_chain::rs485_transmit(rs485_bw_if& sender, const std::str
 void rs485_chain::schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx) {
     m_queue.push_back({at, m_seq++, id, rx});
     std::push_heap(m_queue.begin(), m_queue.end(), std::greater<>());
-    m_queue_ev.notify(sc_core::SC_ZERO_TIME); // the loop re-evaluates its next wake-up
+    m_wake.notify(at - sc_core::sc_time_stamp()); // replaces a later pending wake-up, never an earlier one
 }
 
-void rs485_chain::delivery_loop() {
-    for (;;) {
-        if (m_queue.empty()) {
-            sc_core::wait(m_queue_ev);
-            continue;
-        }
-        const sc_core::sc_time now = sc_core::sc_time_stamp();
-        if (m_queue.front().at > now) {
-            sc_core::wait(m_queue.front().at - now, m_queue_ev);
-            continue;
-        }
+void rs485_chain::deliver_due() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    while (!m_queue.empty() && m_queue.front().at <= now) {
         std::pop_heap(m_queue.begin(), m_queue.end(), std::greater<>());
         const delivery d = m_queue.back();
         m_queue.pop_back();
@@ -151,6 +145,8 @@ void rs485_chain::delivery_loop() {
         else
             arrive(d.id, d.rx);
     }
+    if (!m_queue.empty())
+        m_wake.notify(m_queue.front().at - now);
 }
 
 void rs485_chain::frame_ended(std::size_t id) {

@@ -79,7 +79,9 @@ private:
     bool connected(std::size_t a, std::size_t b) const;
     double distance_m(std::size_t a, std::size_t b) const;
     void schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx);
-    void delivery_loop(); // one process for every frame in flight (no thread per frame)
+    // One method for every frame in flight (no thread per frame): woken by m_wake at the earliest
+    // pending delivery, it does every delivery due now, in (at, seq) order.
+    void deliver_due();
     void frame_ended(std::size_t id);
     void arrive(std::size_t id, std::size_t rx_index);
 
@@ -92,7 +94,7 @@ private:
     std::vector<bool> m_slot_used;
     std::vector<delivery> m_queue; // min-heap on (at, seq)
     std::uint64_t m_seq = 0;
-    sc_core::sc_event m_queue_ev;
+    sc_core::sc_event m_wake; // notified for the queue's earliest time (an earlier notification wins)
     unsigned m_corrupt = 0;
     std::mt19937_64 m_rng;
     std::uint64_t m_frames = 0;
