@@ -61,7 +61,7 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     m_soc_ah = m_report.soc * cfg.capacity_ah;
     m_report.joined = is_master() || !cfg.wait_for_join;
     SC_HAS_PROCESS(bms);
-    SC_THREAD(measure_loop);
+    SC_METHOD(measure_step); // runs at time 0: the first cycle starts then
     SC_THREAD(answer_loop);
 }
 
@@ -176,25 +176,30 @@ void bms::drive_switch(bool closed) {
     m_events.event(name(), "switch", why);
 }
 
-void bms::measure_loop() {
-    const sc_core::sc_time period(m_cfg.measure_period_s, sc_core::SC_SEC);
-    const sc_core::sc_time conversion(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
-    // The switch closes at start-up unless a protection is active (sequencing: docs/models/bms.md).
-    for (;;) {
-        while (!m_powered)
-            sc_core::wait(m_power_ev);
-        const sc_core::sc_time cycle_start = sc_core::sc_time_stamp();
-        afe_write(afe::REG_CTRL, 1u);
-        sc_core::wait(conversion);
+void bms::measure_step() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (m_converting) {
+        m_converting = false;
         read_results();
         if (!(result(afe::REG_STATUS) & 1u))
             SC_REPORT_ERROR(name(), "AFE conversion not complete after its conversion time");
-        if (!m_powered)
-            continue;
-        measure();
-        m_measured.notify(sc_core::SC_ZERO_TIME);
-        sc_core::wait(cycle_start + period - sc_core::sc_time_stamp());
+        if (m_powered) {
+            measure();
+            m_measured.notify(sc_core::SC_ZERO_TIME);
+            next_trigger(m_cycle_start + sc_core::sc_time(m_cfg.measure_period_s, sc_core::SC_SEC) - now);
+            return;
+        }
     }
+    // A cycle starts. The switch closes at start-up unless a protection is active (sequencing:
+    // docs/models/bms.md).
+    if (!m_powered) {
+        next_trigger(m_power_ev);
+        return;
+    }
+    m_cycle_start = now;
+    afe_write(afe::REG_CTRL, 1u);
+    m_converting = true;
+    next_trigger(sc_core::sc_time(m_afe_cfg.conversion_time_s, sc_core::SC_SEC));
 }
 
 void bms::measure() {

@@ -134,7 +134,11 @@ public:
     }
 
 private:
-    void measure_loop();
+    // The measurement cycle, a method in two phases (no thread switch per phase): at the cycle's
+    // start it starts the AFE's conversion, after conversion_time_s it reads the results and
+    // measures, and the next cycle starts measure_period_s after this one started. Unpowered, it
+    // waits for power.
+    void measure_step();
     void measure();
     void protect(double dt_s);
     void update_level(std::size_t ch, bool warning, double value, double dt_s);
@@ -200,6 +204,8 @@ private:
     std::uint64_t m_rs485_rejected = 0;
     std::uint64_t m_rs485_answered = 0;
     sc_core::sc_event m_measured;
+    bool m_converting = false;        // measure_step: between a conversion's start and its results
+    sc_core::sc_time m_cycle_start;   // of the present measurement cycle
     sc_core::sc_event m_answer_ev;
     std::vector<std::pair<sc_core::sc_time, std::string>> m_answers; // queued responses
     sc_core::sc_time m_tx_free;        // this node's transceiver is released (its last frame's end)
