@@ -24,7 +24,7 @@ system::system(const sc_core::sc_module_name& name, const scenario& sc, models::
       m_can("can", sc.can_bitrate_bps),
       m_inverter("inverter", sc.inverter, events),
       m_ambient_c(sc.ambient_c),
-      // The grid's instants k * step (stack::grid waits one step at a time): the same picoseconds.
+      // The grid's instants k * step (stack::grid runs every step_s from 0): the same picoseconds.
       m_row_period(sc_core::sc_time(sc.run.step_s, sc_core::SC_SEC) * static_cast<double>(sc.run.record_every)) {
     bus::can_initiator_socket* master_port = m_stack.module(0).bms_view().can_port();
     if (!master_port)

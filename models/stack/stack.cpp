@@ -92,7 +92,7 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
     });
     m_plant.on_input_change([this] { input_changed(); });
     SC_HAS_PROCESS(stack);
-    SC_THREAD(grid);
+    SC_METHOD(grid); // runs at time 0 (the initial state), then every step_s
     SC_METHOD(fuse_wake);
     sensitive << m_fuse_ev;
     dont_initialize();
@@ -270,16 +270,13 @@ void stack::report_contact_limits(double life_days) {
 }
 
 void stack::grid() {
-    const sc_core::sc_time dt(m_cfg.step_s, sc_core::SC_SEC);
-    if (m_on_step)
-        m_on_step(); // the initial state at t = 0
-    for (;;) {
-        sc_core::wait(dt);
+    if (sc_core::sc_time_stamp() > sc_core::SC_ZERO_TIME) { // at t = 0: the initial state
         sync();
         perf::count(perf::counter::grid_steps);
-        if (m_on_step)
-            m_on_step();
     }
+    if (m_on_step)
+        m_on_step();
+    next_trigger(sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC));
 }
 
 void stack::dc_set_current(double current_a) {

@@ -123,7 +123,7 @@ public:
     double dc_current_a() override;
 
 private:
-    void grid();
+    void grid(); // a method: the plant at every grid instant, then on_step
     void report_ratings();
     void report_fuses();
     void schedule_fuse_wake();
