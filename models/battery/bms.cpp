@@ -60,6 +60,8 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     m_report.soc = std::min(cfg.initial_soc, soc_ceiling());
     m_soc_ah = m_report.soc * cfg.capacity_ah;
     m_report.joined = is_master() || !cfg.wait_for_join;
+    m_period = sc_core::sc_time(m_cfg.measure_period_s, sc_core::SC_SEC);
+    m_conversion = sc_core::sc_time(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
     SC_HAS_PROCESS(bms);
     SC_METHOD(measure_step); // runs at time 0: the first cycle starts then
     SC_THREAD(answer_loop);
@@ -186,7 +188,7 @@ void bms::measure_step() {
         if (m_powered) {
             measure();
             m_measured.notify(sc_core::SC_ZERO_TIME);
-            next_trigger(m_cycle_start + sc_core::sc_time(m_cfg.measure_period_s, sc_core::SC_SEC) - now);
+            next_trigger(m_cycle_start + m_period - now);
             return;
         }
     }
@@ -199,7 +201,7 @@ void bms::measure_step() {
     m_cycle_start = now;
     afe_write(afe::REG_CTRL, 1u);
     m_converting = true;
-    next_trigger(sc_core::sc_time(m_afe_cfg.conversion_time_s, sc_core::SC_SEC));
+    next_trigger(m_conversion);
 }
 
 void bms::measure() {

@@ -206,6 +206,7 @@ private:
     sc_core::sc_event m_measured;
     bool m_converting = false;        // measure_step: between a conversion's start and its results
     sc_core::sc_time m_cycle_start;   // of the present measurement cycle
+    sc_core::sc_time m_period, m_conversion; // measure_period_s, the AFE's conversion_time_s
     sc_core::sc_event m_answer_ev;
     std::vector<std::pair<sc_core::sc_time, std::string>> m_answers; // queued responses
     sc_core::sc_time m_tx_free;        // this node's transceiver is released (its last frame's end)

@@ -91,6 +91,7 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
                        {{"commanded_closed", false}, {"closed", true}, {"current_a", m_plant.module_current_a(m)}});
     });
     m_plant.on_input_change([this] { input_changed(); });
+    m_step = sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC);
     SC_HAS_PROCESS(stack);
     SC_METHOD(grid); // runs at time 0 (the initial state), then every step_s
     SC_METHOD(fuse_wake);
@@ -123,7 +124,7 @@ void stack::sync() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (now > m_plant_time) {
         if (m_ambient_k_at) {
-            const sc_core::sc_time::value_type step_ps = sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC).value();
+            const sc_core::sc_time::value_type step_ps = m_step.value();
             const sc_core::sc_time grid = sc_core::sc_time::from_value(m_plant_time.value() / step_ps * step_ps);
             if (grid != m_ambient_grid) {
                 m_ambient_grid = grid;
@@ -276,7 +277,7 @@ void stack::grid() {
     }
     if (m_on_step)
         m_on_step();
-    next_trigger(sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC));
+    next_trigger(m_step);
 }
 
 void stack::dc_set_current(double current_a) {

@@ -141,6 +141,7 @@ private:
     std::unique_ptr<bus::rs485_unplugged> m_unplugged; // the master's transceiver with the bridge at m0
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
+    sc_core::sc_time m_step; // step_s as kernel time (the grid's period)
     std::function<void()> m_on_step;
     std::function<double(double)> m_ambient_k_at;
     sc_core::sc_time m_ambient_grid = sc_core::SC_ZERO_TIME; // the grid instant of the ambient in use
