@@ -173,7 +173,9 @@ void rs485_bridge::transmit_loop() {
     }
 }
 
-void rs485_bridge::rs485_receive(const rs485_frame& frame) {
+void rs485_bridge::rs485_receive(const rs485_frame& frame) { m_rx_arrivals.hold(frame); }
+
+void rs485_bridge::write_to_host(const rs485_frame& frame) {
     const bool written = m_port && m_port->write(frame.chars);
     std::lock_guard<std::mutex> lock(m_mutex);
     if (written)

@@ -42,6 +42,7 @@
 #include "host/host_io.h"
 #include "host/stream_port.h"
 #include "protocol/rs485_host_port.h"
+#include "tlm/rs485_arrivals.h"
 #include "tlm/rs485_socket.h"
 
 namespace stacksim::bus {
@@ -122,6 +123,11 @@ private:
     sc_core::sc_event m_tx_ev;
     sc_core::sc_time m_line_free;         // this node's driver is released
     std::uint64_t m_sent = 0;
+
+    // Each frame heard goes to the stream at its end here (in wall-clock mode: that instant on the
+    // wall clock), not at the sender's end when the chain announces it.
+    void write_to_host(const rs485_frame& frame);
+    rs485_arrivals m_rx_arrivals{"rx_arrivals", [this](const rs485_frame& f) { write_to_host(f); }};
 };
 
 } // namespace stacksim::bus

@@ -122,14 +122,13 @@ sc_core::sc_time rs485_chain::rs485_transmit(rs485_bw_if& sender, const std::str
         if (j != node && connected(node, j))
             t.rx.emplace_back(distance_m(node, j) * m_cfg.propagation_s_per_m, j);
     std::sort(t.rx.begin(), t.rx.end());
-    t.rx_left = t.rx.size();
     ++m_frames;
-    schedule(f.end, id, end_of_frame);
+    schedule(f.end, id);
     return f.end + sc_core::sc_time(m_cfg.driver_disable_s, sc_core::SC_SEC);
 }
 
-void rs485_chain::schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx) {
-    m_queue.push_back({at, m_seq++, id, rx});
+void rs485_chain::schedule(const sc_core::sc_time& at, std::size_t id) {
+    m_queue.push_back({at, m_seq++, id});
     std::push_heap(m_queue.begin(), m_queue.end(), std::greater<>());
     m_wake.notify(at - sc_core::sc_time_stamp()); // replaces a later pending wake-up, never an earlier one
 }
@@ -138,12 +137,9 @@ void rs485_chain::deliver_due() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     while (!m_queue.empty() && m_queue.front().at <= now) {
         std::pop_heap(m_queue.begin(), m_queue.end(), std::greater<>());
-        const delivery d = m_queue.back();
+        const std::size_t id = m_queue.back().id;
         m_queue.pop_back();
-        if (d.rx == end_of_frame)
-            frame_ended(d.id);
-        else
-            arrive(d.id, d.rx);
+        frame_ended(id);
     }
     if (!m_queue.empty())
         m_wake.notify(m_queue.front().at - now);
@@ -182,27 +178,20 @@ void rs485_chain::frame_ended(std::size_t id) {
             }
         }
     }
-    t.at_sender = std::move(at_sender);
-    if (t.rx.empty()) {
-        m_slot_used[id] = false;
-        return;
+    // Every receiver hears the frame now, at its end at the sender, in order of arrival; the
+    // frame it gets is timed at the receiver (later by the propagation delay), and receivers time
+    // their reactions from that. One kernel time point per frame, not one per receiver.
+    // The slot is freed first: a receiver may transmit from its callback, which can reuse the
+    // slot or grow m_active.
+    m_rx_now.swap(t.rx);
+    const sc_core::sc_time start = sent.start, end = sent.end;
+    m_slot_used[id] = false;
+    for (const auto& [prop_s, j] : m_rx_now) {
+        const sc_core::sc_time prop(prop_s, sc_core::SC_SEC);
+        at_sender.start = start + prop;
+        at_sender.end = end + prop;
+        m_bw[j]->rs485_receive(at_sender);
     }
-    // Arrivals in order; equal delays keep their order through the insertion sequence.
-    for (std::size_t k = 0; k < t.rx.size(); ++k)
-        schedule(t.frame.end + sc_core::sc_time(t.rx[k].first, sc_core::SC_SEC), id, k);
-}
-
-void rs485_chain::arrive(std::size_t id, std::size_t rx_index) {
-    const perf::scope perf_scope(perf::layer::rs485);
-    transmission& t = m_active[id];
-    const sc_core::sc_time prop(t.rx[rx_index].first, sc_core::SC_SEC);
-    rs485_frame here = t.at_sender;
-    here.start = t.frame.start + prop;
-    here.end = t.frame.end + prop;
-    const std::size_t j = t.rx[rx_index].second;
-    if (--t.rx_left == 0)
-        m_slot_used[id] = false; // the slot may be reused by a frame the receiver sends now
-    m_bw[j]->rs485_receive(here);
 }
 
 } // namespace stacksim::bus

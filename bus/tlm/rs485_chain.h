@@ -61,29 +61,25 @@ private:
         bool corrupted = false; // injected bit error (already in frame.chars)
         bool collided = false;  // overlapped another frame
         std::vector<std::pair<double, std::size_t>> rx; // (propagation delay s, receiver), by arrival
-        rs485_frame at_sender;  // as it ended at the sender (garbled flag final), set at its end
-        std::size_t rx_left = 0;
     };
-    // Pending work of the delivery process: a frame's end (rx == end_of_frame) or its arrival at
-    // one receiver. Ordered by time, then by insertion (deterministic).
-    static constexpr std::size_t end_of_frame = static_cast<std::size_t>(-1);
+    // The delivery process's pending work: the end of a frame, at the sender. Ordered by time,
+    // then by insertion (deterministic).
     struct delivery {
         sc_core::sc_time at;
         std::uint64_t seq;
         std::size_t id;
-        std::size_t rx;
         bool operator>(const delivery& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
     void before_end_of_elaboration() override;
     std::size_t node_index(rs485_bw_if& sender) const;
     bool connected(std::size_t a, std::size_t b) const;
     double distance_m(std::size_t a, std::size_t b) const;
-    void schedule(const sc_core::sc_time& at, std::size_t id, std::size_t rx);
+    void schedule(const sc_core::sc_time& at, std::size_t id);
     // One method for every frame in flight (no thread per frame): woken by m_wake at the earliest
-    // pending delivery, it does every delivery due now, in (at, seq) order.
+    // pending frame end, it ends every frame due now, in (at, seq) order.
     void deliver_due();
+    // The frame's end at its sender: final garbling, the hop observers, and every receiver.
     void frame_ended(std::size_t id);
-    void arrive(std::size_t id, std::size_t rx_index);
 
     rs485_chain_config m_cfg;
     std::size_t m_lead = 0;          // 1 with a lead node: physical hop h is numbered h - m_lead
@@ -93,6 +89,7 @@ private:
     std::vector<transmission> m_active; // in flight, indexed by id (slots reused)
     std::vector<bool> m_slot_used;
     std::vector<delivery> m_queue; // min-heap on (at, seq)
+    std::vector<std::pair<double, std::size_t>> m_rx_now; // the receivers of the frame ending now
     std::uint64_t m_seq = 0;
     sc_core::sc_event m_wake; // notified for the queue's earliest time (an earlier notification wins)
     unsigned m_corrupt = 0;

@@ -45,7 +45,10 @@ public:
 class rs485_bw_if : public virtual sc_core::sc_interface {
 public:
     using protocol_types = rs485_protocol_types;
-    // A whole frame arrived here (called at its end time at this node).
+    // A whole frame arrived here. Called at the frame's end at its sender, for every receiver at
+    // once; `frame` is timed here, so frame.end is its end at this node, later than now by the
+    // propagation delay (nanoseconds). A node times what it does about the frame from frame.end,
+    // never from the time of the call.
     virtual void rs485_receive(const rs485_frame& frame) = 0;
     virtual std::string rs485_node_name() const = 0;
 };

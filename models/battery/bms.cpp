@@ -9,6 +9,7 @@
 #include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 #include "perf/perf_registry.h"
+#include "tlm/sim_time.h"
 
 namespace stacksim::models {
 
@@ -671,11 +672,10 @@ sc_core::sc_time bms::send_rs485(const std::string& chars) {
     return m_tx_free;
 }
 
-void bms::queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info) {
-    const sc_core::sc_time latency(m_cfg.response_latency_s, sc_core::SC_SEC);
-    m_answers.push_back({sc_core::sc_time_stamp() + latency,
-                         proto::encode_frame(m_cfg.protocol_version, m_cfg.address, proto::cid1_battery, rtn, info)});
-    m_answer_ev.notify(latency);
+void bms::queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info, const sc_core::sc_time& request_end) {
+    const sc_core::sc_time due = request_end + sc_core::sc_time(m_cfg.response_latency_s, sc_core::SC_SEC);
+    m_answers.push_back({due, proto::encode_frame(m_cfg.protocol_version, m_cfg.address, proto::cid1_battery, rtn, info)});
+    m_answer_ev.notify(due - sc_core::sc_time_stamp());
 }
 
 void bms::rs485_receive(const bus::rs485_frame& frame) {
@@ -700,7 +700,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
         // Never act on a bad frame. Answer with its RTN only when it is certainly ours.
         ++m_rs485_rejected;
         if (d.adr_valid && d.frame.adr == m_cfg.address && d.rtn != proto::rtn::normal)
-            queue_answer(static_cast<std::uint8_t>(d.rtn), {});
+            queue_answer(static_cast<std::uint8_t>(d.rtn), {}, frame.end);
         return;
     }
     if (d.frame.adr != m_cfg.address)
@@ -711,7 +711,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
         ++m_rs485_rejected;
         return;
     }
-    m_last_master_s = sc_core::sc_time_stamp().to_seconds(); // the master is alive
+    m_last_master_s = frame.end.to_seconds(); // the master is alive
     std::vector<std::uint8_t> info;
     std::uint8_t rtn = static_cast<std::uint8_t>(proto::rtn::normal);
     const auto& f = d.frame;
@@ -744,7 +744,8 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
         if (proto::decode_join_info(f.info, j) && j.adr == m_cfg.address) {
             const bool join = j.join;
             if (join != m_report.joined)
-                m_events.event(name(), join ? "joined" : "join_revoked", {{"address", m_cfg.address}});
+                m_events.event_at(bus::to_s(frame.end), name(), join ? "joined" : "join_revoked",
+                                  {{"address", m_cfg.address}});
             m_report.joined = join;
             if (m_report.time_s >= 0)
                 compute_limits(); // the next 0x92 already carries the module's limits
@@ -756,7 +757,7 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     default: rtn = static_cast<std::uint8_t>(proto::rtn::cid2_invalid); break;
     }
     ++m_rs485_answered;
-    queue_answer(rtn, info);
+    queue_answer(rtn, info, frame.end);
 }
 
 void bms::answer_loop() {

@@ -153,7 +153,8 @@ private:
     proto::management_info to_management() const;
     proto::manufacturer_info to_manufacturer() const;
     proto::system_parameters to_system_parameters() const;
-    void queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info);
+    // The answer to a request that ended here at request_end, after response_latency_s.
+    void queue_answer(std::uint8_t rtn, const std::vector<std::uint8_t>& info, const sc_core::sc_time& request_end);
     void wait_transceiver_free();
     void afe_access(tlm::tlm_command cmd, std::uint32_t addr, std::uint32_t* data, std::size_t words);
     void read_results();

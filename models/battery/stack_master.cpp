@@ -8,6 +8,7 @@
 #include "numeric/units.h"
 #include "protocol/pylon_rs485.h"
 #include "perf/perf_registry.h"
+#include "tlm/sim_time.h"
 
 namespace stacksim::models {
 
@@ -146,7 +147,7 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
     const perf::scope perf_scope(perf::layer::rs485);
     if (!d.ok || frame.garbled) {
         ++m_rejected; // garbled, bad checksum or length: counted, never acted on
-        m_events.event(name(), "rs485_rejected",
+        m_events.event_at(bus::to_s(frame.end), name(), "rs485_rejected",
                        {{"rtn", static_cast<int>(d.rtn)}, {"error", frame.garbled ? "garbled" : d.error}});
         return;
     }
@@ -159,7 +160,7 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
             continue;
         if (d.frame.cid2 != static_cast<std::uint8_t>(proto::rtn::normal)) {
             ++m_rejected;
-            m_events.event(name(), "rs485_rtn", {{"adr", s.address}, {"rtn", d.frame.cid2}});
+            m_events.event_at(bus::to_s(frame.end), name(), "rs485_rtn", {{"adr", s.address}, {"rtn", d.frame.cid2}});
             return;
         }
         bool parsed = false;
@@ -176,7 +177,7 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
                 s.report.capacity_ah = a.total_ah;
                 s.report.soc = a.total_ah > 0 ? a.remaining_ah / a.total_ah : 0.0;
                 s.report.cycles = a.cycles;
-                s.report.time_s = sc_core::sc_time_stamp().to_seconds();
+                s.report.time_s = frame.end.to_seconds();
                 parsed = true;
             }
         } else if (m_wait_cid2 == bms::cid2_join) {
@@ -205,11 +206,11 @@ void stack_master::on_rs485(const bus::rs485_frame& frame, const proto::rs485_de
         }
         if (!parsed) {
             ++m_rejected;
-            m_events.event(name(), "rs485_rejected", {{"adr", s.address}, {"error", "bad INFO"}});
+            m_events.event_at(bus::to_s(frame.end), name(), "rs485_rejected", {{"adr", s.address}, {"error", "bad INFO"}});
             return;
         }
         m_got_answer = true;
-        m_answer_ev.notify(sc_core::SC_ZERO_TIME);
+        m_answer_ev.notify(frame.end - sc_core::sc_time_stamp()); // the poll goes on from the answer's end here
         return;
     }
 }

@@ -307,7 +307,9 @@ void firmware_bms::alert_changed() {
 
 // ---- receiving -----------------------------------------------------------------------------
 
-void firmware_bms::rs485_receive(const bus::rs485_frame& frame) {
+void firmware_bms::rs485_receive(const bus::rs485_frame& frame) { m_rx_arrivals.hold(frame); }
+
+void firmware_bms::uart_heard(const bus::rs485_frame& frame) {
     if (!m_powered || !m_failure.empty())
         return;
     if (frame.garbled) {

@@ -53,6 +53,7 @@
 #include "firmware/firmware_instance.h"
 #include "firmware/plant_switch_gate.h"
 #include "tlm/i2c_socket.h"
+#include "tlm/rs485_arrivals.h"
 #include "tlm/rs485_socket.h"
 
 namespace stacksim::models {
@@ -200,6 +201,11 @@ private:
 
     std::uint64_t m_callbacks = 0, m_host_calls = 0, m_i2c_transfers = 0;
     std::uint64_t m_uart_rx_chars = 0, m_uart_framing_errors = 0, m_rpc_malformed = 0;
+
+    // A frame reaches the firmware at its end here, never before: the firmware may read its clock
+    // in on_uart_rx.
+    void uart_heard(const bus::rs485_frame& frame);
+    bus::rs485_arrivals m_rx_arrivals{"rx_arrivals", [this](const bus::rs485_frame& f) { uart_heard(f); }};
 };
 
 } // namespace stacksim::models

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tlm/sim_time.h"
+
 namespace stacksim::models {
 
 namespace {
@@ -16,36 +18,36 @@ inverter_rs485_link::inverter_rs485_link(const sc_core::sc_module_name& name, co
     SC_THREAD(poll_loop);
 }
 
-void inverter_rs485_link::reject(const char* kind, const std::string& detail) {
+void inverter_rs485_link::reject(double t_s, const char* kind, const std::string& detail) {
     ++m_rejected;
     if (std::find(m_reported.begin(), m_reported.end(), kind) != m_reported.end())
         return; // logged once per kind; the count goes on
     m_reported.emplace_back(kind);
-    m_events.event(name(), "rs485_rejected", {{"kind", kind}, {"detail", detail}});
+    m_events.event_at(t_s, name(), "rs485_rejected", {{"kind", kind}, {"detail", detail}});
 }
 
 void inverter_rs485_link::rs485_receive(const bus::rs485_frame& frame) {
-    const double now_s = sc_core::sc_time_stamp().to_seconds();
-    m_last_end_s = now_s;
+    const double end_s = frame.end.to_seconds(); // its end here: this node's timing counts from it
+    m_last_end_s = end_s;
     m_heard_ev.notify(sc_core::SC_ZERO_TIME);
     if (frame.garbled) {
         // A collision (perhaps with our own request) or line noise: nobody acts on it.
         if (m_wait_cid2 != 0)
-            reject("garbled", "a frame overlapped another while an answer was awaited");
+            reject(bus::to_s(frame.end), "garbled", "a frame overlapped another while an answer was awaited");
         else
             ++m_rejected;
         m_request_end_s = -1.0; // whatever it was, nobody answers a garbled request
-        m_garbled_end_s = now_s;
+        m_garbled_end_s = end_s;
         return;
     }
     m_garbled_end_s = -1.0; // a clean frame: whoever collided has spoken again
     const proto::rs485_decoded d = proto::decode_frame_memo(frame.chars);
     if (!d.ok) {
-        reject("malformed", d.error);
+        reject(bus::to_s(frame.end), "malformed", d.error);
         return;
     }
     if (!proto::is_return_code(d.frame.cid2)) {
-        m_request_end_s = now_s; // another node's request: its answer is due, the line stays taken
+        m_request_end_s = end_s; // another node's request: its answer is due, the line stays taken
         return;
     }
     m_request_end_s = -1.0;
@@ -53,7 +55,7 @@ void inverter_rs485_link::rs485_receive(const bus::rs485_frame& frame) {
         return; // an answer to the master's own polls (a sub's), or not for us
     m_got = true;
     m_answer = d.frame;
-    m_answer_ev.notify(sc_core::SC_ZERO_TIME);
+    m_answer_ev.notify(frame.end - sc_core::sc_time_stamp());
 }
 
 void inverter_rs485_link::wait_quiet() {
@@ -91,14 +93,14 @@ bool inverter_rs485_link::transact(std::uint8_t cid2) {
             continue;
         }
         if (m_answer.cid2 != static_cast<std::uint8_t>(proto::rtn::normal)) {
-            reject("rtn", "answer with RTN " + std::to_string(m_answer.cid2) + " to CID2 " + std::to_string(cid2));
+            reject(bus::to_s(sc_core::sc_time_stamp()), "rtn", "answer with RTN " + std::to_string(m_answer.cid2) + " to CID2 " + std::to_string(cid2));
             continue;
         }
         ++m_answers;
         if (cid2 == proto::cid2::management) {
             proto::management_info m;
             if (!proto::decode_management_info(m_answer.info, m)) {
-                reject("info", "0x92 answer INFO not decodable");
+                reject(bus::to_s(sc_core::sc_time_stamp()), "info", "0x92 answer INFO not decodable");
                 continue;
             }
             inverter_limits l;
@@ -114,7 +116,7 @@ bool inverter_rs485_link::transact(std::uint8_t cid2) {
         } else {
             std::vector<proto::analog_info> modules;
             if (!proto::decode_system_analog_info(m_answer.info, modules) || modules.empty()) {
-                reject("info", "0x42 whole-stack answer INFO not decodable");
+                reject(bus::to_s(sc_core::sc_time_stamp()), "info", "0x42 whole-stack answer INFO not decodable");
                 continue;
             }
             double remaining = 0, total = 0, current = 0, voltage = 0;

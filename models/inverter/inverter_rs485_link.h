@@ -56,7 +56,7 @@ private:
     void poll_loop();
     bool transact(std::uint8_t cid2);
     void wait_quiet();
-    void reject(const char* kind, const std::string& detail);
+    void reject(double t_s, const char* kind, const std::string& detail); // t_s: when it happened (>= now)
 
     inverter_profile m_profile;
     std::uint8_t m_master;

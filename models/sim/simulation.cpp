@@ -441,17 +441,24 @@ bool simulation::expectations_passed() const {
 }
 
 void simulation::event(const std::string& source, const std::string& kind, const nlohmann::json& details) {
-    // Within one instant the events are ordered by source (stably: each source's own events in
-    // the order it reported them), not in the order in which the kernel happened to run the
-    // processes of that instant. They reach events.jsonl once the simulation has moved past
-    // their instant (write_events), so the file holds the same order.
-    const double t = time_s();
+    event_at(time_s(), source, kind, details);
+}
+
+void simulation::event_at(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details) {
+    // Ordered by time, and within one instant by source (stably: each source's own events in the
+    // order it reported them), not in the order in which the kernel happened to run the
+    // processes of that instant. An event may be ahead of now (event_sink::event_at), never
+    // behind it. Events reach events.jsonl once the simulation has moved past their instant
+    // (write_events), so the file holds the same order.
+    const double now_s = time_s();
+    const double t = std::max(t_s, now_s);
     auto at = m_event_log.end();
-    while (at != m_event_log.begin() && std::prev(at)->t_s == t && std::prev(at)->source > source)
+    while (at != m_event_log.begin() &&
+           (std::prev(at)->t_s > t || (std::prev(at)->t_s == t && std::prev(at)->source > source)))
         --at;
     m_event_log.insert(at, {t, source, kind, details.dump()});
     ++m_events;
-    write_events(t);
+    write_events(now_s);
 }
 
 void simulation::write_events(double before_s) {

@@ -117,6 +117,7 @@ public:
     std::size_t column_index(const std::string& column) const { return m_rec->column_index(column); } // throws if unknown
 
     void event(const std::string& source, const std::string& kind, const nlohmann::json& details) override;
+    void event_at(double t_s, const std::string& source, const std::string& kind, const nlohmann::json& details) override;
     std::size_t event_count() const { return m_events; }
 
     // The scenario's expectations, evaluated by finish() (empty before). The run failed

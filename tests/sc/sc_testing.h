@@ -65,6 +65,7 @@ private:
 class rs485_station : public sc_core::sc_module, public bus::rs485_host {
 public:
     std::vector<bus::rs485_frame> received;
+    std::vector<sc_core::sc_time> received_at; // the kernel's time of each rs485_receive call
     std::vector<std::pair<double, std::string>> schedule;
     sc_core::sc_time released;
 
@@ -72,7 +73,10 @@ public:
         SC_HAS_PROCESS(rs485_station);
         SC_THREAD(run);
     }
-    void rs485_receive(const bus::rs485_frame& f) override { received.push_back(f); }
+    void rs485_receive(const bus::rs485_frame& f) override {
+        received.push_back(f);
+        received_at.push_back(sc_core::sc_time_stamp());
+    }
     std::string rs485_node_name() const override { return basename(); }
 
 private:

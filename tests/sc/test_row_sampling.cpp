@@ -92,3 +92,39 @@ TEST(RowSampling, EventsOfOneInstantAreOrderedBySourceInMemoryAndInTheFile) {
     for (std::size_t k = 1; k < times.size(); ++k)
         EXPECT_LE(times[k - 1], times[k]) << "line " << k + 1;
 }
+
+// An event a model stamps ahead of now (event_sink::event_at: a frame's end at a node, announced
+// nanoseconds early) takes its place by time, behind what the current instant reports after it,
+// and reaches the file in time order.
+TEST(RowSampling, AnEventStampedAheadOfNowIsPlacedByItsTime) {
+    const std::string out = ::testing::TempDir() + "/row_sampling_event_at";
+    std::filesystem::remove_all(out);
+    sim::simulation s(default_scenario(), out);
+    s.run_until(1.5);
+    const std::size_t before = s.event_log().size();
+    s.event_at(1.5 + 25e-9, "aa.probe", "ahead", {{"n", 1}});
+    s.event("zz.probe", "now", {{"n", 2}});
+    s.event_at(1.5 + 10e-9, "zz.probe", "less_ahead", {{"n", 3}});
+    s.event_at(1.5 + 10e-9, "aa.probe", "less_ahead", {{"n", 4}});
+    s.run_until(1.5 + 15e-9); // past two of them, not the third
+    const double mid_s = s.time_s();
+    s.event("mm.probe", "between", {{"n", 5}});
+    std::vector<int> mem;
+    std::vector<double> mem_t;
+    for (std::size_t k = before; k < s.event_log().size(); ++k) {
+        const auto& e = s.event_log()[k];
+        mem.push_back(nlohmann::json::parse(e.details)["n"].get<int>());
+        mem_t.push_back(e.t_s);
+    }
+    EXPECT_EQ(mem, (std::vector<int>{2, 4, 3, 5, 1}));
+    EXPECT_EQ(mem_t, (std::vector<double>{1.5, 1.5 + 10e-9, 1.5 + 10e-9, mid_s, 1.5 + 25e-9}));
+    s.finish();
+    std::ifstream f(out + "/events.jsonl");
+    std::vector<int> file;
+    for (std::string line; std::getline(f, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j["source"].get<std::string>().find(".probe") != std::string::npos)
+            file.push_back(j["details"]["n"].get<int>());
+    }
+    EXPECT_EQ(file, mem);
+}

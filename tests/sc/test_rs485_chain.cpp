@@ -150,3 +150,64 @@ TEST(rs485_chain, a_cut_numbered_hop_behind_a_lead_node_silences_what_lies_beyon
     EXPECT_EQ(m1.received.size(), 1u);
     EXPECT_TRUE(m2.received.empty());
 }
+
+// Every receiver is called once, at the frame's end at the sender, in order of arrival; the frame
+// each gets is timed at that receiver (later by its propagation delay), which is what it times its
+// reactions from.
+TEST(rs485_chain, every_receiver_is_called_at_the_senders_end_with_the_frame_timed_here) {
+    bus::rs485_chain chain("chain", config(9600), 1);
+    station m0("m0"), m1("m1"), m2("m2");
+    for (station* s : {&m0, &m1, &m2})
+        s->rs485.bind(chain.rs485_rx);
+    m1.schedule = {{0.25, "~20034642E00203FD31\r"}};
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    const double end_s = 0.25 + 20 * 10.0 / 9600.0; // at the sender (driver enable 0)
+    ASSERT_EQ(m0.received.size(), 1u);
+    ASSERT_EQ(m2.received.size(), 1u);
+    EXPECT_TRUE(m1.received.empty());
+    EXPECT_NEAR(m0.received_at[0].to_seconds(), end_s, 1e-12);
+    EXPECT_EQ(m0.received_at[0], m2.received_at[0]);
+    EXPECT_NEAR(m0.received[0].end.to_seconds(), end_s + 2.0 * 5e-9, 1e-12); // 2 m away
+    EXPECT_NEAR(m2.received[0].end.to_seconds(), end_s + 3.0 * 5e-9, 1e-12); // 3 m away
+    EXPECT_NEAR(m2.received[0].start.to_seconds(), 0.25 + 3.0 * 5e-9, 1e-12);
+}
+
+namespace {
+// Answers every frame it hears from inside rs485_receive (the chain must allow a transmission
+// from a receiver's callback), and records what it hears.
+struct echo_station : sc_core::sc_module, bus::rs485_host {
+    std::vector<bus::rs485_frame> received;
+    explicit echo_station(const sc_core::sc_module_name& n) : sc_core::sc_module(n), bus::rs485_host("rs485") {}
+    void rs485_receive(const bus::rs485_frame& f) override {
+        received.push_back(f);
+        if (f.chars != "ECHO")
+            rs485_send("ECHO");
+    }
+    std::string rs485_node_name() const override { return basename(); }
+};
+} // namespace
+
+TEST(rs485_chain, a_receiver_may_transmit_from_its_callback) {
+    bus::rs485_chain chain("chain", config(9600), 1);
+    station m0("m0"), m2("m2");
+    echo_station m1("m1");
+    m0.rs485.bind(chain.rs485_rx);
+    m1.rs485.bind(chain.rs485_rx);
+    m2.rs485.bind(chain.rs485_rx);
+    m0.schedule = {{0.1, "HELLO"}, {0.2, "AGAIN"}};
+    sc_core::sc_start(sc_time(1, SC_SEC));
+    // m1 hears both and answers each at once from its callback, i.e. at the request's end at m0
+    // (a node that times from its own end uses frame.end); m2 hears all four, none overlapping.
+    ASSERT_EQ(m1.received.size(), 2u);
+    ASSERT_EQ(m0.received.size(), 2u);
+    ASSERT_EQ(m2.received.size(), 4u); // HELLO, ECHO, AGAIN, ECHO
+    const double req_end_s = 0.1 + 5 * 10.0 / 9600.0;
+    EXPECT_EQ(m0.received[0].chars, "ECHO");
+    EXPECT_FALSE(m0.received[0].garbled);
+    EXPECT_NEAR(m0.received[0].start.to_seconds(), req_end_s + 2.0 * 5e-9, 1e-12);
+    EXPECT_NEAR(m0.received[0].end.to_seconds(), req_end_s + 4 * 10.0 / 9600.0 + 2.0 * 5e-9, 1e-12);
+    for (const auto& f : m2.received)
+        EXPECT_FALSE(f.garbled) << f.chars;
+    EXPECT_EQ(chain.collisions(), 0u);
+    EXPECT_EQ(chain.frames(), 4u);
+}
