@@ -166,15 +166,14 @@ void rs485_chain::frame_ended(std::size_t id) {
             const std::size_t near = h >= node ? h : h + 1; // hop h joins nodes h and h+1
             if (m_cut[h] || !connected(node, near))
                 continue;
-            rs485_frame seg = at_sender;
             const sc_core::sc_time prop(distance_m(node, near) * m_cfg.propagation_s_per_m, sc_core::SC_SEC);
-            seg.start = sent.start + prop;
-            seg.end = sent.end + prop;
+            at_sender.start = sent.start + prop; // the one copy, retimed for each hop (and below
+            at_sender.end = sent.end + prop;     // for each receiver)
             if (h < m_lead) {
                 if (m_on_lead_frame)
-                    m_on_lead_frame(seg);
+                    m_on_lead_frame(at_sender);
             } else if (m_on_frame) {
-                m_on_frame(seg, h - m_lead);
+                m_on_frame(at_sender, h - m_lead);
             }
         }
     }

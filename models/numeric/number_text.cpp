@@ -4,12 +4,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 namespace stacksim::num {
 
 namespace {
+
+// GCC and Clang's 128-bit integer on 64-bit targets (__extension__: not ISO C++, said so once).
+__extension__ using u128 = unsigned __int128;
 
 char* put(char* out, const char* text) {
     const std::size_t n = std::strlen(text);
@@ -105,6 +109,41 @@ char* write_shortest_text(char* out, double v, int min_digits) {
         out = std::to_chars(out, out + 4, a).ptr;
     }
     return out;
+}
+
+char* write_fixed9_text(char* out, double v) {
+    constexpr std::uint64_t scale = 1000000000u; // 10^9
+    if (!(std::fabs(v) < 1.8e10)) // also NaN and the infinities
+        return std::to_chars(out, out + fixed9_text_max, v, std::chars_format::fixed, 9).ptr;
+    // |v| = mant * 2^exp exactly (mant < 2^53), so |v| * 10^9 = mant * 10^9 * 2^exp: a product of
+    // at most 83 bits, then an exact shift with round-half-even on the bits shifted out.
+    int exp = 0;
+    const double frac = std::frexp(std::fabs(v), &exp); // [0.5, 1), or 0
+    const auto mant = static_cast<std::uint64_t>(std::ldexp(frac, 53));
+    exp -= 53;
+    const u128 product = static_cast<u128>(mant) * scale;
+    std::uint64_t n = 0;
+    if (exp >= 0) {
+        n = static_cast<std::uint64_t>(product << exp); // |v| >= 2^53: whole, and < 1.8e19 scaled
+    } else if (exp > -128) {
+        const int shift = -exp;
+        u128 q = product >> shift;
+        const u128 rest = product - (q << shift);
+        const u128 half = static_cast<u128>(1) << (shift - 1);
+        if (rest > half || (rest == half && (q & 1u)))
+            ++q;
+        n = static_cast<std::uint64_t>(q);
+    } // else: below 2^-74, rounds to 0
+    if (std::signbit(v))
+        *out++ = '-';
+    out = std::to_chars(out, out + 24, n / scale).ptr;
+    *out++ = '.';
+    std::uint64_t f = n % scale;
+    for (int k = 8; k >= 0; --k) {
+        out[k] = static_cast<char>('0' + f % 10);
+        f /= 10;
+    }
+    return out + 9;
 }
 
 std::string shortest_text(double v, int min_digits) {

@@ -18,9 +18,6 @@ namespace {
 constexpr char hex_digits[] = "0123456789ABCDEF";
 constexpr int format_digits = 9; // at least %.9g's notation (num::shortest_text)
 
-// "%.9f" of v, as printf writes it (to_chars rounds the exact binary value correctly, as glibc does).
-char* write_fixed9(char* out, char* end, double v) { return std::to_chars(out, end, v, std::chars_format::fixed, 9).ptr; }
-
 } // namespace
 
 std::string format_double(double v) { return num::shortest_text(v, format_digits); }
@@ -114,10 +111,10 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
     // "start end segment sender chars[ flags]" in one reused buffer, one write.
     std::string& line = m_line;
     line.clear();
-    char num_buf[64];
-    line.append(num_buf, write_fixed9(num_buf, num_buf + sizeof num_buf, start_s));
+    char num_buf[num::fixed9_text_max];
+    line.append(num_buf, num::write_fixed9_text(num_buf, start_s));
     line += ' ';
-    line.append(num_buf, write_fixed9(num_buf, num_buf + sizeof num_buf, end_s));
+    line.append(num_buf, num::write_fixed9_text(num_buf, end_s));
     line += ' ';
     line += segment;
     line += ' ';

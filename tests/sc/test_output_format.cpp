@@ -1,9 +1,11 @@
 // Numbers in timeseries.csv: the text of the first of %.9g ... %.17g that reads back as the same
 // double (shortest round trip, at least 9 significant digits' worth of notation). Checked against
 // that definition, evaluated with snprintf + strtod, on hand-picked and a million random doubles,
-// and on a million decimals of few digits (where %.9g writes 3600, not 3.6e+03).
+// and on a million decimals of few digits (where %.9g writes 3600, not 3.6e+03). And the times of
+// rs485.log against printf("%.9f").
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -12,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "numeric/number_text.h"
 #include "sim/output_files.h"
 
 using stacksim::sim::format_double;
@@ -88,4 +91,62 @@ TEST(output_format, decimals_of_few_digits_over_every_exponent) {
     for (double v = 1.0; v < 1e18; v *= 10.0) // every power of ten and its neighbours in digits
         for (double k : {1.0, 2.0, 5.0, 9.0, 25.0, 125.0, 99999999.0, 123456789.0})
             EXPECT_EQ(format_double(k * v), by_definition(k * v)) << k * v;
+}
+
+// Times in rs485.log: num::write_fixed9_text against glibc's printf("%.9f"), which rounds the
+// exact binary value to nearest, ties to even -- on kernel times (whole picoseconds as seconds),
+// exact ties (odd multiples of 2^-10 s are k + 0.5 ns exactly), the doubles next to every
+// rounding boundary, random bit patterns (beyond 1.8e10 s the library path), zeros and signs.
+namespace {
+std::string fixed9(double v) {
+    char buf[stacksim::num::fixed9_text_max];
+    return std::string(buf, stacksim::num::write_fixed9_text(buf, v));
+}
+std::string printf_fixed9(double v) {
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%.9f", v);
+    return buf;
+}
+} // namespace
+
+TEST(output_format, fixed9_is_printfs_text) {
+    for (double v : {0.0, -0.0, 1e-12, -1e-12, 5e-10, 1.5e-9, 2.5e-9, 0.0009765625, 1.0 / 3.0, 86400.0, 86399.9999999995,
+                     1.8e10, -1.8e10, 1.7999999999e10, 1e300, -1e-300, std::numeric_limits<double>::denorm_min(),
+                     std::numeric_limits<double>::max(), std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()})
+        ASSERT_EQ(fixed9(v), printf_fixed9(v)) << v;
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<std::uint64_t> ps(0, 400'000'000'000'000'000ull); // up to 4.6 days, in ps
+    std::uniform_int_distribution<std::uint64_t> bits;
+    std::uniform_int_distribution<std::uint64_t> odd(0, 1ull << 40);
+    std::uniform_int_distribution<int> k(1, 60);
+    std::uniform_int_distribution<std::uint64_t> ns(0, 20'000'000'000'000'000ull);
+    int ties = 0;
+    for (int i = 0; i < 1000000; ++i) {
+        double v = 0.0;
+        switch (i % 5) {
+        case 0: v = static_cast<double>(ps(rng)) * 1e-12; break; // a kernel time, as bus::to_s gives it
+        case 1: {
+            const std::uint64_t b = bits(rng);
+            std::memcpy(&v, &b, sizeof v);
+            if (std::isnan(v))
+                continue;
+            break;
+        }
+        case 2: { // an odd multiple of 2^-k: exact ties for k = 10 (x.5 ns), exact quarters etc. else
+            const int e = (i & 16) ? 10 : k(rng);
+            v = std::ldexp(static_cast<double>(2 * odd(rng) + 1), -e);
+            ties += e == 10;
+            break;
+        }
+        case 3: { // next to a rounding boundary (n + 0.5) ns
+            const double boundary = (static_cast<double>(ns(rng) % 100'000'000'000'000ull) + 0.5) * 1e-9;
+            v = std::nextafter(boundary, (i & 8) ? 0.0 : 1e300);
+            break;
+        }
+        default: v = -static_cast<double>(ps(rng)) * 1e-15; break; // negative and small
+        }
+        ASSERT_EQ(fixed9(v), printf_fixed9(v)) << std::hexfloat << v;
+    }
+    EXPECT_GT(ties, 90000); // about 200,000 x (1/2 + 1/120)
 }
