@@ -44,6 +44,13 @@ afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
     dont_initialize();
 }
 
+void afe::end_of_elaboration() {
+    // A conversion samples every cell of the plant into buffers of m_cfg.cells entries.
+    if (plant->n_cells() != m_cfg.cells)
+        throw std::logic_error(std::string(name()) + ": configured for " + std::to_string(m_cfg.cells) +
+                               " cells, its plant has " + std::to_string(plant->n_cells()));
+}
+
 // The comparator sees the shunt current continuously; the plant's current only changes at
 // discrete instants (load steps, switch changes), so evaluating it at those instants is exact:
 // the trip happens sc_delay_s after the crossing unless the current fell back below before.
@@ -121,8 +128,7 @@ void afe::start_conversion() {
     sc_check();
     const std::size_t n = m_cfg.cells;
     // Sample-and-hold at the start of the conversion.
-    for (std::size_t k = 0; k < n; ++k)
-        m_sample_v[k] = plant->cell_voltage_v(k);
+    plant->cell_voltages_v(m_sample_v.data());
     // An open sense wire between cell k-1 and k: the ADC of cell k sees nothing and the
     // neighbour above sees both cells (the sum over the string is preserved).
     for (std::size_t k = 0; k < n; ++k)
@@ -142,6 +148,7 @@ void afe::start_conversion() {
         plant->module_current_a() + m_cfg.current_offset_a + noise(m_current_noise, m_cfg.current_noise_a, m_rng);
     m_pending_current = static_cast<std::int32_t>(std::lround(i_a / m_cfg.current_lsb_a));
     const double now_s = sc_core::sc_time_stamp().to_seconds();
+    plant->cell_temps_k(m_sample_temp_k.data());
     for (std::size_t s = 0; s < n_ntc(); ++s) {
         if (m_ntc_stuck[s]) {
             m_pending_ntc[s] = m_ntc_counts[s];
@@ -151,7 +158,7 @@ void afe::start_conversion() {
         const std::size_t lo = s * m_cfg.cells_per_ntc, hi = std::min(n, lo + m_cfg.cells_per_ntc);
         double t_k = 0.0;
         for (std::size_t k = lo; k < hi; ++k)
-            t_k += plant->cell_temp_k(k);
+            t_k += m_sample_temp_k[k];
         t_k /= static_cast<double>(hi - lo);
         t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
         m_pending_ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);

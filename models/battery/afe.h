@@ -81,6 +81,7 @@ public:
     static std::uint32_t temp_k_to_ntc_counts(double temp_k, const afe_config& cfg);
 
 private:
+    void end_of_elaboration() override;
     void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
     void start_conversion();
     void settle();
@@ -100,7 +101,8 @@ private:
     std::normal_distribution<double> m_current_noise;
     sc_core::sc_time m_conversion_time;
     sc_core::sc_time m_due;
-    std::array<double, max_cells> m_sample_v{}; // sample-and-hold scratch of a conversion
+    std::array<double, max_cells> m_sample_v{};      // sample-and-hold scratch of a conversion
+    std::array<double, max_cells> m_sample_temp_k{}; // the cells' temperatures at its start
     std::array<std::uint32_t, max_cells> m_pending_cells{};
     std::uint32_t m_pending_module = 0;
     std::int32_t m_pending_current = 0;

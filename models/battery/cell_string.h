@@ -20,6 +20,8 @@ public:
     std::size_t n_cells() const override { return m_plant.cells_per_module(); }
     double cell_voltage_v(std::size_t cell) override;
     double cell_temp_k(std::size_t cell) override;
+    void cell_voltages_v(double* out) override;
+    void cell_temps_k(double* out) override;
     double module_voltage_v() override;
     double module_current_a() override;
     void set_balancing(std::uint32_t cell_mask) override;

@@ -18,6 +18,8 @@ public:
     std::size_t n_cells() const override { return m_cells.n_cells(); }
     double cell_voltage_v(std::size_t cell) override { return m_cells.cell_voltage_v(cell); }
     double cell_temp_k(std::size_t cell) override { return m_cells.cell_temp_k(cell); }
+    void cell_voltages_v(double* out) override { m_cells.cell_voltages_v(out); }
+    void cell_temps_k(double* out) override { m_cells.cell_temps_k(out); }
     double module_voltage_v() override { return m_cells.module_voltage_v(); }
     double module_current_a() override { return m_cells.module_current_a(); }
     void set_balancing(std::uint32_t cell_mask) override { m_cells.set_balancing(cell_mask); }

@@ -270,3 +270,18 @@ TEST(Afe, TheBuiltinBmsReadsAConversionInOneBurst) {
 }
 
 } // namespace
+
+// A conversion samples every cell of its plant into buffers sized for the configured cells: a
+// plant of another size is refused at elaboration, naming both counts.
+TEST(Afe, APlantWithAnotherNumberOfCellsIsRefusedAtElaboration) {
+    bench b(sctest::quiet_afe()); // 16 cells
+    b.plant.cell_v.resize(40, 3.3);
+    b.plant.temp_k.resize(40, 298.15);
+    try {
+        sc_core::sc_start(sc_time(0.01, SC_SEC));
+        FAIL() << "elaborated";
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("configured for 16 cells, its plant has 40"), std::string::npos) << what;
+    }
+}
