@@ -34,6 +34,8 @@ nlohmann::ordered_json run_summary(const scenario& sc, system& top, const record
     j["modules"] = plant.n_modules();
     j["cells"] = plant.cells().size();
     j["step_s"] = sc.run.step_s;
+    if (sc.run.max_step_s > sc.run.step_s)
+        j["max_step_s"] = sc.run.max_step_s; // only when set: the fixed grid's summaries stay as they were
     j["bus_logs"] = sc.run.bus_logs;
     j["hdf5"] = sc.run.hdf5;
     j["rows"] = rec.rows();

@@ -12,6 +12,7 @@
 #include "battery/module_params.h"
 #include "numeric/cell_params.h"
 #include "numeric/csv_series.h"
+#include "numeric/number_text.h"
 #include "numeric/units.h"
 #include "numeric/wiring.h"
 #include "stack/rs485_bridge_spec.h"
@@ -191,7 +192,7 @@ void read_run(scenario_reading& r) {
     const param_node& root = r.root;
     auto& sc = r.sc;
     if (auto rn = root.find("run")) {
-        rn->allow_only({"duration_s", "step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5", "realtime",
+        rn->allow_only({"duration_s", "step_s", "max_step_s", "record_every", "record_cells", "vcd", "bus_logs", "hdf5", "realtime",
                         "behind_warn_s", "control"});
         if (rn->has("realtime")) {
             // false | true (= 1) | a factor: simulated seconds per wall second.
@@ -214,6 +215,13 @@ void read_run(scenario_reading& r) {
             sc.run.duration_s = rn->number_or("duration_s", sc.run.duration_s, 1e-3, 18e6);
         }
         sc.run.step_s = rn->number_or("step_s", sc.run.step_s, 1e-3, 60);
+        if (rn->has("max_step_s")) {
+            const param_node ms = rn->at("max_step_s");
+            sc.run.max_step_s = ms.as_number(sc.run.step_s, 3600);
+            const double n = std::round(sc.run.max_step_s / sc.run.step_s);
+            if (std::abs(n * sc.run.step_s - sc.run.max_step_s) > 1e-9 * sc.run.max_step_s)
+                ms.fail("a whole multiple of run.step_s (" + num::shortest_text(sc.run.step_s, 1) + " s)");
+        }
         if (rn->has("record_every"))
             sc.run.record_every = static_cast<unsigned>(rn->at("record_every").as_integer(1, 1000000));
         if (rn->has("record_cells"))
@@ -406,6 +414,7 @@ void read_buses(scenario_reading& r) {
     sc.stack.rs485.propagation_s_per_m = mp.buses.rs485_propagation_s_per_m;
     sc.stack.rs485.hop_length_m.assign(n_modules > 0 ? n_modules - 1 : 0, mp.buses.rs485_hop_length_m);
     sc.stack.step_s = sc.run.step_s;
+    sc.stack.max_step_s = sc.run.max_step_s > 0 ? sc.run.max_step_s : sc.run.step_s;
     sc.stack.seed = sc.seed;
 }
 

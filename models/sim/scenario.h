@@ -23,6 +23,9 @@ using models::profile; // time profiles are plain model data (common/profile.h)
 struct run_config {
     double duration_s = 3600.0;
     double step_s = 0.1;
+    // The longest plant step where nothing looks at the plant (docs/performance.md, "Larger
+    // steps"): a whole multiple of step_s; 0 = step_s, the fixed grid.
+    double max_step_s = 0.0;
     unsigned record_every = 10;   // record every n-th electrical step
     bool record_cells = true;     // per-cell voltage, SoC and temperature columns
     bool vcd = true;              // waveforms.vcd of the stack-, module- and inverter-level signals

@@ -88,6 +88,9 @@ void system::row_loop() {
                                        " did not end after " + std::to_string(max_delta_cycles) + " delta cycles");
             sc_core::wait(sc_core::SC_ZERO_TIME);
         }
+        // The plant at this instant: with larger steps (run.max_step_s) a row may fall between
+        // the grid's own steps; on the fixed grid it is there already (sync is idempotent).
+        m_stack.sync();
         if (m_on_row)
             m_on_row();
         sc_core::wait(m_row_period);

@@ -92,8 +92,13 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
     });
     m_plant.on_input_change([this] { input_changed(); });
     m_step = sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC);
+    // A whole number of grid steps (the scenario checks it), so the wake-ups stay on the grid.
+    const double steps_per_wake = std::round(m_cfg.max_step_s / m_cfg.step_s);
+    if (!(steps_per_wake >= 1.0))
+        throw std::invalid_argument("stack: max_step_s must be a whole multiple (>= 1) of step_s");
+    m_wake = m_step * steps_per_wake;
     SC_HAS_PROCESS(stack);
-    SC_METHOD(grid); // runs at time 0 (the initial state), then every step_s
+    SC_METHOD(grid); // runs at time 0 (the initial state), then every max_step_s
     SC_METHOD(fuse_wake);
     sensitive << m_fuse_ev;
     dont_initialize();
@@ -277,7 +282,7 @@ void stack::grid() {
     }
     if (m_on_step)
         m_on_step();
-    next_trigger(m_step);
+    next_trigger(m_wake);
 }
 
 void stack::dc_set_current(double current_a) {

@@ -9,6 +9,15 @@
 // the same values -- the state at the end of the interval that ended at t -- whatever the order
 // of the processes within that instant. After each grid step the `on_step` hook runs.
 //
+// Larger steps (stack_config::max_step_s, a whole multiple of step_s; default step_s): the grid
+// itself then steps the plant only every max_step_s, so grid instants at which nothing looks at
+// the plant are skipped and the plant takes one longer step to the next instant at which
+// something does (an AFE sample, the inverter's reading, a recorded row, an event, a fuse's
+// predicted blow). A longer step holds the inputs and the nonlinear coefficients (OCV, R(SoC, T),
+// hysteresis direction) like any step; the ambient is still the value at the step_s grid
+// instant at or before the step's start. docs/performance.md ("Larger steps") derives the error
+// and states its bound.
+//
 // Fuses: after every step the stack predicts the instant at which a fuse carrying a current above
 // its curve's first point would blow with that current held, and steps the plant to exactly that
 // instant (so a blow lands at the curve's time, not at the next grid point). While a fuse is
@@ -108,7 +117,7 @@ public:
     // `resistance_limit` from <stack>.<contact>, with life_days when given (>= 0). Called after
     // every step and by fast aging after a jump.
     void report_contact_limits(double life_days = -1.0);
-    // Runs after every grid step, with the plant at the grid time.
+    // Runs after every step the grid takes (every max_step_s), with the plant at that instant.
     void on_step(std::function<void()> f) { m_on_step = std::move(f); }
     // A slowly varying ambient temperature, evaluated on demand: every plant step uses
     // ambient_k_at(g), g the last grid instant at or before the step's start, i.e. the value a
@@ -123,7 +132,7 @@ public:
     double dc_current_a() override;
 
 private:
-    void grid(); // a method: the plant at every grid instant, then on_step
+    void grid(); // a method: the plant every max_step_s (step_s by default), then on_step
     void report_ratings();
     void report_fuses();
     void schedule_fuse_wake();
@@ -141,7 +150,8 @@ private:
     std::unique_ptr<bus::rs485_unplugged> m_unplugged; // the master's transceiver with the bridge at m0
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
-    sc_core::sc_time m_step; // step_s as kernel time (the grid's period)
+    sc_core::sc_time m_step; // step_s as kernel time (the grid's period; the ambient's instants)
+    sc_core::sc_time m_wake; // max_step_s: how often the grid itself steps the plant
     std::function<void()> m_on_step;
     std::function<double(double)> m_ambient_k_at;
     sc_core::sc_time m_ambient_grid = sc_core::SC_ZERO_TIME; // the grid instant of the ambient in use

@@ -29,6 +29,9 @@ struct stack_config {
     std::function<std::unique_ptr<host::stream_port>(const std::string& stream)> rs485_bridge_port;
     bus::rs485_chain_config rs485;
     double step_s = 0.1;
+    // The grid wakes the plant every max_step_s (a whole multiple of step_s; docs/performance.md,
+    // "Larger steps"); observers in between still bring it to their instant.
+    double max_step_s = 0.1;
     std::uint64_t seed = 1;
 };
 
