@@ -102,6 +102,8 @@ NOT_EXPRESSIBLE = {
     ("bad_scenarios", "firmware_missing_library"): "a file must exist",
     ("bad_scenarios", "firmware_config_for_builtin"): "config only with a firmware library (path not builtin)",
     ("bad_scenarios", "firmware_not_a_library"): "the file must be a loadable firmware library",
+    ("bad_scenarios", "max_step_not_a_multiple"): "a whole multiple of run.step_s (a bound from another key)",
+    ("bad_scenarios", "max_step_below_step"): "at least run.step_s (a bound from another key)",
     # test_expectations.BAD, by (key path, expected message)
     ("expectations", "expectations[0]", "'stack.nothing' matches none"): "a column pattern must match a recorded column",
     ("expectations", "expectations[0]", "matches none"): "a column pattern must match a recorded column",
@@ -157,7 +159,7 @@ FULL = [textwrap.dedent("""\
     name: every_key_profile_loop
     description: every key of the battery-power form
     seed: 7
-    run: {duration_s: 120, step_s: 0.1, record_every: 10, record_cells: true, vcd: false, bus_logs: false, hdf5: false}
+    run: {duration_s: 120, step_s: 0.1, max_step_s: 0.5, record_every: 10, record_cells: true, vcd: false, bus_logs: false, hdf5: false}
     stack:
       modules: 3
       cell_params: models/params/lfp_cell_100ah.yaml
@@ -390,6 +392,8 @@ CROSS_KEY_SAMPLES = {
     "inverter.battery_power_w.points": "expected a period of at least the last point's time",
     # window_s 86400 with run.duration_s 120: the window must lie within [step_s, duration_s] and divide it
     "aging.window_s": "expected a number in [0.1, 120]",
+    # max_step_s 0.001 with run.step_s 0.1: at least step_s, a whole multiple of it
+    "run.max_step_s": "expected a number in [0.1, 3600]",
     # names that must exist in the built wiring (here an explicit netlist without them)
     "wiring.cables": "matches no cable",
     "wiring.contacts": "matches no contact",
@@ -525,6 +529,8 @@ def bounds(s):
 CROSS_KEY_BOUNDS = {
     "run.duration_s": "expected a number in",         # events' t_s and aging.window_s must fit in it
     "aging.window_s": "expected a number in",         # within [run.step_s, run.duration_s], dividing it
+    "run.step_s": "expected a number in",             # run.max_step_s must be at least step_s
+    "run.max_step_s": "expected a number in",         # >= run.step_s, a whole multiple of it
     "events[*].t_s": "expected a number in [1e-09",   # <= run.duration_s
     "expectations[*].from_s": "expected a number in",  # until_s >= from_s
     "inverter.battery_power_w.period_s": "expected a period of at least the last point's time",
