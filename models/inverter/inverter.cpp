@@ -28,8 +28,9 @@ inverter::inverter(const sc_core::sc_module_name& name, const inverter_config& c
     dc_port.bind(static_cast<bus::dc_bw_if&>(*this));
     m_seen.assign(m_cfg.behaviour.required_ids.size(), 0);
     SC_HAS_PROCESS(inverter);
-    SC_THREAD(control_loop);
-    SC_THREAD(heartbeat_loop);
+    // Methods: each only waits for its next period, so neither needs a thread of its own.
+    SC_METHOD(control_step); // runs at time 0, then every control_period_s
+    SC_METHOD(heartbeat_step); // runs at time 0 only to arm the first heartbeat a period later
     if (m_cfg.behaviour.limit_delay_s > 0)
         SC_THREAD(delay_loop);
 }
@@ -318,105 +319,103 @@ double inverter::power_request_w(double now_s, double v) {
     return ac >= 0 ? ac * eta : ac / eta;
 }
 
-void inverter::control_loop() {
-    const sc_core::sc_time period(m_cfg.control_period_s, sc_core::SC_SEC);
-    for (;;) {
-        const double now_s = sc_core::sc_time_stamp().to_seconds();
-        const auto& b = m_cfg.behaviour;
-        const double last_s = b.protocol == "sma" ? m_view.last_355_s : m_view.last_battery_frame_s;
-        if (m_view.limits_valid && !m_standby && now_s - last_s >= b.battery_timeout_s) {
-            m_standby = true;
-            m_events.event(name(), "battery_silent", {{"last_frame_s", last_s}, {"protocol", b.protocol}});
-            if (b.on_loss == loss_action::fault || b.latch) {
-                m_fault = b.on_loss == loss_action::fault;
-                m_latched = b.latch;
-                m_events.event(name(), "fault",
-                               {{"heartbeat", m_fault ? "stopped" : "on"}, {"latched", m_latched}});
-            }
+void inverter::control_step() {
+    const double now_s = sc_core::sc_time_stamp().to_seconds();
+    const auto& b = m_cfg.behaviour;
+    const double last_s = b.protocol == "sma" ? m_view.last_355_s : m_view.last_battery_frame_s;
+    if (m_view.limits_valid && !m_standby && now_s - last_s >= b.battery_timeout_s) {
+        m_standby = true;
+        m_events.event(name(), "battery_silent", {{"last_frame_s", last_s}, {"protocol", b.protocol}});
+        if (b.on_loss == loss_action::fault || b.latch) {
+            m_fault = b.on_loss == loss_action::fault;
+            m_latched = b.latch;
+            m_events.event(name(), "fault",
+                           {{"heartbeat", m_fault ? "stopped" : "on"}, {"latched", m_latched}});
         }
-        if (m_view.limits_valid && !m_dc_closed && !m_handshake_reported) {
-            // The battery talks, but not (yet) what this inverter requires before it closes.
-            m_handshake_reported = true;
-            nlohmann::json missing = nlohmann::json::array();
-            for (std::size_t i = 0; i < b.required_ids.size(); ++i)
-                if (m_seen[i] < b.required_repeats)
-                    missing.push_back({{"id", b.required_ids[i]}, {"seen", m_seen[i]}});
-            m_events.event(name(), "handshake_waiting",
-                           {{"required_repeats", b.required_repeats}, {"missing", missing}});
-        }
-        const double v = dc_port->dc_voltage_v();
-        const double p_w = power_request_w(now_s, v);
-        m_requested_a = v > 1.0 ? p_w / v : 0.0;
-
-        double cmd = 0.0;
-        bool cv = false;
-        if (m_cfg.dc_only) {
-            cmd = m_requested_a;
-        } else if (m_lim.valid && m_dc_closed && !m_standby) {
-            const double ccl = charge_limit_a(v);
-            const double dcl = discharge_limit_a(v);
-            cmd = std::clamp(m_requested_a, -dcl, ccl);
-            // CC/CV: an integrating regulator on the DC voltage. Its state is the last charge
-            // command (anti-windup: it never exceeds what is asked or allowed); each period it
-            // moves by gain x (CVL - v), so with a stack resistance R the voltage error decays
-            // by (1 - gain R) per period: stable for gain R < 2, no overshoot for gain R < 1.
-            if (cmd > 0.0 && m_lim.cvl_v > 0.0) {
-                const double cv_limit = std::max(0.0, std::max(0.0, m_command_a) +
-                                                          m_cfg.cv_gain_a_per_v * (m_lim.cvl_v - v));
-                if (cv_limit < cmd) {
-                    cmd = cv_limit;
-                    cv = true;
-                }
-            }
-        }
-        m_in_cv = cv;
-        if (b.slew_a_per_s > 0) { // the set-point moves at most slew x period per tick
-            const double step_a = b.slew_a_per_s * m_cfg.control_period_s;
-            cmd = std::clamp(cmd, m_command_a - step_a, m_command_a + step_a);
-        }
-        command(cmd);
-        const double p_dc = cmd * v;
-        const double eta = efficiency_at(p_dc);
-        m_ac_power_w = p_dc >= 0 ? p_dc / eta : p_dc * eta;
-        m_grid_w = m_cfg.battery_power_w.t_s.empty()
-                       ? m_cfg.load_w.at(now_s) - m_cfg.pv_w.at(now_s) + m_ac_power_w
-                       : 0.0;
-        sc_core::wait(period);
     }
+    if (m_view.limits_valid && !m_dc_closed && !m_handshake_reported) {
+        // The battery talks, but not (yet) what this inverter requires before it closes.
+        m_handshake_reported = true;
+        nlohmann::json missing = nlohmann::json::array();
+        for (std::size_t i = 0; i < b.required_ids.size(); ++i)
+            if (m_seen[i] < b.required_repeats)
+                missing.push_back({{"id", b.required_ids[i]}, {"seen", m_seen[i]}});
+        m_events.event(name(), "handshake_waiting",
+                       {{"required_repeats", b.required_repeats}, {"missing", missing}});
+    }
+    const double v = dc_port->dc_voltage_v();
+    const double p_w = power_request_w(now_s, v);
+    m_requested_a = v > 1.0 ? p_w / v : 0.0;
+
+    double cmd = 0.0;
+    bool cv = false;
+    if (m_cfg.dc_only) {
+        cmd = m_requested_a;
+    } else if (m_lim.valid && m_dc_closed && !m_standby) {
+        const double ccl = charge_limit_a(v);
+        const double dcl = discharge_limit_a(v);
+        cmd = std::clamp(m_requested_a, -dcl, ccl);
+        // CC/CV: an integrating regulator on the DC voltage. Its state is the last charge
+        // command (anti-windup: it never exceeds what is asked or allowed); each period it
+        // moves by gain x (CVL - v), so with a stack resistance R the voltage error decays
+        // by (1 - gain R) per period: stable for gain R < 2, no overshoot for gain R < 1.
+        if (cmd > 0.0 && m_lim.cvl_v > 0.0) {
+            const double cv_limit = std::max(0.0, std::max(0.0, m_command_a) +
+                                                      m_cfg.cv_gain_a_per_v * (m_lim.cvl_v - v));
+            if (cv_limit < cmd) {
+                cmd = cv_limit;
+                cv = true;
+            }
+        }
+    }
+    m_in_cv = cv;
+    if (b.slew_a_per_s > 0) { // the set-point moves at most slew x period per tick
+        const double step_a = b.slew_a_per_s * m_cfg.control_period_s;
+        cmd = std::clamp(cmd, m_command_a - step_a, m_command_a + step_a);
+    }
+    command(cmd);
+    const double p_dc = cmd * v;
+    const double eta = efficiency_at(p_dc);
+    m_ac_power_w = p_dc >= 0 ? p_dc / eta : p_dc * eta;
+    m_grid_w = m_cfg.battery_power_w.t_s.empty()
+                   ? m_cfg.load_w.at(now_s) - m_cfg.pv_w.at(now_s) + m_ac_power_w
+                   : 0.0;
+    next_trigger(sc_core::sc_time(m_cfg.control_period_s, sc_core::SC_SEC));
 }
 
-void inverter::heartbeat_loop() {
+void inverter::heartbeat_step() {
     const auto& b = m_cfg.behaviour;
-    const sc_core::sc_time period(b.heartbeat_period_s, sc_core::SC_SEC);
-    for (;;) {
-        sc_core::wait(period);
-        if (!m_heartbeat_on || m_fault || rs485())
-            continue;
-        if (b.speaks_first == first_speaker::battery && m_view.last_battery_frame_s < 0)
-            continue; // it waits for the battery to speak first
-        if (b.protocol == "sma") {
-            proto::sma_305 h;
-            h.voltage_v = dc_port->dc_voltage_v();
-            h.current_a = dc_port->dc_current_a();
-            h.temp_c = m_view.temp_c;
-            h.soc_pct = m_view.soc_pct;
-            can_send(proto::encode_305_sma(h));
-            proto::sma_306 s;
-            s.soh_pct = m_view.soh_pct;
-            s.charge_procedure = sma_charge_procedure_external_bms;
-            s.operating_state = m_standby ? sma_state_failure : sma_state_operating;
-            s.active_error = m_standby ? sma_error_ext_bms_timeout : 0;
-            s.charge_voltage_setpoint_v = m_view.cvl_v;
-            can_send(proto::encode_306(s));
-            can_send(proto::encode_307(proto::sma_307{}));
-        } else if (b.protocol == "victron") {
-            can_send(proto::encode_305_pylon());
-            can_send(proto::make_can_frame(0x306, {0, 0, 0, 0, 0, 0, 0, 0}));
-            // Venus OS identification pattern, captured from a GX (protocols.md §1.4, S13).
-            can_send(proto::make_can_frame(0x307, {0x12, 0x34, 0x56, 0x78, 0x56, 0x49, 0x43, 0x00}));
-        } else {
-            can_send(proto::encode_305_pylon());
-        }
+    next_trigger(sc_core::sc_time(b.heartbeat_period_s, sc_core::SC_SEC));
+    if (!m_heartbeat_armed) { // time 0: the first heartbeat is one period in
+        m_heartbeat_armed = true;
+        return;
+    }
+    if (!m_heartbeat_on || m_fault || rs485())
+        return;
+    if (b.speaks_first == first_speaker::battery && m_view.last_battery_frame_s < 0)
+        return; // it waits for the battery to speak first
+    if (b.protocol == "sma") {
+        proto::sma_305 h;
+        h.voltage_v = dc_port->dc_voltage_v();
+        h.current_a = dc_port->dc_current_a();
+        h.temp_c = m_view.temp_c;
+        h.soc_pct = m_view.soc_pct;
+        can_send(proto::encode_305_sma(h));
+        proto::sma_306 s;
+        s.soh_pct = m_view.soh_pct;
+        s.charge_procedure = sma_charge_procedure_external_bms;
+        s.operating_state = m_standby ? sma_state_failure : sma_state_operating;
+        s.active_error = m_standby ? sma_error_ext_bms_timeout : 0;
+        s.charge_voltage_setpoint_v = m_view.cvl_v;
+        can_send(proto::encode_306(s));
+        can_send(proto::encode_307(proto::sma_307{}));
+    } else if (b.protocol == "victron") {
+        can_send(proto::encode_305_pylon());
+        can_send(proto::make_can_frame(0x306, {0, 0, 0, 0, 0, 0, 0, 0}));
+        // Venus OS identification pattern, captured from a GX (protocols.md §1.4, S13).
+        can_send(proto::make_can_frame(0x307, {0x12, 0x34, 0x56, 0x78, 0x56, 0x49, 0x43, 0x00}));
+    } else {
+        can_send(proto::encode_305_pylon());
     }
 }
 

@@ -106,8 +106,8 @@ public:
     std::string can_node_name() const override { return name(); }
 
 private:
-    void control_loop();
-    void heartbeat_loop();
+    void control_step();   // a method, every control_period_s
+    void heartbeat_step(); // a method, every heartbeat_period_s
     double power_request_w(double now_s, double v);
     void apply_limits_now();
     void command(double current_a);
@@ -123,6 +123,7 @@ private:
     event_sink& m_events;
     inverter_view m_view;
     double m_command_a = 0.0;
+    bool m_heartbeat_armed = false; // heartbeat_step has run its time-0 call
     double m_requested_a = 0.0;
     double m_ac_power_w = 0.0;
     double m_grid_w = 0.0;
