@@ -65,7 +65,9 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     m_conversion = sc_core::sc_time(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
     SC_HAS_PROCESS(bms);
     SC_METHOD(measure_step); // runs at time 0: the first cycle starts then
-    SC_THREAD(answer_loop);
+    SC_METHOD(answer_step); // on m_answer_ev, and at the end of its own transmissions
+    sensitive << m_answer_ev;
+    dont_initialize();
 }
 
 // One 32-bit register, or a burst of `words` consecutive registers, over the TLM socket, as
@@ -760,18 +762,28 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     queue_answer(rtn, info, frame.end);
 }
 
-void bms::answer_loop() {
-    for (;;) {
-        sc_core::wait(m_answer_ev);
-        while (m_powered && !m_answers.empty() && m_answers.front().first <= sc_core::sc_time_stamp()) {
-            const std::string chars = m_answers.front().second;
-            m_answers.erase(m_answers.begin());
-            const sc_core::sc_time release = send_rs485(chars);
-            sc_core::wait(release - sc_core::sc_time_stamp());
-        }
-        if (!m_answers.empty())
-            m_answer_ev.notify(m_answers.front().first - sc_core::sc_time_stamp());
+void bms::answer_step() {
+    // Due answers one after another, each once the transceiver is free and the one before has
+    // ended; while one is on the line, m_answer_ev is not listened to (the queue is re-checked
+    // at its end).
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (!m_answer_taken && m_powered && !m_answers.empty() && m_answers.front().first <= now) {
+        m_answer_chars = std::move(m_answers.front().second);
+        m_answers.erase(m_answers.begin());
+        m_answer_taken = true;
     }
+    if (m_answer_taken) {
+        if (m_tx_free > now) { // the master's own polls share the transceiver
+            next_trigger(m_tx_free - now);
+            return;
+        }
+        m_answer_taken = false;
+        m_tx_free = rs485_send(m_answer_chars);
+        next_trigger(m_tx_free - now);
+        return;
+    }
+    if (!m_answers.empty())
+        m_answer_ev.notify(m_answers.front().first - now);
 }
 
 } // namespace stacksim::models

@@ -147,7 +147,7 @@ private:
     void recalibrate(double dt_s, double dq_ah);
     void set_soc(double soc, const char* reason);
     double soc_ceiling() const; // highest SoC the BMS reports (0..1): 1, or capped while uncalibrated
-    void answer_loop();
+    void answer_step(); // a method: sends the due answers (m_answers)
     proto::analog_info to_analog() const;
     proto::alarm_info to_alarm() const;
     proto::management_info to_management() const;
@@ -210,6 +210,8 @@ private:
     sc_core::sc_time m_period, m_conversion; // measure_period_s, the AFE's conversion_time_s
     sc_core::sc_event m_answer_ev;
     std::vector<std::pair<sc_core::sc_time, std::string>> m_answers; // queued responses
+    std::string m_answer_chars; // the answer taken from the queue, until it is on the line
+    bool m_answer_taken = false;
     sc_core::sc_time m_tx_free;        // this node's transceiver is released (its last frame's end)
 };
 
