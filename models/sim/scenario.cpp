@@ -414,7 +414,7 @@ void read_buses(scenario_reading& r) {
     sc.stack.rs485.propagation_s_per_m = mp.buses.rs485_propagation_s_per_m;
     sc.stack.rs485.hop_length_m.assign(n_modules > 0 ? n_modules - 1 : 0, mp.buses.rs485_hop_length_m);
     sc.stack.step_s = sc.run.step_s;
-    sc.stack.max_step_s = sc.run.max_step_s > 0 ? sc.run.max_step_s : sc.run.step_s;
+    sc.stack.max_step_s = sc.run.max_step_s;
     sc.stack.seed = sc.seed;
 }
 

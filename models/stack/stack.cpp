@@ -93,7 +93,7 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
     m_plant.on_input_change([this] { input_changed(); });
     m_step = sc_core::sc_time(m_cfg.step_s, sc_core::SC_SEC);
     // A whole number of grid steps (the scenario checks it), so the wake-ups stay on the grid.
-    const double steps_per_wake = std::round(m_cfg.max_step_s / m_cfg.step_s);
+    const double steps_per_wake = m_cfg.max_step_s > 0.0 ? std::round(m_cfg.max_step_s / m_cfg.step_s) : 1.0;
     if (!(steps_per_wake >= 1.0))
         throw std::invalid_argument("stack: max_step_s must be a whole multiple (>= 1) of step_s");
     m_wake = m_step * steps_per_wake;

@@ -30,8 +30,8 @@ struct stack_config {
     bus::rs485_chain_config rs485;
     double step_s = 0.1;
     // The grid wakes the plant every max_step_s (a whole multiple of step_s; docs/performance.md,
-    // "Larger steps"); observers in between still bring it to their instant.
-    double max_step_s = 0.1;
+    // "Larger steps"); observers in between still bring it to their instant. 0 = step_s.
+    double max_step_s = 0.0;
     std::uint64_t seed = 1;
 };
 
