@@ -62,15 +62,15 @@ struct signal {
 };
 
 std::vector<signal> signals() {
-    auto per_cell = [](const Eigen::ArrayXd& a) { return std::vector<double>(a.begin(), a.end()); };
+    auto as_vector = [](const Eigen::ArrayXd& a) { return std::vector<double>(a.begin(), a.end()); };
     std::vector<signal> s;
-    s.push_back({"cell voltage", [=](const stack_plant& p) { return per_cell(p.cells().voltage_v()); }});
-    s.push_back({"cell SoC", [=](const stack_plant& p) { return per_cell(p.cells().soc()); }});
-    s.push_back({"cell temperature", [=](const stack_plant& p) { return per_cell(p.cells().temp_k()); }});
-    s.push_back({"cell hysteresis", [=](const stack_plant& p) { return per_cell(p.cells().hysteresis_v()); }});
-    s.push_back({"case temperature", [=](const stack_plant& p) { return per_cell(p.cells().case_temp_k()); }});
+    s.push_back({"cell voltage", [=](const stack_plant& p) { return as_vector(p.cells().voltage_v()); }});
+    s.push_back({"cell SoC", [=](const stack_plant& p) { return as_vector(p.cells().soc()); }});
+    s.push_back({"cell temperature", [=](const stack_plant& p) { return as_vector(p.cells().temp_k()); }});
+    s.push_back({"cell hysteresis", [=](const stack_plant& p) { return as_vector(p.cells().hysteresis_v()); }});
+    s.push_back({"case temperature", [=](const stack_plant& p) { return as_vector(p.cells().case_temp_k()); }});
     s.push_back({"branch temperature",
-                 [=](const stack_plant& p) { return per_cell(p.power_network().thermal().temp_k()); }});
+                 [=](const stack_plant& p) { return as_vector(p.power_network().thermal().temp_k()); }});
     s.push_back({"module current", [](const stack_plant& p) {
                      std::vector<double> v;
                      for (std::size_t m = 0; m < modules; ++m)
