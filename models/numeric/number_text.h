@@ -9,7 +9,8 @@ namespace stacksim::num {
 // The text printf's "%.Ng" gives for the first N in min_digits ... 17 whose text reads back as v:
 // the shortest round trip, written with at least min_digits significant digits' worth of
 // notation (fixed when -4 <= exponent < N, else scientific), trailing zeros trimmed. "nan",
-// "inf", "-inf" for the non-finite values.
+// "inf", "-inf" for the non-finite values. min_digits is 1 ... 15 (up to 15, %.Ng of a double
+// with N >= its shortest digit count shows those digits and zeros; see number_text.cpp).
 std::string shortest_text(double v, int min_digits);
 
 // The same text written to out[0 .. shortest_text_max), without allocating; returns the end of

@@ -220,7 +220,7 @@ void read_run(scenario_reading& r) {
             sc.run.max_step_s = ms.as_number(sc.run.step_s, 3600);
             const double n = std::round(sc.run.max_step_s / sc.run.step_s);
             if (std::abs(n * sc.run.step_s - sc.run.max_step_s) > 1e-9 * sc.run.max_step_s)
-                ms.fail("a whole multiple of run.step_s (" + num::shortest_text(sc.run.step_s, 1) + " s)");
+                ms.fail("a whole multiple of run.step_s (" + num::shortest_text(sc.run.step_s, 9) + " s)");
         }
         if (rn->has("record_every"))
             sc.run.record_every = static_cast<unsigned>(rn->at("record_every").as_integer(1, 1000000));

@@ -2,7 +2,8 @@
 // double (shortest round trip, at least 9 significant digits' worth of notation). Checked against
 // that definition, evaluated with snprintf + strtod, on hand-picked and a million random doubles,
 // and on a million decimals of few digits (where %.9g writes 3600, not 3.6e+03). And the times of
-// rs485.log against printf("%.9f").
+// rs485.log against printf("%.9f"). The other notations the project writes (at least 1 digit's
+// and 15 digits' worth, num::shortest_text) against the same definition.
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
@@ -20,9 +21,9 @@
 using stacksim::sim::format_double;
 
 namespace {
-std::string by_definition(double v) {
+std::string by_definition(double v, int min_digits = 9) {
     char buf[40];
-    for (int prec = 9; prec <= 17; ++prec) {
+    for (int prec = min_digits; prec <= 17; ++prec) {
         std::snprintf(buf, sizeof buf, "%.*g", prec, v);
         if (std::strtod(buf, nullptr) == v)
             break;
@@ -91,6 +92,37 @@ TEST(output_format, decimals_of_few_digits_over_every_exponent) {
     for (double v = 1.0; v < 1e18; v *= 10.0) // every power of ten and its neighbours in digits
         for (double k : {1.0, 2.0, 5.0, 9.0, 25.0, 125.0, 99999999.0, 123456789.0})
             EXPECT_EQ(format_double(k * v), by_definition(k * v)) << k * v;
+}
+
+// num::shortest_text with the other minimum widths in use: 15 (SPICE netlists) and 1 (values in
+// error messages), where %.1g writes 7.64e+03 for 7640 (its shortest digits are three, and the
+// exponent is not below three).
+TEST(output_format, other_minimum_widths_follow_the_definition) {
+    using stacksim::num::shortest_text;
+    EXPECT_EQ(shortest_text(7640.0, 1), "7.64e+03");
+    EXPECT_EQ(shortest_text(10.0, 1), "1e+01");
+    EXPECT_EQ(shortest_text(0.1, 1), "0.1");
+    EXPECT_EQ(shortest_text(7640.0, 15), "7640");
+    EXPECT_EQ(shortest_text(0.1, 15), "0.1");
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<std::uint64_t> bits;
+    std::normal_distribution<double> physical(0.0, 100.0);
+    std::uniform_int_distribution<int> exponent(-8, 20);
+    for (int i = 0; i < 300000; ++i) {
+        double v;
+        if (i % 3 == 0) {
+            const std::uint64_t b = bits(rng);
+            std::memcpy(&v, &b, sizeof v);
+            if (!std::isfinite(v))
+                continue;
+        } else if (i % 3 == 1) {
+            v = physical(rng);
+        } else {
+            v = std::nearbyint(physical(rng) * 100.0) * std::pow(10.0, exponent(rng)); // few digits
+        }
+        for (int min_digits : {1, 15})
+            ASSERT_EQ(shortest_text(v, min_digits), by_definition(v, min_digits)) << v << " " << min_digits;
+    }
 }
 
 // Times in rs485.log: num::write_fixed9_text against glibc's printf("%.9f"), which rounds the
