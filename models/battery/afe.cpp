@@ -12,9 +12,17 @@ namespace stacksim::models {
 namespace {
 constexpr double t25_k = 298.15; // NTC datasheet reference temperature
 
+// round(value / lsb), half away from zero, clamped to 0 .. max_counts (NaN reads 0). Written
+// without std::round, a library call on this build's SSE2 baseline: below max_counts + 0.5 the
+// quotient's whole part and fraction are exact, and the fraction decides.
 std::uint32_t quantise_unsigned(double value, double lsb, std::uint32_t max_counts) {
-    const double c = std::round(value / lsb);
-    return static_cast<std::uint32_t>(std::clamp(c, 0.0, static_cast<double>(max_counts)));
+    const double x = value / lsb;
+    if (!(x > 0.0))
+        return 0;
+    if (x >= static_cast<double>(max_counts) + 0.5)
+        return max_counts;
+    const auto whole = static_cast<std::uint32_t>(x); // truncates
+    return whole + (x - static_cast<double>(whole) >= 0.5 ? 1u : 0u);
 }
 } // namespace
 

@@ -361,6 +361,8 @@ void bms::protect(double dt_s) {
 
     m_report.protection = (m_report.protection_bits & ~charge_only_mask) != 0;
     auto report_changes = [&](const char* kind, std::uint32_t before, std::uint32_t now) {
+        if (before == now)
+            return;
         for (std::size_t ch = 0; ch <= n_prot_channels; ++ch) {
             const std::uint32_t f = ch < n_prot_channels ? flag(static_cast<prot_channel>(ch)) : prot_short_circuit;
             if ((before ^ now) & f) {
