@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "numeric/interpolate.h"
@@ -63,6 +64,7 @@ bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_c
     m_report.joined = is_master() || !cfg.wait_for_join;
     m_period = sc_core::sc_time(m_cfg.measure_period_s, sc_core::SC_SEC);
     m_conversion = sc_core::sc_time(m_afe_cfg.conversion_time_s, sc_core::SC_SEC);
+    m_ntc_counts_seen.fill(std::numeric_limits<std::uint32_t>::max());
     SC_HAS_PROCESS(bms);
     SC_METHOD(measure_step); // runs at time 0: the first cycle starts then
     SC_METHOD(answer_step); // on m_answer_ev, and at the end of its own transmissions
@@ -216,9 +218,14 @@ void bms::measure() {
         m_report.cell_v[k] = result(afe::REG_CELL0 + 4 * static_cast<std::uint32_t>(k)) * m_afe_cfg.cell_lsb_v;
     const std::size_t n_ntc = m_afe_cfg.ntc_sensors();
     m_report.temp_k.resize(n_ntc);
-    for (std::size_t s = 0; s < n_ntc; ++s)
-        m_report.temp_k[s] = afe::ntc_counts_to_temp_k(result(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s)),
-                                                       m_afe_cfg);
+    for (std::size_t s = 0; s < n_ntc; ++s) {
+        const std::uint32_t counts = result(afe::REG_NTC0 + 4 * static_cast<std::uint32_t>(s));
+        if (counts != m_ntc_counts_seen[s]) {
+            m_ntc_counts_seen[s] = counts;
+            m_ntc_temp_k_seen[s] = afe::ntc_counts_to_temp_k(counts, m_afe_cfg);
+        }
+        m_report.temp_k[s] = m_ntc_temp_k_seen[s];
+    }
     m_report.stack_v = 0.0;
     for (double v : m_report.cell_v)
         m_report.stack_v += v;

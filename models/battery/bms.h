@@ -174,6 +174,10 @@ private:
     tlm::tlm_generic_payload m_tx;  // reused for every AFE access
     std::array<std::uint32_t, results_words_max> m_results{};
     std::size_t m_results_words = 0;
+    // Each NTC's last counts and their temperature (a pure function of the counts; a reading
+    // mostly repeats between measurements). Counts above any ADC's range: none yet.
+    std::array<std::uint32_t, afe::max_cells> m_ntc_counts_seen;
+    std::array<double, afe::max_cells> m_ntc_temp_k_seen{};
     std::uint64_t m_afe_transactions = 0;
     sc_core::sc_time m_afe_bus_time;
     event_sink& m_events;

@@ -1,6 +1,7 @@
 #include "numeric/branch_thermal.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "perf/perf_registry.h"
@@ -32,6 +33,8 @@ std::size_t branch_thermal::add(const std::string& name, double heat_capacity_j_
     append(m_t0, initial_temp_k);
     append(m_q_amb, 0.0);
     append(m_q_replaced, 0.0);
+    append(m_decay, 0.0);
+    m_decay_dt_s = std::numeric_limits<double>::quiet_NaN();
     m_up.reserve(m_names.size());
     m_down.reserve(m_names.size());
     return m_names.size() - 1;
@@ -45,6 +48,7 @@ void branch_thermal::set_constants(std::size_t k, double heat_capacity_j_per_k, 
     m_q_replaced[i] += (m_c[i] - heat_capacity_j_per_k) * (m_t[i] - m_t0[i]);
     m_c[i] = heat_capacity_j_per_k;
     m_g[i] = conductance_w_per_k;
+    m_decay_dt_s = std::numeric_limits<double>::quiet_NaN();
 }
 
 void branch_thermal::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& power_w, double ambient_k) {
@@ -55,10 +59,15 @@ void branch_thermal::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& p
         throw std::invalid_argument("branch_thermal::step: power has the wrong size");
     m_up.clear();
     m_down.clear();
+    if (!(dt_s == m_decay_dt_s)) {
+        for (Eigen::Index k = 0; k < m_t.size(); ++k)
+            m_decay[k] = std::exp(-m_g[k] / m_c[k] * dt_s);
+        m_decay_dt_s = dt_s;
+    }
     for (Eigen::Index k = 0; k < m_t.size(); ++k) {
         const double t0 = m_t[k];
         const double t_inf = ambient_k + power_w[k] / m_g[k];
-        const double t1 = t_inf + (t0 - t_inf) * std::exp(-m_g[k] / m_c[k] * dt_s);
+        const double t1 = t_inf + (t0 - t_inf) * m_decay[k];
         m_t[k] = t1;
         m_q_amb[k] += power_w[k] * dt_s - m_c[k] * (t1 - t0);
         if (t0 <= m_rating[k] && t1 > m_rating[k])

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ public:
 private:
     std::vector<std::string> m_names;
     Eigen::ArrayXd m_c, m_g, m_rating, m_t, m_t0, m_q_amb, m_q_replaced;
+    // exp(-G dt / C) per node for the step m_decay_dt_s, kept while dt and the constants stay
+    // (the grid's steps are all one size); NaN: to be computed.
+    Eigen::ArrayXd m_decay;
+    double m_decay_dt_s = std::numeric_limits<double>::quiet_NaN();
     std::vector<std::size_t> m_up, m_down;
 };
 
