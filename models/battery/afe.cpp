@@ -257,9 +257,24 @@ void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
     unsigned char* data = tx.get_data_ptr();
     const std::size_t words = len / 4;
     if (tx.is_read()) {
-        for (std::size_t w = 0; w < words; ++w) {
-            const std::uint32_t v = read_reg(addr + 4 * static_cast<std::uint32_t>(w));
+        for (std::size_t w = 0; w < words;) {
+            const std::uint32_t a = addr + 4 * static_cast<std::uint32_t>(w);
+            static_assert(REG_CELL0 + 4 * max_cells == REG_MODULE_V, "the cell block ends where MODULE_V starts");
+            if (a >= REG_CELL0 && a < REG_MODULE_V) {
+                // The cell block, most of a measurement's burst: the cells' results, then the
+                // unused slots, which read 0 (as read_reg gives them, without its dispatch).
+                const std::size_t slot = (a - REG_CELL0) / 4;
+                const std::size_t run = std::min<std::size_t>(words - w, (REG_MODULE_V - a) / 4);
+                for (std::size_t k = 0; k < run; ++k) {
+                    const std::uint32_t v = slot + k < m_cfg.cells ? m_cell_counts[slot + k] : 0u;
+                    std::memcpy(data + 4 * (w + k), &v, sizeof v);
+                }
+                w += run;
+                continue;
+            }
+            const std::uint32_t v = read_reg(a);
             std::memcpy(data + 4 * w, &v, sizeof v);
+            ++w;
         }
     } else if (tx.is_write()) {
         for (std::size_t w = 0; w < words; ++w) {

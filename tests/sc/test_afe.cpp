@@ -108,6 +108,15 @@ TEST(Afe, BurstReadEqualsSingleReadsAndTheMeasurementModel) {
         EXPECT_NEAR(delay.to_seconds(), bus_time_s(words), 1e-12) << "one setup, then the words back to back";
         for (std::size_t w = 0; w < words; ++w)
             EXPECT_EQ(burst[w], d.read(status + 4 * static_cast<std::uint32_t>(w))) << "word " << w;
+        // Bursts that start and end inside the cell block, or run from it into MODULE_V and on.
+        for (const std::uint32_t first : {cell0 + 4 * 5, cell0 + 4 * 15, cell0 + 4 * 16, cell0 + 4 * 31}) {
+            for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{12}, std::size_t{20}}) {
+                std::vector<std::uint32_t> part(n, 0xDEADBEEF);
+                ASSERT_EQ(d.access(tlm::TLM_READ_COMMAND, first, part.data(), n, delay), tlm::TLM_OK_RESPONSE);
+                for (std::size_t w = 0; w < n; ++w)
+                    EXPECT_EQ(part[w], d.read(first + 4 * static_cast<std::uint32_t>(w))) << first << " word " << w;
+            }
+        }
         EXPECT_EQ(burst[0] & 1u, 1u) << "READY";
         EXPECT_EQ(burst[1], 1u) << "SAMPLES";
         // Counts from the doc's measurement model (ideal AFE: round(v / lsb)).
