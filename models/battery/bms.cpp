@@ -38,16 +38,6 @@ const char* prot_channel_name(prot_channel c) {
     return names[static_cast<std::size_t>(c)];
 }
 
-bool prot_channel_high_side(prot_channel c) {
-    switch (c) {
-    case prot_channel::cell_uv:
-    case prot_channel::module_uv:
-    case prot_channel::charge_ut:
-    case prot_channel::discharge_ut: return false;
-    default: return true;
-    }
-}
-
 bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events)
     : sc_core::sc_module(name),
       bus::rs485_host("rs485"),

@@ -36,7 +36,10 @@ enum class prot_channel : std::size_t {
 constexpr std::size_t n_prot_channels = static_cast<std::size_t>(prot_channel::count);
 const char* prot_channel_name(prot_channel c);
 // True for the channels whose value must stay below `set` (over-voltage, over-current, ...).
-bool prot_channel_high_side(prot_channel c);
+constexpr bool prot_channel_high_side(prot_channel c) {
+    return !(c == prot_channel::cell_uv || c == prot_channel::module_uv || c == prot_channel::charge_ut ||
+             c == prot_channel::discharge_ut);
+}
 
 struct protection_pair {
     protection_level warning;
