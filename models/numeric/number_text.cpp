@@ -149,10 +149,14 @@ char* write_fixed9_text(char* out, double v) {
         return std::to_chars(out, out + fixed9_text_max, v, std::chars_format::fixed, 9).ptr;
     // |v| = mant * 2^exp exactly (mant < 2^53), so |v| * 10^9 = mant * 10^9 * 2^exp: a product of
     // at most 83 bits, then an exact shift with round-half-even on the bits shifted out.
-    int exp = 0;
-    const double frac = std::frexp(std::fabs(v), &exp); // [0.5, 1), or 0
-    const auto mant = static_cast<std::uint64_t>(std::ldexp(frac, 53));
-    exp -= 53;
+    // From the bits (frexp and ldexp are library calls): a normal double is
+    // (2^52 + fraction) * 2^(e - 1075), a subnormal or zero fraction * 2^-1074.
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    const auto biased = static_cast<int>((bits >> 52) & 0x7FF);
+    const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
+    const std::uint64_t mant = biased != 0 ? fraction | (std::uint64_t{1} << 52) : fraction;
+    const int exp = (biased != 0 ? biased : 1) - 1075;
     const u128 product = static_cast<u128>(mant) * scale;
     std::uint64_t n = 0;
     if (exp >= 0) {

@@ -121,22 +121,29 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
     line += sender;
     line += ' ';
     // Printable runs in one append each; CR (the closing one) is left out, any other character
-    // outside '!' .. '~' is written as \xHH.
-    const char* c = frame_chars.data();
-    const char* const end = c + frame_chars.size();
-    while (c < end) {
-        const char* run = c;
-        while (c < end && static_cast<unsigned char>(*c) >= 0x21 && static_cast<unsigned char>(*c) <= 0x7E)
-            ++c;
-        line.append(run, static_cast<std::size_t>(c - run));
-        if (c == end)
-            break;
-        const auto u = static_cast<unsigned char>(*c++);
-        if (u != '\r') {
-            const char hex[4] = {'\\', 'x', hex_digits[u >> 4], hex_digits[u & 0xF]};
-            line.append(hex, 4);
+    // outside '!' .. '~' is written as \xHH. A frame is logged once per hop with the same
+    // characters: the text of the last one is kept.
+    if (frame_chars != m_chars_escaped_from) {
+        m_chars_escaped_from = frame_chars;
+        std::string& text = m_chars_escaped;
+        text.clear();
+        const char* c = frame_chars.data();
+        const char* const end = c + frame_chars.size();
+        while (c < end) {
+            const char* run = c;
+            while (c < end && static_cast<unsigned char>(*c) >= 0x21 && static_cast<unsigned char>(*c) <= 0x7E)
+                ++c;
+            text.append(run, static_cast<std::size_t>(c - run));
+            if (c == end)
+                break;
+            const auto u = static_cast<unsigned char>(*c++);
+            if (u != '\r') {
+                const char hex[4] = {'\\', 'x', hex_digits[u >> 4], hex_digits[u & 0xF]};
+                text.append(hex, 4);
+            }
         }
     }
+    line += m_chars_escaped;
     if (!flags.empty()) {
         line += ' ';
         line += flags;

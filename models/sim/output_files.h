@@ -60,6 +60,7 @@ private:
     // Lines being formatted, reused: no allocation per row or frame.
     std::vector<char> m_row_text; // timeseries.csv
     std::string m_line;           // rs485.log
+    std::string m_chars_escaped_from, m_chars_escaped; // a frame's characters and their text there
 };
 
 // Shortest decimal text that reads back as the same double ("%.17g" trimmed), deterministic.
