@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -104,22 +105,10 @@ void output_files::can_frame(double eof_s, std::uint32_t id, bool extended, bool
     m_can.write(line, static_cast<std::size_t>(out - line));
 }
 
-void output_files::rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
-                               const std::string& frame_chars, const std::string& flags) {
+void output_files::rs485_frame(double start_s, double end_s, std::size_t hop, const std::string& sender,
+                               const std::string& frame_chars, bool garbled) {
     const perf::scope perf_scope(perf::layer::out_rs485_log);
     perf::count(perf::counter::rs485_hops);
-    // "start end segment sender chars[ flags]" in one reused buffer, one write.
-    std::string& line = m_line;
-    line.clear();
-    char num_buf[num::fixed9_text_max];
-    line.append(num_buf, num::write_fixed9_text(num_buf, start_s));
-    line += ' ';
-    line.append(num_buf, num::write_fixed9_text(num_buf, end_s));
-    line += ' ';
-    line += segment;
-    line += ' ';
-    line += sender;
-    line += ' ';
     // Printable runs in one append each; CR (the closing one) is left out, any other character
     // outside '!' .. '~' is written as \xHH. A frame is logged once per hop with the same
     // characters: the text of the last one is kept.
@@ -143,13 +132,29 @@ void output_files::rs485_frame(double start_s, double end_s, const std::string& 
             }
         }
     }
-    line += m_chars_escaped;
-    if (!flags.empty()) {
-        line += ' ';
-        line += flags;
+    // "start end hopN sender chars[ garbled]" written into one reused buffer, one write.
+    static constexpr char garbled_text[] = " garbled";
+    const std::size_t most = 2 * num::fixed9_text_max + 32 + sender.size() + m_chars_escaped.size() + sizeof garbled_text;
+    if (m_line.size() < most)
+        m_line.resize(most);
+    char* const begin = m_line.data();
+    char* out = num::write_fixed9_text(begin, start_s);
+    *out++ = ' ';
+    out = num::write_fixed9_text(out, end_s);
+    std::memcpy(out, " hop", 4);
+    out = std::to_chars(out + 4, out + 24, hop).ptr;
+    *out++ = ' ';
+    std::memcpy(out, sender.data(), sender.size());
+    out += sender.size();
+    *out++ = ' ';
+    std::memcpy(out, m_chars_escaped.data(), m_chars_escaped.size());
+    out += m_chars_escaped.size();
+    if (garbled) {
+        std::memcpy(out, garbled_text, sizeof garbled_text - 1);
+        out += sizeof garbled_text - 1;
     }
-    line += '\n';
-    m_rs485.write(line);
+    *out++ = '\n';
+    m_rs485.write(begin, static_cast<std::size_t>(out - begin));
 }
 
 void output_files::event(double t_s, const std::string& source, const std::string& kind,

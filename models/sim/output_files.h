@@ -35,8 +35,9 @@ public:
     // timeseries.h5.
     void timeseries_row(double t_s, const std::vector<double>& values);
     void can_frame(double eof_s, std::uint32_t id, bool extended, bool rtr, const std::uint8_t* data, unsigned dlc);
-    void rs485_frame(double start_s, double end_s, const std::string& segment, const std::string& sender,
-                     const std::string& frame_chars, const std::string& flags);
+    // One line of rs485.log: a frame as it crossed segment `hop` (docs/outputs.md).
+    void rs485_frame(double start_s, double end_s, std::size_t hop, const std::string& sender,
+                     const std::string& frame_chars, bool garbled);
     // One line of events.jsonl; details_json is the details object's JSON text.
     void event(double t_s, const std::string& source, const std::string& kind, const std::string& details_json);
     void summary(const nlohmann::json& j);

@@ -105,11 +105,7 @@ simulation::simulation(scenario sc, const std::string& out_dir, bool keep_series
             m_out->can_frame(bus::to_s(eof), f.id, f.extended, f.rtr, f.data.data(), f.dlc);
         });
         st.rs485().on_frame([this](const bus::rs485_frame& f, std::size_t hop) {
-            std::string flags;
-            if (f.garbled)
-                flags = "garbled";
-            m_out->rs485_frame(bus::to_s(f.start), bus::to_s(f.end), "hop" + std::to_string(hop), f.sender,
-                               f.chars, flags);
+            m_out->rs485_frame(bus::to_s(f.start), bus::to_s(f.end), hop, f.sender, f.chars, f.garbled);
         });
     }
     m_top->can().on_event([this](const sc_core::sc_time&, const std::string& node, const std::string& what) {
