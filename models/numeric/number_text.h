@@ -18,6 +18,15 @@ std::string shortest_text(double v, int min_digits);
 constexpr std::size_t shortest_text_max = 48;
 char* write_shortest_text(char* out, double v, int min_digits);
 
+// The text printf's "%.Pg" (and std::to_chars(general, P)) gives for v, precision P in 1 ... 17:
+// v's exact binary value rounded to P significant digits, ties to even, trailing zeros trimmed,
+// fixed when -4 <= exponent < P, else scientific. Written to out[0 .. general_text_max) without
+// allocating; returns the end. For 1e-12 <= |v| < 1e16 the digits come from one exact 128-bit
+// product in integer arithmetic (std::to_chars with a precision takes an arbitrary-precision
+// path); other values go through std::to_chars.
+constexpr std::size_t general_text_max = 48;
+char* write_general_text(char* out, double v, int precision);
+
 // The text printf's "%.9f" (and std::to_chars(fixed, 9)) gives for v: v's exact binary value
 // rounded to 9 decimals, ties to even, "-" kept for negative values and -0. Written to
 // out[0 .. fixed9_text_max) without allocating; returns the end. For |v| < 1.8e10 the digits

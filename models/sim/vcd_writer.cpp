@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "numeric/number_text.h"
+
 namespace stacksim::sim {
 
 namespace {
@@ -34,11 +36,11 @@ void print(std::string& out, const scope& s, const std::string& name) {
     out += "$upscope $end\n";
 }
 
-// "r%.16g id\n" (to_chars with a precision is printf's %.16g).
+// "r%.16g id\n" (num::write_general_text is printf's %.16g).
 void append_value(std::string& out, double v, const std::string& id) {
-    char buf[40];
+    char buf[num::general_text_max];
     out += 'r';
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 16).ptr);
+    out.append(buf, num::write_general_text(buf, v, 16));
     out += ' ';
     out += id;
     out += '\n';

@@ -125,6 +125,65 @@ TEST(output_format, other_minimum_widths_follow_the_definition) {
     }
 }
 
+// Values in waveforms.vcd: num::write_general_text against glibc's printf("%.16g") (and other
+// precisions), which rounds the exact binary value to nearest, ties to even -- on random bit
+// patterns, physical values, decimals of few digits, exact ties (an integer and a half past 2^40,
+// short binary fractions), and the doubles next to every power of ten (where a rounding carries
+// into the next exponent).
+TEST(output_format, general_text_is_printfs_g) {
+    using stacksim::num::write_general_text;
+    std::mt19937_64 rng(5);
+    std::uniform_int_distribution<std::uint64_t> bits;
+    std::normal_distribution<double> physical(0.0, 100.0);
+    std::uniform_int_distribution<int> exponent(-14, 18), precision(1, 17);
+    char got[stacksim::num::general_text_max + 1], want[64];
+    for (int i = 0; i < 600000; ++i) {
+        double v = 0.0;
+        switch (i % 6) {
+        case 0: {
+            const std::uint64_t b = bits(rng);
+            std::memcpy(&v, &b, sizeof v);
+            break;
+        }
+        case 1: v = physical(rng); break;
+        case 2: v = std::nearbyint(physical(rng) * 1e4) * std::pow(10.0, exponent(rng)); break;
+        case 3: v = std::floor(std::ldexp(1.0, 40 + static_cast<int>(bits(rng) % 13))) + 0.5 + static_cast<double>(bits(rng) % 1000); break;
+        case 4: v = std::ldexp(std::floor(physical(rng) * 1000.0), -static_cast<int>(bits(rng) % 30)); break;
+        default: {
+            const double p10 = std::pow(10.0, exponent(rng));
+            v = (i % 12 == 5) ? std::nextafter(p10, 0.0) : std::nextafter(p10, 1e300);
+            break;
+        }
+        }
+        if (bits(rng) & 1u)
+            v = -v;
+        const int p = (i % 4) ? 16 : precision(rng);
+        *write_general_text(got, v, p) = '\0';
+        std::snprintf(want, sizeof want, "%.*g", p, v);
+        ASSERT_STREQ(got, want) << "precision " << p;
+    }
+    // Every double within 4 units in the last place of each power of ten from 1e-14 to 1e18, at
+    // every precision: where the exponent is decided (a value just below 10^k whose rounding
+    // carries to it is written with k, the others with k - 1).
+    for (int k = -14; k <= 18; ++k) {
+        double v = std::strtod(("1e" + std::to_string(k)).c_str(), nullptr);
+        for (int u = 0; u < 4; ++u)
+            v = std::nextafter(v, 0.0);
+        for (int u = 0; u <= 8; ++u, v = std::nextafter(v, 1e300))
+            for (int p = 1; p <= 17; ++p) {
+                *write_general_text(got, v, p) = '\0';
+                std::snprintf(want, sizeof want, "%.*g", p, v);
+                ASSERT_STREQ(got, want) << "precision " << p;
+            }
+    }
+    for (const double v : {0.0, -0.0, 1.0, 100.0, 0.1, 1e-12, 9.999999999999999e15, 1e16, 1e22, 5e-324,
+                           std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::infinity()}) {
+        *write_general_text(got, v, 16) = '\0';
+        std::snprintf(want, sizeof want, "%.16g", v);
+        EXPECT_STREQ(got, want);
+    }
+}
+
 // Times in rs485.log: num::write_fixed9_text against glibc's printf("%.9f"), which rounds the
 // exact binary value to nearest, ties to even -- on kernel times (whole picoseconds as seconds),
 // exact ties (odd multiples of 2^-10 s are k + 0.5 ns exactly), the doubles next to every
