@@ -250,7 +250,7 @@ void bms::measure() {
     m_report.switch_closed = m_switch_state;
 }
 
-void bms::update_level(std::size_t ch, bool warning, double value, double dt_s) {
+inline void bms::update_level(std::size_t ch, bool warning, double value, double dt_s) {
     const auto c = static_cast<prot_channel>(ch);
     const protection_pair& pp = m_cfg.protection.channel[ch];
     const protection_level& lv = warning ? pp.warning : pp.protection;
