@@ -17,6 +17,16 @@ namespace {
 // GCC and Clang's 128-bit integer on 64-bit targets (__extension__: not ISO C++, said so once).
 __extension__ using u128 = unsigned __int128;
 
+// x / 2^r (0 < r < 128) rounded to nearest, ties to even: exact, from the bits shifted out.
+u128 shift_right_half_even(u128 x, int r) {
+    u128 q = x >> r;
+    const u128 rest = x - (q << r);
+    const u128 half = static_cast<u128>(1) << (r - 1);
+    if (rest > half || (rest == half && (q & 1u)))
+        ++q;
+    return q;
+}
+
 char* put(char* out, const char* text) {
     const std::size_t n = std::strlen(text);
     std::memcpy(out, text, n);
@@ -195,13 +205,7 @@ char* write_general_text(char* out, double v, int precision) {
             return shift > 8 ? 0 : static_cast<std::uint64_t>(product << shift);
         if (shift <= -120)
             return 0;
-        const int r = -shift;
-        u128 q = product >> r;
-        const u128 rest = product - (q << r);
-        const u128 half = static_cast<u128>(1) << (r - 1);
-        if (rest > half || (rest == half && (q & 1u)))
-            ++q;
-        return static_cast<std::uint64_t>(q);
+        return static_cast<std::uint64_t>(shift_right_half_even(product, -shift));
     };
     // X = floor(log10 a), from below: floor(e log10 2) (2^e <= a < 2^(e + 1), so X is that or one
     // more; 78913 / 2^18 is log10 2 to 6e-7, on a non-negative product, and may give one less),
@@ -247,13 +251,7 @@ char* write_fixed9_text(char* out, double v) {
     if (exp >= 0) {
         n = static_cast<std::uint64_t>(product << exp); // |v| >= 2^53: whole, and < 1.8e19 scaled
     } else if (exp > -128) {
-        const int shift = -exp;
-        u128 q = product >> shift;
-        const u128 rest = product - (q << shift);
-        const u128 half = static_cast<u128>(1) << (shift - 1);
-        if (rest > half || (rest == half && (q & 1u)))
-            ++q;
-        n = static_cast<std::uint64_t>(q);
+        n = static_cast<std::uint64_t>(shift_right_half_even(product, -exp));
     } // else: below 2^-74, rounds to 0
     if (std::signbit(v))
         *out++ = '-';
