@@ -27,6 +27,8 @@ inverter::inverter(const sc_core::sc_module_name& name, const inverter_config& c
       m_override_w(std::numeric_limits<double>::quiet_NaN()) {
     dc_port.bind(static_cast<bus::dc_bw_if&>(*this));
     m_seen.assign(m_cfg.behaviour.required_ids.size(), 0);
+    m_control_period = sc_core::sc_time(m_cfg.control_period_s, sc_core::SC_SEC);
+    m_heartbeat_period = sc_core::sc_time(m_cfg.behaviour.heartbeat_period_s, sc_core::SC_SEC);
     SC_HAS_PROCESS(inverter);
     // Methods: each only waits for its next period, so neither needs a thread of its own.
     SC_METHOD(control_step); // runs at time 0, then every control_period_s
@@ -380,12 +382,12 @@ void inverter::control_step() {
     m_grid_w = m_cfg.battery_power_w.t_s.empty()
                    ? m_cfg.load_w.at(now_s) - m_cfg.pv_w.at(now_s) + m_ac_power_w
                    : 0.0;
-    next_trigger(sc_core::sc_time(m_cfg.control_period_s, sc_core::SC_SEC));
+    next_trigger(m_control_period);
 }
 
 void inverter::heartbeat_step() {
     const auto& b = m_cfg.behaviour;
-    next_trigger(sc_core::sc_time(b.heartbeat_period_s, sc_core::SC_SEC));
+    next_trigger(m_heartbeat_period);
     if (!m_heartbeat_armed) { // time 0: the first heartbeat is one period in
         m_heartbeat_armed = true;
         return;

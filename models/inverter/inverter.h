@@ -124,6 +124,7 @@ private:
     inverter_view m_view;
     double m_command_a = 0.0;
     bool m_heartbeat_armed = false; // heartbeat_step has run its time-0 call
+    sc_core::sc_time m_control_period, m_heartbeat_period; // control_period_s, behaviour.heartbeat_period_s
     double m_requested_a = 0.0;
     double m_ac_power_w = 0.0;
     double m_grid_w = 0.0;
