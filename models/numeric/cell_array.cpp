@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -392,8 +393,10 @@ void cell_array::refresh_factors(double k0, double krc, double kd, const double*
     }
 }
 
-// Table values of every cell at its segments (found by refresh), x = 1/max(T, T_min) - 1/T_ref
-// into m_w0.
+// Table values of every cell at its segments (found by find_segments), x = 1/max(T, T_min) -
+// 1/T_ref into m_w0. common: every cell is in segments m_common_seg / m_common_seg_b, so the two
+// records are read once (the same values, without a gather per cell).
+template <bool common>
 STACKSIM_CELL_LOOP_CLONES
 void cell_array::refresh_tables() {
     const double tref = m_p.reference_temp_k;
@@ -414,11 +417,12 @@ void cell_array::refresh_tables() {
         double* __restrict ocv_b = m_ocv_b.data();
         double* __restrict xw = m_w0.data();
         const auto n = static_cast<std::ptrdiff_t>(m_n);
+        const soc_segment t_common = tab[m_common_seg], tb_common = tab[m_common_seg_b];
         STACKSIM_INDEPENDENT_ITERATIONS
         for (std::ptrdiff_t k = 0; k < n; ++k) {
             const double sb = socp[k];
             const double s = sb + dp[k];
-            const soc_segment& t = tab[seg[k]];
+            const soc_segment& t = common ? t_common : tab[seg[k]];
             const double d = s - t.x;                            // OCV: linear extrapolation beyond the ends
             const double dc = std::clamp(s, x_lo, x_hi) - t.x;  // others: held at the end values
             const double ent = t.ent_y + t.ent_s * dc;
@@ -430,7 +434,7 @@ void cell_array::refresh_tables() {
             f0[k] = t.f0_y + t.f0_s * dc;
             frc[k] = t.frc_y + t.frc_s * dc;
             // The bulk's potential (for the energy books): same table at the bulk SoC.
-            const soc_segment& tb = tab[seg_b[k]];
+            const soc_segment& tb = common ? tb_common : tab[seg_b[k]];
             ocv_b[k] = tb.ocv_y + tb.ocv_s * (sb - tb.x) + ent * dtemp;
             const double x = 1.0 / std::max(tk, t_min) - inv_tref;
             xw[k] = x;
@@ -438,11 +442,41 @@ void cell_array::refresh_tables() {
     }
 }
 
-void cell_array::refresh(const double* r1_before) {
+namespace {
+
+// How many of the n cells have their particle-surface SoC (soc + d) outside [lo, hi) or their
+// bulk SoC outside [lo_b, hi_b). A NaN is outside of nothing here, as in the search, which leaves
+// a NaN's segment where it is. Vectorises (a count, not a branch).
+STACKSIM_CELL_LOOP_CLONES
+std::ptrdiff_t cells_outside(const double* __restrict soc, const double* __restrict d, std::ptrdiff_t n, double lo,
+                             double hi, double lo_b, double hi_b) {
+    std::ptrdiff_t outside = 0;
+    for (std::ptrdiff_t k = 0; k < n; ++k) {
+        const double sb = soc[k];
+        const double s = sb + d[k];
+        outside += static_cast<std::ptrdiff_t>((s < lo) | (s >= hi) | (sb < lo_b) | (sb >= hi_b));
+    }
+    return outside;
+}
+
+} // namespace
+
+// The segment of the SoC axis that holds each cell's surface and bulk SoC (the first or last one
+// beyond the ends). While every cell is in one common pair of segments, one vectorised pass
+// checks that they all still are (the common case: a cell moves little per step and the cells of
+// a stack have nearly the same SoC); otherwise each cell's search starts from its previous
+// segment, so it is a step or none.
+void cell_array::find_segments() {
     const std::size_t last_seg = m_x.size() - 2;
     const double* __restrict xs = m_x.data();
-    // The segment of the SoC axis that holds x (the first or last one beyond the ends), searched
-    // from the cell's previous segment: a cell moves little per step, so this is a step or none.
+    const auto n = static_cast<std::ptrdiff_t>(m_n);
+    // Segment i holds x iff x >= xs[i] (or i is the first) and x < xs[i + 1] (or i is the last).
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const auto lo = [&](std::size_t i) { return i == 0 ? -inf : xs[i]; };
+    const auto hi = [&](std::size_t i) { return i == last_seg ? inf : xs[i + 1]; };
+    if (m_segs_common && cells_outside(m_soc.data(), m_d.data(), n, lo(m_common_seg), hi(m_common_seg),
+                                       lo(m_common_seg_b), hi(m_common_seg_b)) == 0)
+        return;
     auto segment = [&](std::uint32_t& cursor, double x) {
         std::size_t i = cursor;
         while (i < last_seg && x >= xs[i + 1])
@@ -450,20 +484,29 @@ void cell_array::refresh(const double* r1_before) {
         while (i > 0 && x < xs[i])
             --i;
         cursor = static_cast<std::uint32_t>(i);
-        return i;
     };
-    // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
-    // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
-    // |k (x - x_anchor)| <= small_exp_arg (exact to rounding); otherwise new anchors (vectorised exp).
-    // Pass 1 finds the segments (scalar); pass 2 reads the tables (one record per segment) and
-    // finds x and its largest distance from the anchors; refresh_factors (factors, resistances,
-    // the RC rescale) vectorises.
     for (std::size_t k = 0; k < m_n; ++k) {
         const double sb = m_soc(static_cast<Eigen::Index>(k)); // bulk SoC
         segment(m_seg[k], sb + m_d(static_cast<Eigen::Index>(k))); // particle-surface SoC: every table is read here
         segment(m_seg_b[k], sb);
     }
-    refresh_tables();
+    m_common_seg = m_seg.empty() ? 0 : m_seg[0];
+    m_common_seg_b = m_seg_b.empty() ? 0 : m_seg_b[0];
+    m_segs_common = std::all_of(m_seg.begin(), m_seg.end(), [&](std::uint32_t i) { return i == m_common_seg; }) &&
+                    std::all_of(m_seg_b.begin(), m_seg_b.end(), [&](std::uint32_t i) { return i == m_common_seg_b; });
+}
+
+void cell_array::refresh(const double* r1_before) {
+    // Arrhenius factors A = exp(k x), x = 1/max(T, T_min) - 1/T_ref. Temperatures move little per
+    // step: A = A(x_anchor) exp(k (x - x_anchor)) with the exponential's series while every
+    // |k (x - x_anchor)| <= small_exp_arg (exact to rounding); otherwise new anchors (vectorised exp).
+    // The segments first; then the tables (one record per segment) give x and its largest
+    // distance from the anchors; refresh_factors (factors, resistances, the RC rescale) vectorises.
+    find_segments();
+    if (m_segs_common)
+        refresh_tables<true>();
+    else
+        refresh_tables<false>();
     const double max_dx = (m_w0 - m_x_anchor).abs().maxCoeff();
     const double k0 = m_p.ea_r0_j_per_mol / gas_constant_j_per_mol_k;
     const double krc = m_p.ea_rc_j_per_mol / gas_constant_j_per_mol_k;
@@ -501,9 +544,32 @@ void cell_array::linearise(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& 
     if (direction.size() != n || e_v.size() != n || r_ohm.size() != n)
         throw std::invalid_argument("cell_array::linearise: arrays must have size() elements");
     const dt_consts& c = consts(dt_s);
-    e_v = m_ocv + m_h + c.a1 * m_v1 + c.a2 * m_v2;
-    r_ohm = (direction > 0.0).select(m_r0c, (direction < 0.0).select(m_r0d, 0.5 * (m_r0c + m_r0d))) +
-            (1.0 - c.a1) * m_r1 + (1.0 - c.a2) * m_r2;
+    linearise_cells(c, direction.data(), e_v.data(), r_ohm.data());
+}
+
+// e = U + h + a1 v1 + a2 v2 and r = R0(direction) + (1 - a1) R1 + (1 - a2) R2 per cell, each with
+// the operations and order of the whole-array expressions, in one loop.
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::linearise_cells(const dt_consts& c, const double* __restrict dir, double* __restrict e_v,
+                                 double* __restrict r_ohm) const {
+    const double* __restrict ocv = m_ocv.data();
+    const double* __restrict hh = m_h.data();
+    const double* __restrict v1 = m_v1.data();
+    const double* __restrict v2 = m_v2.data();
+    const double* __restrict r0c = m_r0c.data();
+    const double* __restrict r0d = m_r0d.data();
+    const double* __restrict r1 = m_r1.data();
+    const double* __restrict r2 = m_r2.data();
+    const double a1 = c.a1, a2 = c.a2, f1 = 1.0 - c.a1, f2 = 1.0 - c.a2;
+    const auto n = static_cast<std::ptrdiff_t>(m_n);
+    STACKSIM_INDEPENDENT_ITERATIONS
+    for (std::ptrdiff_t k = 0; k < n; ++k) {
+        e_v[k] = ocv[k] + hh[k] + a1 * v1[k] + a2 * v2[k];
+        const double rc = r0c[k], rd = r0d[k], d = dir[k];
+        const double mid = 0.5 * (rc + rd);
+        const double r0 = d > 0.0 ? rc : (d < 0.0 ? rd : mid);
+        r_ohm[k] = r0 + f1 * r1[k] + f2 * r2[k];
+    }
 }
 
 // The cell part of a step (see step()): one loop over the cells. Every quantity is computed with

@@ -161,9 +161,12 @@ private:
         double c1 = 0.0, c2 = 0.0; // tau (1 - a^2) / 2
     };
     const dt_consts& consts(double dt_s) const;
+    void linearise_cells(const dt_consts& c, const double* dir, double* e_v, double* r_ohm) const;
     // Parameters at the present state, for the next step. With r1_before (R1 before the change,
     // per cell; may be m_r1 itself), v1 and v2 are rescaled by sqrt(R1_new / R1_before).
     void refresh(const double* r1_before = nullptr);
+    void find_segments();
+    template <bool common>
     void refresh_tables();
     template <bool rescale>
     void refresh_factors(double k0, double krc, double kd, const double* r1_before);
@@ -193,6 +196,10 @@ private:
     };
     std::vector<soc_segment> m_tab;
     std::vector<std::uint32_t> m_seg, m_seg_b; // segment of soc_s (all tables) and of soc (bulk OCV)
+    // True while every cell's soc_s lies in segment m_common_seg and its soc in m_common_seg_b
+    // (cells of a stack have nearly the same SoC): the look-up then reads one record for all.
+    bool m_segs_common = false;
+    std::uint32_t m_common_seg = 0, m_common_seg_b = 0;
 
     // constants per cell (spread)
     Eigen::ArrayXd m_cap0_ah, m_r0_spread, m_sd;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -78,6 +79,23 @@ std::vector<std::pair<std::string, std::uint64_t>> state_digests(const cell_arra
     return d;
 }
 
+// linearise() against the header's equations written as whole-array expressions (as the
+// original implementation wrote them): the end-of-step model must have their bits. Returns the
+// number of cells that differ.
+Eigen::Index linearisation_mismatches(const cell_array& c, double dt, const Eigen::ArrayXd& dir,
+                                      const Eigen::ArrayXd& e, const Eigen::ArrayXd& r) {
+    const double a1 = std::exp(-dt / c.params().tau1_s), a2 = std::exp(-dt / c.params().tau2_s);
+    const Eigen::ArrayXd e_ref = c.ocv_v() + c.hysteresis_v() + a1 * c.rc1_v() + a2 * c.rc2_v();
+    const Eigen::ArrayXd r_ref =
+        (dir > 0.0).select(c.r0_charge_ohm(),
+                           (dir < 0.0).select(c.r0_discharge_ohm(), 0.5 * (c.r0_charge_ohm() + c.r0_discharge_ohm()))) +
+        (1.0 - a1) * c.r1_ohm() + (1.0 - a2) * c.r2_ohm();
+    Eigen::Index differ = 0;
+    for (Eigen::Index k = 0; k < e.size(); ++k)
+        differ += std::memcmp(&e(k), &e_ref(k), sizeof(double)) != 0 || std::memcmp(&r(k), &r_ref(k), sizeof(double)) != 0;
+    return differ;
+}
+
 // One digest over all arrays (order as above) and the per-array ones for the failure message.
 std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_layout layout, std::string& detail) {
     cell_params p = cell_test::default_params();
@@ -96,6 +114,7 @@ std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_l
     const auto nm = static_cast<Eigen::Index>(modules);
     Eigen::ArrayXd i(n), dir(n), e(n), r(n), bleed(n), case_heat(nm);
     const double dts[] = {0.1, 0.1, 0.1, 1e-3, 0.1, 1.0, 10.0, 60.0, 0.1, 600.0, 3600.0, 0.1};
+    Eigen::Index lin_mismatches = 0;
     for (int rep = 0; rep < 40; ++rep) {
         for (const double dt : dts) {
             const double scale = dt > 100.0 ? 10.0 : 150.0; // long steps at a gentle current
@@ -108,6 +127,7 @@ std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_l
             for (Eigen::Index m = 0; m < nm; ++m)
                 case_heat(m) = 3.0 * u(gen);
             c.linearise(dt, dir, e, r);
+            lin_mismatches += linearisation_mismatches(c, dt, dir, e, r);
             c.step(dt, i, 273.15 + 30.0 * u(gen), bleed, case_heat);
             if (rep % 10 == 0)
                 c.step(dt, i, 300.0); // the overload without heat inputs
@@ -118,10 +138,57 @@ std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_l
         if (rep == 20)
             c.relax();
     }
+    EXPECT_EQ(lin_mismatches, 0) << "cell linearisations without the bits of the equations";
     // The history stays physical (a digest of NaNs would pin little).
     EXPECT_TRUE(c.voltage_v().allFinite() && c.soc().allFinite() && c.temp_k().allFinite() && c.heat_w().allFinite());
     EXPECT_GT(c.voltage_v().minCoeff(), 1.0);
     EXPECT_LT(c.voltage_v().maxCoeff(), 5.0);
+    std::uint64_t all = 1469598103934665603ull;
+    char buf[64];
+    for (const auto& [name, h] : state_digests(c)) {
+        all = (all ^ h) * 1099511628211ull;
+        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, h);
+        detail += name + " " + buf + "\n";
+    }
+    return all;
+}
+
+// A stack as it runs: every cell at one SoC, one current per module (a series string), so that
+// the cells share their table segments and cross the segment boundaries together; steps of 0.1 s
+// to 10 s over about a quarter of the SoC range each way, which takes the look-up of a segment
+// shared by all cells, its loss when the first cell crosses a boundary and its return.
+std::uint64_t run_common_soc_history(std::size_t modules, std::size_t per_module, thermal_layout layout,
+                                     std::string& detail) {
+    cell_params p = cell_test::default_params();
+    cell_array c(p, modules, per_module, 31, layout);
+    std::mt19937_64 gen(78);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    c.set_all_soc(0.3);
+    c.set_all_hysteresis(0.0);
+    for (std::size_t m = 0; m < modules; ++m)
+        c.set_module_temperature_k(m, 288.15 + 10.0 * u(gen));
+    const auto n = static_cast<Eigen::Index>(c.size());
+    const auto nm = static_cast<Eigen::Index>(modules);
+    const auto nc = static_cast<Eigen::Index>(per_module);
+    Eigen::ArrayXd i(n), dir(n), e(n), r(n), bleed = Eigen::ArrayXd::Zero(n), case_heat = Eigen::ArrayXd::Zero(nm);
+    for (Eigen::Index k = 0; k < n; k += 7)
+        bleed(k) = 0.11;
+    Eigen::Index lin_mismatches = 0;
+    for (int step = 0; step < 3000; ++step) {
+        const double dt = step % 50 == 49 ? 10.0 : (step % 3 == 0 ? 2.0 : 0.1);
+        const double sign = (step / 1000) % 2 == 0 ? 1.0 : -1.0; // charge, discharge, charge
+        for (Eigen::Index m = 0; m < nm; ++m) {
+            const double im = sign * (80.0 + 40.0 * u(gen));
+            i.segment(m * nc, nc).setConstant(im);
+            dir.segment(m * nc, nc).setConstant(sign);
+        }
+        c.linearise(dt, dir, e, r);
+        lin_mismatches += linearisation_mismatches(c, dt, dir, e, r);
+        c.step(dt, i, 298.15, bleed, case_heat);
+    }
+    EXPECT_EQ(lin_mismatches, 0) << "cell linearisations without the bits of the equations";
+    EXPECT_TRUE(c.voltage_v().allFinite() && c.soc().allFinite());
+    EXPECT_GT(c.soc().maxCoeff() - 0.3, 0.1); // it did travel across segments
     std::uint64_t all = 1469598103934665603ull;
     char buf[64];
     for (const auto& [name, h] : state_digests(c)) {
@@ -152,6 +219,23 @@ TEST(CellBitExact, RandomisedHistoryGivesTheOriginalImplementationsBits) {
         EXPECT_EQ(got, pc.expected) << pc.modules << " x " << pc.per_module << " cells, layout "
                                     << (pc.layout == thermal_layout::module ? "module" : "free_standing")
                                     << ": digest " << buf << ", per array:\n"
+                                    << detail;
+    }
+}
+
+// Digests of the original implementation (as above; 820a498's per-cell look-up gives the same).
+TEST(CellBitExact, StackAtOneSocGivesThePerCellLookUpsBits) {
+    const pinned cases[] = {
+        {2, 16, thermal_layout::module, 0xfc3de19c65795349ull},
+        {3, 5, thermal_layout::free_standing, 0x587a4377b63e4f73ull},
+    };
+    for (const pinned& pc : cases) {
+        std::string detail;
+        const std::uint64_t got = run_common_soc_history(pc.modules, pc.per_module, pc.layout, detail);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, got);
+        EXPECT_EQ(got, pc.expected) << pc.modules << " x " << pc.per_module << " cells: digest " << buf
+                                    << ", per array:\n"
                                     << detail;
     }
 }
