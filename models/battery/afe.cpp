@@ -108,7 +108,7 @@ std::uint32_t afe::temp_k_to_ntc_counts(double temp_k, const afe_config& cfg) {
 }
 
 // sigma <= 0: no noise, and no draw (the generator's sequence is left to the other sources).
-double afe::noise(std::normal_distribution<double>& dist, double sigma, std::mt19937_64& rng) {
+double afe::noise(std::normal_distribution<double>& dist, double sigma, num::mersenne_twister_64& rng) {
     return sigma > 0.0 ? dist(rng) : 0.0;
 }
 

@@ -23,6 +23,7 @@
 
 #include "battery/afe_config.h"
 #include "battery/module_plant_if.h"
+#include "numeric/mersenne_twister_64.h"
 
 namespace stacksim::models {
 
@@ -87,13 +88,15 @@ private:
     void settle();
     std::uint32_t read_reg(std::uint32_t addr) const;
     void write_reg(std::uint32_t addr, std::uint32_t value);
-    static double noise(std::normal_distribution<double>& dist, double sigma, std::mt19937_64& rng);
+    static double noise(std::normal_distribution<double>& dist, double sigma, num::mersenne_twister_64& rng);
     void sc_check();
     void reset_outputs();
     void sc_trip();
 
     afe_config m_cfg;
-    std::mt19937_64 m_rng;
+    // std::mt19937_64's sequence (the noise is unchanged), from an engine that regenerates its
+    // state in vector loops: the AFE draws 18 normal deviates per conversion.
+    num::mersenne_twister_64 m_rng;
     // One distribution per noise source, kept across conversions (each caches the second value
     // of its polar-method pair, so every generated normal deviate is used).
     std::normal_distribution<double> m_cell_noise;
