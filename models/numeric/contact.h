@@ -37,8 +37,10 @@ struct contact_law {
 
     // Resistance at torque_nm and the reference temperature.
     double r_ref_ohm(double torque_nm) const;
+    // The copper's temperature law: resistance at temp_k over that at the reference temperature.
+    double temperature_factor(double temp_k) const { return 1.0 + alpha_per_k * (temp_k - reference_temp_k); }
     double resistance_ohm(double torque_nm, double temp_k) const {
-        return r_ref_ohm(torque_nm) * (1.0 + alpha_per_k * (temp_k - reference_temp_k));
+        return r_ref_ohm(torque_nm) * temperature_factor(temp_k);
     }
 };
 
@@ -55,7 +57,16 @@ public:
     double age_s() const { return m_age_s; }
     // Effective torque now (after loosening).
     double torque_nm() const;
-    double resistance_ohm(double temp_k) const { return m_law.resistance_ohm(torque_nm(), temp_k); }
+    // The law at the effective torque; its torque factor (a power) is kept while the torque
+    // stays the same, as it does unless the contact loosens or its preload law runs.
+    double resistance_ohm(double temp_k) const {
+        const double torque = torque_nm();
+        if (!(torque == m_r_ref_torque_nm)) {
+            m_r_ref_ohm = m_law.r_ref_ohm(torque);
+            m_r_ref_torque_nm = torque;
+        }
+        return m_r_ref_ohm * m_law.temperature_factor(temp_k);
+    }
 
     // (Re-)tighten to torque_nm: restarts the loosening clocks (the 3-month inspection).
     void set_torque_nm(double torque_nm);
@@ -79,6 +90,8 @@ private:
     double m_loosen_s;
     double m_age_s = 0.0;
     bolt_preload m_preload;
+    mutable double m_r_ref_torque_nm = std::numeric_limits<double>::quiet_NaN(); // torque of m_r_ref_ohm
+    mutable double m_r_ref_ohm = 0.0;
 };
 
 } // namespace stacksim::num

@@ -82,6 +82,25 @@ TEST(NetworkContact, LooseningAndRetorque) {
     EXPECT_DOUBLE_EQ(fixed.torque_nm(), 40.0);
 }
 
+// A contact keeps its torque factor while the torque stays: at every point of a history of
+// loosening, re-torquing, untouched stretches and temperatures, its resistance must be the law's
+// at its effective torque, to the bit.
+TEST(NetworkContact, ResistanceFollowsTheTorqueAtEveryStep) {
+    contact c("contact.m0.pos.m1", contact_location::terminal, 14.0, params().terminal, 3.0e5);
+    contact fixed("f", contact_location::busbar, 40.0, params().busbar);
+    int differ = 0;
+    for (int k = 0; k < 2000; ++k) {
+        const double temp_k = t20_k + 0.01 * (k % 700);
+        c.advance(k % 500 < 250 ? 60.0 : 1.0, temp_k, t20_k);
+        fixed.advance(60.0, temp_k, t20_k);
+        if (k % 400 == 399)
+            c.set_torque_nm(k % 800 == 399 ? 14.0 : 9.0);
+        differ += c.resistance_ohm(temp_k) != c.law().resistance_ohm(c.torque_nm(), temp_k);
+        differ += fixed.resistance_ohm(temp_k) != fixed.law().resistance_ohm(fixed.torque_nm(), temp_k);
+    }
+    EXPECT_EQ(differ, 0);
+}
+
 // ---------------------------------------------------------------------------------- thermal
 // C = 30 J/K, G = 0.5 W/K, P = 10 W from ambient: T(t) = T_amb + 20 (1 - exp(-t / 60 s)).
 TEST(NetworkThermal, ExactExponential) {
