@@ -575,8 +575,6 @@ void cell_array::linearise_cells(const dt_consts& c, const double* __restrict di
 // The cell part of a step (see step()): one loop over the cells. Every quantity is computed with
 // exactly the operations, in the order, of the step's equations written as whole-array
 // expressions: the loop only saves the passes over memory (and vectorises).
-// diffusion_mode: 0 no diffusion, 1 every a_d by the series, 2 by std::exp.
-template <int diffusion_mode>
 STACKSIM_CELL_LOOP_CLONES
 void cell_array::step_cells(double dt, const dt_consts& c, const double* __restrict cur) {
     const auto n = static_cast<Eigen::Index>(m_n);
@@ -595,8 +593,6 @@ void cell_array::step_cells(double dt, const dt_consts& c, const double* __restr
         const double* __restrict ocv_b = m_ocv_b.data();
         const double* __restrict dudt = m_dudt.data();
         const double* __restrict hh = m_h.data();
-        const double* __restrict tg = m_tg.data();
-        const double* __restrict inv_td = m_inv_taud.data();
         double* __restrict win_temp = m_win_temp.data();
         double* __restrict win_soc = m_win_soc.data();
         double* __restrict win_q = m_win_q.data();
@@ -613,14 +609,10 @@ void cell_array::step_cells(double dt, const dt_consts& c, const double* __restr
         double* __restrict heat_w = m_heat_w.data();
         double* __restrict volt = m_voltage.data();
         double* __restrict hrate = m_w1.data(); // hysteresis exponent, >= 0
-        double* __restrict dd = m_d.data();
         const double thr = m_p.aging.crate_threshold, ce = m_p.coulombic_efficiency;
         const double a1 = c.a1, a2 = c.a2, b1 = c.b1, b2 = c.b2, c1 = c.c1, c2 = c.c2;
         const double half_t1 = 0.5 * m_p.tau1_s, half_t2 = 0.5 * m_p.tau2_s, inv_dt = 1.0 / dt;
-        const double hyst = m_p.hysteresis_rate * dt, neg_dt = -dt;
-        // Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss),
-        // d_ss = tau_g i / Q, a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's
-        // Arrhenius factor. Every a_d by its series when all arguments are small (vectorises).
+        const double hyst = m_p.hysteresis_rate * dt;
         STACKSIM_INDEPENDENT_ITERATIONS
         for (Eigen::Index k = 0; k < n; ++k) {
             const double ik = cur[k];
@@ -665,14 +657,31 @@ void cell_array::step_cells(double dt, const dt_consts& c, const double* __restr
             v2[k] = n2;
             volt[k] = u + h + n1 + n2 + r0 * ik;
             hrate[k] = hyst * ai / cap[k];
-            if constexpr (diffusion_mode == 1) {
-                const double dss = tg[k] * ik / cap[k];
-                dd[k] = dss + exp_series(neg_dt * inv_td[k]) * (dd[k] - dss);
-            } else if constexpr (diffusion_mode == 2) {
-                const double dss = tg[k] * ik / cap[k];
-                dd[k] = dss + std::exp(neg_dt * inv_td[k]) * (dd[k] - dss);
-            }
         }
+    }
+}
+
+// Surface-bulk SoC difference, exact for the step: d_end = d_ss + a_d (d - d_ss), d_ss = tau_g i / Q,
+// a_d = exp(-dt / tau_d(T)); tau_g and tau_d share the diffusion's Arrhenius factor. Every a_d by
+// its series when all arguments are small (vectorises), else by std::exp. A loop of its own: the
+// series is a long chain of dependent operations, which the processor overlaps across cells only
+// when a loop's body is short.
+template <bool series>
+STACKSIM_CELL_LOOP_CLONES
+void cell_array::step_diffusion(double dt, const double* __restrict cur) {
+    const auto n = static_cast<Eigen::Index>(m_n);
+    const double* __restrict cap = m_cap_as.data();
+    const double* __restrict tg = m_tg.data();
+    const double* __restrict inv_td = m_inv_taud.data();
+    double* __restrict dd = m_d.data();
+    const double neg_dt = -dt;
+    STACKSIM_INDEPENDENT_ITERATIONS
+    for (Eigen::Index k = 0; k < n; ++k) {
+        const double ik = cur[k];
+        const double dss = tg[k] * ik / cap[k];
+        const double x = neg_dt * inv_td[k];
+        const double a = series ? exp_series(x) : std::exp(x);
+        dd[k] = dss + a * (dd[k] - dss);
     }
 }
 
@@ -718,12 +727,13 @@ void cell_array::step(double dt_s, const Eigen::Ref<const Eigen::ArrayXd>& curre
 
     // The cells: electrical step, energies, SoC, aging window, diffusion; parameters frozen at
     // the start of the step.
-    if (!(m_p.diffusion_depletion_s > 0.0))
-        step_cells<0>(dt, c, current_a.data());
-    else if (dt * m_inv_taud_max <= small_exp_arg) // every a_d by its series (vectorises)
-        step_cells<1>(dt, c, current_a.data());
-    else
-        step_cells<2>(dt, c, current_a.data());
+    step_cells(dt, c, current_a.data());
+    if (m_p.diffusion_depletion_s > 0.0) {
+        if (dt * m_inv_taud_max <= small_exp_arg) // every a_d by its series (vectorises)
+            step_diffusion<true>(dt, current_a.data());
+        else
+            step_diffusion<false>(dt, current_a.data());
+    }
     // Hysteresis by exp(-x), x = rate |i| dt / Q in m_w1: the series when every argument is
     // small, else the library's (vectorised) exponential.
     if (m_w1.maxCoeff() <= small_exp_arg) {

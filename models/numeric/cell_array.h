@@ -170,8 +170,9 @@ private:
     void refresh_tables();
     template <bool rescale>
     void refresh_factors(double k0, double krc, double kd, const double* r1_before);
-    template <int diffusion_mode>
     void step_cells(double dt, const dt_consts& c, const double* current_a);
+    template <bool series>
+    void step_diffusion(double dt, const double* current_a);
     template <bool series>
     void step_hysteresis(const double* current_a);
     void refresh_capacity();        // capacity and resistance factor from the aging state
