@@ -683,7 +683,12 @@ void bms::rs485_receive(const bus::rs485_frame& frame) {
     const perf::scope perf_scope(perf::layer::rs485);
     if (!m_powered)
         return;
-    const proto::rs485_decoded d = proto::decode_frame_memo(frame.chars); // a copy: master_rx may decode
+    const proto::rs485_decoded& heard = proto::decode_frame_memo(frame.chars);
+    // Most frames on the chain are another node's business: a sub leaves a sound frame for
+    // another address at once, without copying the decoded frame.
+    if (!is_master() && !frame.garbled && heard.ok && heard.frame.adr != m_cfg.address)
+        return;
+    const proto::rs485_decoded d = heard; // a copy: master_rx and the answer may decode again
     if (is_master()) {
         if (master_rx)
             master_rx(frame, d); // the poll logic: the subs' answers (it counts what it rejects)
