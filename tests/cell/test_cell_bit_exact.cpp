@@ -96,7 +96,20 @@ Eigen::Index linearisation_mismatches(const cell_array& c, double dt, const Eige
     return differ;
 }
 
-// One digest over all arrays (order as above) and the per-array ones for the failure message.
+// One digest over all arrays (order as in state_digests) and the per-array ones for the failure
+// message.
+std::uint64_t combined_digest(const cell_array& c, std::string& detail) {
+    std::uint64_t all = 1469598103934665603ull;
+    char buf[64];
+    for (const auto& [name, h] : state_digests(c)) {
+        all = (all ^ h) * 1099511628211ull;
+        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, h);
+        detail += name + " " + buf + "\n";
+    }
+    return all;
+}
+
+// The randomised history (see the top); returns combined_digest of the state it ends in.
 std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_layout layout, std::string& detail) {
     cell_params p = cell_test::default_params();
     p.aging.update_interval_s = 7200.0; // windows close inside the history (and inside long steps)
@@ -143,14 +156,7 @@ std::uint64_t run_history(std::size_t modules, std::size_t per_module, thermal_l
     EXPECT_TRUE(c.voltage_v().allFinite() && c.soc().allFinite() && c.temp_k().allFinite() && c.heat_w().allFinite());
     EXPECT_GT(c.voltage_v().minCoeff(), 1.0);
     EXPECT_LT(c.voltage_v().maxCoeff(), 5.0);
-    std::uint64_t all = 1469598103934665603ull;
-    char buf[64];
-    for (const auto& [name, h] : state_digests(c)) {
-        all = (all ^ h) * 1099511628211ull;
-        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, h);
-        detail += name + " " + buf + "\n";
-    }
-    return all;
+    return combined_digest(c, detail);
 }
 
 // A stack as it runs: every cell at one SoC, one current per module (a series string), so that
@@ -189,14 +195,7 @@ std::uint64_t run_common_soc_history(std::size_t modules, std::size_t per_module
     EXPECT_EQ(lin_mismatches, 0) << "cell linearisations without the bits of the equations";
     EXPECT_TRUE(c.voltage_v().allFinite() && c.soc().allFinite());
     EXPECT_GT(c.soc().maxCoeff() - 0.3, 0.1); // it did travel across segments
-    std::uint64_t all = 1469598103934665603ull;
-    char buf[64];
-    for (const auto& [name, h] : state_digests(c)) {
-        all = (all ^ h) * 1099511628211ull;
-        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, h);
-        detail += name + " " + buf + "\n";
-    }
-    return all;
+    return combined_digest(c, detail);
 }
 
 struct pinned {
@@ -205,22 +204,26 @@ struct pinned {
     std::uint64_t expected;
 };
 
+void expect_digest(const pinned& pc,
+                   std::uint64_t (*history)(std::size_t, std::size_t, thermal_layout, std::string&)) {
+    std::string detail;
+    const std::uint64_t got = history(pc.modules, pc.per_module, pc.layout, detail);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, got);
+    EXPECT_EQ(got, pc.expected) << pc.modules << " x " << pc.per_module << " cells, layout "
+                                << (pc.layout == thermal_layout::module ? "module" : "free_standing")
+                                << ": digest " << buf << ", per array:\n"
+                                << detail;
+}
+
 TEST(CellBitExact, RandomisedHistoryGivesTheOriginalImplementationsBits) {
     const pinned cases[] = {
         {3, 5, thermal_layout::module, 0xb512ec647c924148ull},
         {2, 16, thermal_layout::module, 0x9e210944abfdbf6dull},
         {3, 5, thermal_layout::free_standing, 0x7be54b43093e20a8ull},
     };
-    for (const pinned& pc : cases) {
-        std::string detail;
-        const std::uint64_t got = run_history(pc.modules, pc.per_module, pc.layout, detail);
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, got);
-        EXPECT_EQ(got, pc.expected) << pc.modules << " x " << pc.per_module << " cells, layout "
-                                    << (pc.layout == thermal_layout::module ? "module" : "free_standing")
-                                    << ": digest " << buf << ", per array:\n"
-                                    << detail;
-    }
+    for (const pinned& pc : cases)
+        expect_digest(pc, run_history);
 }
 
 // Digests of the original implementation (as above; 820a498's per-cell look-up gives the same).
@@ -229,15 +232,8 @@ TEST(CellBitExact, StackAtOneSocGivesThePerCellLookUpsBits) {
         {2, 16, thermal_layout::module, 0xfc3de19c65795349ull},
         {3, 5, thermal_layout::free_standing, 0x587a4377b63e4f73ull},
     };
-    for (const pinned& pc : cases) {
-        std::string detail;
-        const std::uint64_t got = run_common_soc_history(pc.modules, pc.per_module, pc.layout, detail);
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "0x%016" PRIx64, got);
-        EXPECT_EQ(got, pc.expected) << pc.modules << " x " << pc.per_module << " cells: digest " << buf
-                                    << ", per array:\n"
-                                    << detail;
-    }
+    for (const pinned& pc : cases)
+        expect_digest(pc, run_common_soc_history);
 }
 
 } // namespace
