@@ -1,5 +1,6 @@
 #include "firmware/process_firmware.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -31,6 +32,9 @@ std::string seconds_text(double s) {
     return buf;
 }
 
+// The least wall time the child may take to start and load the firmware (see the constructor).
+constexpr double load_allowance_s = 10.0;
+
 // A u64 argument as an unsigned int / size_t, or nothing when out of range.
 bool fits_uint(std::uint64_t v) { return v <= UINT_MAX; }
 
@@ -57,8 +61,10 @@ process_firmware::process_firmware(const std::string& path, firmware_host& host,
     m_pid = pid;
     m_fd = sv[0];
     m_buffer.resize(rpc::max_message + 1);
-    // Loading counts as one call for the watchdog.
-    double budget_s = m_options.watchdog_s;
+    // Loading is the child starting and the dynamic loader opening the firmware (its static
+    // constructors the only firmware code in it): it gets at least load_allowance_s, since a busy
+    // machine can take longer than a short watchdog to start a process.
+    double budget_s = std::max(m_options.watchdog_s, load_allowance_s);
     rpc::message m;
     try {
         m = receive(budget_s);
@@ -126,6 +132,7 @@ void process_firmware::dead(const std::string& why) {
 
 rpc::message process_firmware::receive(double& budget_s) {
     using clock = std::chrono::steady_clock;
+    const double limit_s = budget_s; // for the message
     for (;;) {
         if (!m_dead.empty())
             throw firmware_error(m_dead);
@@ -140,7 +147,7 @@ rpc::message process_firmware::receive(double& budget_s) {
             kill(m_pid, SIGKILL);
             waitpid(m_pid, nullptr, 0);
             m_pid = -1;
-            dead("hung (no return within " + seconds_text(m_options.watchdog_s) + " s of wall time)");
+            dead("hung (no return within " + seconds_text(limit_s) + " s of wall time)");
         }
         const ssize_t n = ::recv(m_fd, m_buffer.data(), m_buffer.size(), MSG_TRUNC);
         if (n < 0 && errno == EINTR)

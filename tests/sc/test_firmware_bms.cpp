@@ -277,6 +277,20 @@ TEST(firmware_bms, endless_loop_is_caught_by_the_watchdog) { expect_failure(FW_H
 
 TEST(firmware_bms, failed_assert_ends_the_run) { expect_failure(FW_ABORT_PATH, "aborted (SIGABRT)"); }
 
+// Loading (the child starting, the dynamic loader) runs no firmware code but static constructors:
+// a watchdog shorter than any process start must not fail it (it gets at least 10 s).
+TEST(firmware_bms, loading_is_not_held_to_a_short_watchdog) {
+    auto cfg = fwtest::fw_config(FW_PROBE_PATH, 1, 3);
+    cfg.firmware.watchdog_s = 1e-6;
+    fwtest::recording_sink events;
+    try {
+        fwtest::fw_module m1("m1", cfg, events);
+        EXPECT_EQ(m1.bms->failure(), nullptr);
+    } catch (const std::exception& e) {
+        FAIL() << "loading failed: " << e.what();
+    }
+}
+
 TEST(firmware_bms, a_library_that_is_not_a_firmware_is_refused_at_load) {
     fwtest::recording_sink events;
     try {
