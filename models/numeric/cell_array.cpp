@@ -490,8 +490,8 @@ void cell_array::find_segments() {
         segment(m_seg[k], sb + m_d(static_cast<Eigen::Index>(k))); // particle-surface SoC: every table is read here
         segment(m_seg_b[k], sb);
     }
-    m_common_seg = m_seg.empty() ? 0 : m_seg[0];
-    m_common_seg_b = m_seg_b.empty() ? 0 : m_seg_b[0];
+    m_common_seg = m_seg.front(); // an array has at least one cell (the constructor checks)
+    m_common_seg_b = m_seg_b.front();
     m_segs_common = std::all_of(m_seg.begin(), m_seg.end(), [&](std::uint32_t i) { return i == m_common_seg; }) &&
                     std::all_of(m_seg_b.begin(), m_seg_b.end(), [&](std::uint32_t i) { return i == m_common_seg_b; });
 }
