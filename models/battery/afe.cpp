@@ -31,7 +31,7 @@ afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
       bus_in("bus_in"),
       plant("plant"),
       m_cfg(cfg),
-      m_rng(cfg.seed),
+      m_noise(cfg.seed),
       m_cell_noise(0.0, cfg.cell_noise_v > 0.0 ? cfg.cell_noise_v : 1.0),
       m_module_noise(0.0, cfg.module_noise_v > 0.0 ? cfg.module_noise_v : 1.0),
       m_current_noise(0.0, cfg.current_noise_a > 0.0 ? cfg.current_noise_a : 1.0),
@@ -108,8 +108,8 @@ std::uint32_t afe::temp_k_to_ntc_counts(double temp_k, const afe_config& cfg) {
 }
 
 // sigma <= 0: no noise, and no draw (the generator's sequence is left to the other sources).
-double afe::noise(std::normal_distribution<double>& dist, double sigma, num::mersenne_twister_64& rng) {
-    return sigma > 0.0 ? dist(rng) : 0.0;
+double afe::noise(num::normal_source::distribution& dist, double sigma, num::normal_source& source) {
+    return sigma > 0.0 ? dist(source) : 0.0;
 }
 
 void afe::set_open_wire(std::size_t cell, bool open) {
@@ -147,13 +147,13 @@ void afe::start_conversion() {
         }
     for (std::size_t k = 0; k < n; ++k) {
         const double v = m_sample_v[k] * (1.0 + m_cfg.cell_gain_error) + m_cfg.cell_offset_v +
-                         noise(m_cell_noise, m_cfg.cell_noise_v, m_rng);
+                         noise(m_cell_noise, m_cfg.cell_noise_v, m_noise);
         m_pending_cells[k] = quantise_unsigned(v, m_cfg.cell_lsb_v, 0xFFFF);
     }
-    m_pending_module = quantise_unsigned(plant->module_voltage_v() + noise(m_module_noise, m_cfg.module_noise_v, m_rng),
+    m_pending_module = quantise_unsigned(plant->module_voltage_v() + noise(m_module_noise, m_cfg.module_noise_v, m_noise),
                                          m_cfg.module_lsb_v, 0xFFFFF);
     const double i_a =
-        plant->module_current_a() + m_cfg.current_offset_a + noise(m_current_noise, m_cfg.current_noise_a, m_rng);
+        plant->module_current_a() + m_cfg.current_offset_a + noise(m_current_noise, m_cfg.current_noise_a, m_noise);
     m_pending_current = static_cast<std::int32_t>(std::lround(i_a / m_cfg.current_lsb_a));
     const double now_s = sc_core::sc_time_stamp().to_seconds();
     plant->cell_temps_k(m_sample_temp_k.data());

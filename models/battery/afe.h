@@ -14,7 +14,6 @@
 
 #include <array>
 #include <cstdint>
-#include <random>
 #include <vector>
 
 #include <systemc>
@@ -23,7 +22,7 @@
 
 #include "battery/afe_config.h"
 #include "battery/module_plant_if.h"
-#include "numeric/mersenne_twister_64.h"
+#include "numeric/normal_source.h"
 
 namespace stacksim::models {
 
@@ -88,20 +87,20 @@ private:
     void settle();
     std::uint32_t read_reg(std::uint32_t addr) const;
     void write_reg(std::uint32_t addr, std::uint32_t value);
-    static double noise(std::normal_distribution<double>& dist, double sigma, num::mersenne_twister_64& rng);
+    static double noise(num::normal_source::distribution& dist, double sigma, num::normal_source& source);
     void sc_check();
     void reset_outputs();
     void sc_trip();
 
     afe_config m_cfg;
-    // std::mt19937_64's sequence (the noise is unchanged), from an engine that regenerates its
-    // state in vector loops: the AFE draws 18 normal deviates per conversion.
-    num::mersenne_twister_64 m_rng;
+    // std::normal_distribution's deviates over std::mt19937_64 (the noise is unchanged), made in
+    // batches: the AFE draws 18 normal deviates per conversion.
+    num::normal_source m_noise;
     // One distribution per noise source, kept across conversions (each caches the second value
     // of its polar-method pair, so every generated normal deviate is used).
-    std::normal_distribution<double> m_cell_noise;
-    std::normal_distribution<double> m_module_noise;
-    std::normal_distribution<double> m_current_noise;
+    num::normal_source::distribution m_cell_noise;
+    num::normal_source::distribution m_module_noise;
+    num::normal_source::distribution m_current_noise;
     sc_core::sc_time m_conversion_time;
     sc_core::sc_time m_due;
     std::array<double, max_cells> m_sample_v{};      // sample-and-hold scratch of a conversion

@@ -46,7 +46,7 @@ bq76952::bq76952(const sc_core::sc_module_name& name, const bq76952_config& cfg,
       m_cfg(cfg),
       m_meas_cfg(measurement),
       m_regs(measurement.cells, cfg.sense_resistor_ohm),
-      m_rng(measurement.seed) {
+      m_noise(measurement.seed) {
     if (!(cfg.clock_stretch_s >= 0.0) || !std::isfinite(cfg.clock_stretch_s))
         throw std::invalid_argument(std::string(this->name()) + ": clock_stretch_s must be >= 0");
     if (measurement.cells_per_ntc == 0)
@@ -83,8 +83,8 @@ void bq76952::power_on() {
 double bq76952::noise(double sigma) {
     if (sigma <= 0.0)
         return 0.0;
-    std::normal_distribution<double> n(0.0, sigma);
-    return n(m_rng);
+    num::normal_source::distribution n(0.0, sigma); // a fresh one: each draw takes a new pair
+    return n(m_noise);
 }
 
 // The end of a measurement loop: every channel sampled now and published (see the header).

@@ -27,7 +27,6 @@
 
 #include <array>
 #include <cstdint>
-#include <random>
 
 #include <systemc>
 #include <tlm>
@@ -37,7 +36,7 @@
 #include "battery/bq76952_config.h"
 #include "battery/bq76952_registers.h"
 #include "battery/module_plant_if.h"
-#include "numeric/mersenne_twister_64.h"
+#include "numeric/normal_source.h"
 #include "common/event_sink.h"
 
 namespace stacksim::models {
@@ -103,7 +102,7 @@ private:
     bq76952_config m_cfg;
     afe_config m_meas_cfg;
     bq76952_registers m_regs;
-    num::mersenne_twister_64 m_rng; // std::mt19937_64's sequence, as the AFE's
+    num::normal_source m_noise; // std::normal_distribution's deviates over std::mt19937_64, as the AFE's
     std::array<prot_state, n_prot> m_prot{};
     sc_core::sc_event m_scan_event, m_current_check, m_timer_event, m_apply_event, m_alert_event;
     bool m_chg_on = false, m_dsg_on = false, m_switch = false, m_alert = false;

@@ -42,4 +42,25 @@ void mersenne_twister_64::refill() {
     m_next = 0;
 }
 
+// The tempering has no dependence between words: a plain vector loop.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void mersenne_twister_64::temper_run(const result_type* x, result_type* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = temper(x[i]);
+}
+
+void mersenne_twister_64::generate(result_type* out, std::size_t n) {
+    while (n > 0) {
+        if (m_next >= state_words)
+            refill();
+        const std::size_t run = n < state_words - m_next ? n : state_words - m_next;
+        temper_run(m_x.data() + m_next, out, run);
+        m_next += run;
+        out += run;
+        n -= run;
+    }
+}
+
 } // namespace stacksim::num

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace stacksim::num {
@@ -33,13 +34,12 @@ public:
     result_type operator()() {
         if (m_next >= state_words)
             refill();
-        result_type y = m_x[m_next++];
-        y ^= (y >> 29) & 0x5555555555555555ull;
-        y ^= (y << 17) & 0x71D67FFFEDA60000ull;
-        y ^= (y << 37) & 0xFFF7EEE000000000ull;
-        y ^= y >> 43;
-        return y;
+        return temper(m_x[m_next++]);
     }
+
+    // The next n outputs, as n calls of operator() would give them, into out[0 .. n): the
+    // tempering runs over whole runs of state words in a vector loop.
+    void generate(result_type* out, std::size_t n);
 
     void discard(unsigned long long count) {
         for (; count != 0; --count)
@@ -49,6 +49,13 @@ public:
     static constexpr std::size_t state_words = 312;
 
 private:
+    static result_type temper(result_type y) {
+        y ^= (y >> 29) & 0x5555555555555555ull;
+        y ^= (y << 17) & 0x71D67FFFEDA60000ull;
+        y ^= (y << 37) & 0xFFF7EEE000000000ull;
+        return y ^ (y >> 43);
+    }
+    static void temper_run(const result_type* x, result_type* out, std::size_t n);
     void refill(); // the next 312 words of state (the standard's "twist")
 
     alignas(32) std::array<result_type, state_words> m_x{};

@@ -42,6 +42,19 @@ TEST(MersenneTwister64, ReseedAndDiscardFollowTheStandard) {
         ASSERT_EQ(eng(), ref()) << "draw " << k;
 }
 
+TEST(MersenneTwister64, GenerateGivesTheSameWordsAsSingleDraws) {
+    // Runs of every length up to past a regeneration, starting anywhere in the state.
+    std::mt19937_64 ref(99);
+    mersenne_twister_64 eng(99);
+    std::uint64_t out[700];
+    for (std::size_t n = 0; n < 700; n += 1 + n / 3) {
+        eng.generate(out, n);
+        for (std::size_t k = 0; k < n; ++k)
+            ASSERT_EQ(out[k], ref()) << "run of " << n << ", word " << k;
+        ASSERT_EQ(eng(), ref()) << "the draw after a run of " << n;
+    }
+}
+
 TEST(MersenneTwister64, NormalDrawsAreTheStandardEnginesBits) {
     // As the AFE draws: several distributions (each keeps the second value of its pair) sharing
     // one engine, in an irregular interleaving.
