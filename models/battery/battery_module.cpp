@@ -8,7 +8,7 @@ namespace stacksim::models {
 
 battery_module::battery_module(const sc_core::sc_module_name& name, const battery_module_config& cfg,
                                num::stack_plant& plant, std::size_t index, std::function<void()> sync,
-                               event_sink& events)
+                               event_sink& events, shared_instants* instants)
     : sc_core::sc_module(name),
       m_is_master(cfg.bms.address == cfg.bms.master_address),
       m_cells("cells", plant, index, std::move(sync)) {
@@ -17,7 +17,7 @@ battery_module::battery_module(const sc_core::sc_module_name& name, const batter
         return;
     }
     m_afe = std::make_unique<afe>("afe", cfg.afe);
-    m_bms = std::make_unique<bms>("bms", cfg.bms, cfg.afe, events);
+    m_bms = std::make_unique<bms>("bms", cfg.bms, cfg.afe, events, instants);
     m_afe->plant.bind(m_cells);
     m_bms->afe_out.bind(m_afe->bus_in);
     if (m_bms->is_master()) {

@@ -24,6 +24,7 @@
 #include "battery/module_bms_view.h"
 #include "battery/stack_master.h"
 #include "common/event_sink.h"
+#include "common/shared_instants.h"
 
 namespace stacksim::models {
 
@@ -32,7 +33,8 @@ class firmware_bms;
 class battery_module : public sc_core::sc_module {
 public:
     battery_module(const sc_core::sc_module_name& name, const battery_module_config& cfg, num::stack_plant& plant,
-                   std::size_t index, std::function<void()> sync, event_sink& events);
+                   std::size_t index, std::function<void()> sync, event_sink& events,
+                   shared_instants* instants = nullptr);
     ~battery_module() override;
 
     bool is_master() const { return m_is_master; }

@@ -38,13 +38,15 @@ const char* prot_channel_name(prot_channel c) {
     return names[static_cast<std::size_t>(c)];
 }
 
-bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events)
+bms::bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events,
+         shared_instants* instants)
     : sc_core::sc_module(name),
       bus::rs485_host("rs485"),
       afe_out("afe_out"),
       m_cfg(cfg),
       m_afe_cfg(afe_cfg),
-      m_events(events) {
+      m_events(events),
+      m_instants(instants) {
     m_report.address = cfg.address;
     m_report.capacity_ah = cfg.capacity_ah;
     // An uncalibrated module (first start) never reports more than uncalibrated_max_soc.
@@ -183,7 +185,7 @@ void bms::measure_step() {
         if (m_powered) {
             measure();
             m_measured.notify(sc_core::SC_ZERO_TIME);
-            next_trigger(m_cycle_start + m_period - now);
+            wake_at(m_cycle_start + m_period);
             return;
         }
     }
@@ -196,7 +198,14 @@ void bms::measure_step() {
     m_cycle_start = now;
     afe_write(afe::REG_CTRL, 1u);
     m_converting = true;
-    next_trigger(m_conversion);
+    wake_at(now + m_conversion);
+}
+
+void bms::wake_at(const sc_core::sc_time& t) {
+    if (m_instants)
+        next_trigger(m_instants->at(t));
+    else
+        next_trigger(t - sc_core::sc_time_stamp());
 }
 
 void bms::measure() {

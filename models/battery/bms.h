@@ -26,6 +26,7 @@
 #include "battery/afe.h"
 #include "battery/bms_config.h"
 #include "common/event_sink.h"
+#include "common/shared_instants.h"
 #include "protocol/pylon_rs485.h"
 #include "tlm/rs485_socket.h"
 
@@ -76,7 +77,10 @@ public:
 
     tlm_utils::simple_initiator_socket<bms> afe_out;
 
-    bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events);
+    // instants: where the measurement cycle's wake-ups come from when several modules share
+    // their instants (shared_instants.h); nullptr: the BMS's own timeouts.
+    bms(const sc_core::sc_module_name& name, const bms_config& cfg, const afe_config& afe_cfg, event_sink& events,
+        shared_instants* instants = nullptr);
 
     const bms_config& config() const { return m_cfg; }
     bool is_master() const { return m_cfg.address == m_cfg.master_address; }
@@ -139,6 +143,7 @@ private:
     // measures, and the next cycle starts measure_period_s after this one started. Unpowered, it
     // waits for power.
     void measure_step();
+    void wake_at(const sc_core::sc_time& t); // measure_step's next run, at absolute time t
     void measure();
     void protect(double dt_s);
     void update_level(std::size_t ch, bool warning, double value, double dt_s);
@@ -212,6 +217,7 @@ private:
     bool m_converting = false;        // measure_step: between a conversion's start and its results
     sc_core::sc_time m_cycle_start;   // of the present measurement cycle
     sc_core::sc_time m_period, m_conversion; // measure_period_s, the AFE's conversion_time_s
+    shared_instants* m_instants;             // nullptr: own timeouts
     sc_core::sc_event m_answer_ev;
     std::vector<std::pair<sc_core::sc_time, std::string>> m_answers; // queued responses
     std::string m_answer_chars; // the answer taken from the queue, until it is on the line

@@ -76,7 +76,8 @@ stack::stack(const sc_core::sc_module_name& name, const stack_config& cfg, event
     for (std::size_t m = 0; m < cfg.plant.n_modules; ++m) {
         const std::string mname = "m" + std::to_string(m);
         m_modules.push_back(
-            std::make_unique<battery_module>(mname.c_str(), cfg.modules[m], m_plant, m, [this] { sync(); }, events));
+            std::make_unique<battery_module>(mname.c_str(), cfg.modules[m], m_plant, m, [this] { sync(); }, events,
+                                             &m_instants));
         // RS485 chain order = module order: m0 (master) port B -> m1 port A -> ...; with the bridge
         // in m0's place the master's transceiver goes nowhere.
         if (m == 0 && m_unplugged)

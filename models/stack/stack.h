@@ -53,6 +53,7 @@
 
 #include "battery/battery_module.h"
 #include "common/event_sink.h"
+#include "common/shared_instants.h"
 #include "numeric/stack_plant.h"
 #include "host/host_io.h"
 #include "stack/stack_config.h"
@@ -148,6 +149,8 @@ private:
     bus::rs485_chain m_chain;
     std::unique_ptr<bus::rs485_bridge> m_bridge;
     std::unique_ptr<bus::rs485_unplugged> m_unplugged; // the master's transceiver with the bridge at m0
+    // The modules' BMS measurement cycles run in step: one kernel notification per instant.
+    shared_instants m_instants;
     std::vector<std::unique_ptr<battery_module>> m_modules;
     sc_core::sc_time m_plant_time;
     sc_core::sc_time m_step; // step_s as kernel time (the grid's period; the ambient's instants)
