@@ -48,8 +48,9 @@ can_bus::can_bus(const sc_core::sc_module_name& name, double bitrate_bps)
     if (!(bitrate_bps > 0))
         throw std::invalid_argument(std::string(this->name()) + ": CAN bit rate must be positive");
     can_rx.bind(static_cast<can_fw_if&>(*this));
+    m_bit = bit_time();
     SC_HAS_PROCESS(can_bus);
-    SC_THREAD(run);
+    SC_METHOD(run); // runs at time 0: waits for the first frame
 }
 
 sc_core::sc_time can_bus::bit_time() const { return sc_core::sc_time(1.0 / m_bitrate_bps, sc_core::SC_SEC); }
@@ -128,129 +129,169 @@ void can_bus::transmit_error(std::size_t sender, const std::string& what) {
         set_state(sender, can_error_state::error_passive);
 }
 
+// The bus is one method that steps through a frame's phases (no thread switch per frame): each
+// case below ends where a thread would wait, and says which phase follows after that wait.
 void can_bus::run() {
-    const sc_core::sc_time bit = bit_time();
+    const sc_core::sc_time& bit = m_bit;
     for (;;) {
-        // Drop what a bus-off or disconnected node left queued.
-        m_pending.erase(std::remove_if(m_pending.begin(), m_pending.end(),
-                                       [this](const pending& p) {
-                                           return m_nodes[p.node].state == can_error_state::bus_off ||
-                                                  !m_nodes[p.node].online;
-                                       }),
-                        m_pending.end());
-        if (m_pending.empty()) {
-            sc_core::wait(m_submitted);
-            // Frames submitted in the same instant contend in the same arbitration.
-            sc_core::wait(sc_core::SC_ZERO_TIME);
-            continue;
-        }
-
-        // Arbitration among every frame pending at this start of frame.
-        auto win = std::min_element(m_pending.begin(), m_pending.end(), [](const pending& a, const pending& b) {
-            const auto ka = arbitration_key(a.frame), kb = arbitration_key(b.frame);
-            return ka != kb ? ka < kb : a.order < b.order;
-        });
-        pending tx = *win;
-        m_pending.erase(win);
-        node_stats& sender = m_nodes[tx.node];
-        const unsigned frame_bits = proto::can_frame_bits(tx.frame, false);
-
-        unsigned busy_bits = 0;
-        bool ok = false;
-        if (m_shorted) {
-            // Nothing can be driven: the sender sees a bit error at the start of frame.
-            sc_core::wait(bit);
-            transmit_error(tx.node, "bit error (bus shorted)");
-            busy_bits = 1 + error_flag_bits + error_delimiter_bits;
-            sc_core::wait(bit * (error_flag_bits + error_delimiter_bits));
-        } else if (!anyone_to_ack(tx.node)) {
-            // ACK error at the ACK slot, then an error flag. An error-passive sender that sees no
-            // dominant bit during its passive flag does not count it (ISO 11898-1 fault
-            // confinement exception), so a lone node stays error-passive instead of bus-off.
-            const unsigned to_ack = frame_bits - ack_slot_to_eof_end_bits;
-            sc_core::wait(bit * to_ack);
-            if (sender.state == can_error_state::error_passive) {
-                ++sender.errors;
-            } else {
-                transmit_error(tx.node, "ACK error");
+        switch (m_phase) {
+        case phase::start_of_frame: {
+            // Drop what a bus-off or disconnected node left queued.
+            m_pending.erase(std::remove_if(m_pending.begin(), m_pending.end(),
+                                           [this](const pending& p) {
+                                               return m_nodes[p.node].state == can_error_state::bus_off ||
+                                                      !m_nodes[p.node].online;
+                                           }),
+                            m_pending.end());
+            if (m_pending.empty()) {
+                m_phase = phase::submitted;
+                next_trigger(m_submitted);
+                return;
             }
-            sc_core::wait(bit * (error_flag_bits + error_delimiter_bits));
-            busy_bits = to_ack + error_flag_bits + error_delimiter_bits;
-        } else if (m_corrupt > 0) {
-            // A corrupted bit: receivers detect it (CRC) and signal an error frame after the ACK
-            // delimiter; the sender counts a transmit error, the receivers a receive error.
-            --m_corrupt;
-            const unsigned to_error = frame_bits - (ack_slot_to_eof_end_bits - 1);
-            sc_core::wait(bit * to_error);
-            transmit_error(tx.node, "bit error in frame " + proto::can_id_text(tx.frame.id, tx.frame.extended));
-            for (std::size_t i = 0; i < m_nodes.size(); ++i) {
-                if (i == tx.node || !m_nodes[i].online || m_nodes[i].state == can_error_state::bus_off)
-                    continue;
-                ++m_nodes[i].rec;
-                if (m_nodes[i].rec >= error_passive_limit)
-                    set_state(i, can_error_state::error_passive);
-            }
-            sc_core::wait(bit * (error_flag_bits + error_delimiter_bits));
-            busy_bits = to_error + error_flag_bits + error_delimiter_bits;
-        } else {
-            sc_core::wait(bit * frame_bits);
-            busy_bits = frame_bits;
-            ok = true;
-        }
-
-        if (ok) {
-            const perf::scope perf_scope(perf::layer::can);
-            perf::count(perf::counter::can_frames);
-            ++m_frames;
-            ++sender.frames_sent;
-            if (sender.tec > 0)
-                --sender.tec;
-            if (sender.state == can_error_state::error_passive && sender.tec < error_passive_limit &&
-                sender.rec < error_passive_limit)
-                set_state(tx.node, can_error_state::error_active);
-            const bool dropped = m_drop > 0;
-            if (dropped)
-                --m_drop;
-            if (m_on_frame && !dropped)
-                m_on_frame(tx.frame, sc_core::sc_time_stamp(), sender.name);
-            for (std::size_t i = 0; i < m_nodes.size(); ++i) {
-                if (i == tx.node || !m_nodes[i].online || m_nodes[i].state == can_error_state::bus_off)
-                    continue;
-                node_stats& r = m_nodes[i];
-                if (r.rec > 0)
-                    r.rec = r.rec > error_passive_limit ? 119 : r.rec - 1;
-                if (r.state == can_error_state::error_passive && r.tec < error_passive_limit &&
-                    r.rec < error_passive_limit)
-                    set_state(i, can_error_state::error_active);
-                if (!dropped) {
-                    ++r.frames_received;
-                    m_bw[i]->can_receive(tx.frame);
-                }
-            }
-            m_bw[tx.node]->can_sent(tx.frame, tx.retries);
-        } else if (sender.state != can_error_state::bus_off) {
-            ++tx.retries;
-            m_pending.push_back(tx); // automatic retransmission; keeps its arbitration priority
-        } else {
-            // Bus-off: the controller leaves the bus and recovers after 128 x 11 recessive bits.
-            const std::size_t node = tx.node;
-            sc_core::sc_spawn([this, node, bit] {
-                sc_core::wait(bit * (bus_off_recovery_sequences * 11));
-                m_nodes[node].tec = 0;
-                m_nodes[node].rec = 0;
-                set_state(node, can_error_state::error_active);
-                m_submitted.notify(sc_core::SC_ZERO_TIME);
+            // Arbitration among every frame pending at this start of frame.
+            auto win = std::min_element(m_pending.begin(), m_pending.end(), [](const pending& a, const pending& b) {
+                const auto ka = arbitration_key(a.frame), kb = arbitration_key(b.frame);
+                return ka != kb ? ka < kb : a.order < b.order;
             });
+            m_tx = *win;
+            m_pending.erase(win);
+            m_tx_bits = proto::can_frame_bits(m_tx.frame, false);
+            if (m_shorted) {
+                // Nothing can be driven: the sender sees a bit error at the start of frame.
+                m_outcome = outcome::shorted;
+                next_trigger(bit);
+            } else if (!anyone_to_ack(m_tx.node)) {
+                m_outcome = outcome::no_ack;
+                next_trigger(bit * (m_tx_bits - ack_slot_to_eof_end_bits));
+            } else if (m_corrupt > 0) {
+                --m_corrupt;
+                m_outcome = outcome::corrupted;
+                next_trigger(bit * (m_tx_bits - (ack_slot_to_eof_end_bits - 1)));
+            } else {
+                m_outcome = outcome::ok;
+                next_trigger(bit * m_tx_bits);
+            }
+            m_phase = phase::frame_sent;
+            return;
         }
-
-        // Intermission, plus suspend transmission after an error-passive sender's frame.
-        unsigned gap = intermission_bits;
-        if (m_nodes[tx.node].state == can_error_state::error_passive)
-            gap += suspend_transmission_bits;
-        busy_bits += intermission_bits;
-        m_busy_s += busy_bits / m_bitrate_bps;
-        sc_core::wait(bit * gap);
+        case phase::submitted:
+            // Frames submitted in the same instant contend in the same arbitration.
+            m_phase = phase::start_of_frame;
+            next_trigger(sc_core::SC_ZERO_TIME);
+            return;
+        case phase::frame_sent:
+            if (m_outcome == outcome::ok) {
+                m_busy_bits = m_tx_bits;
+                finish_frame(true);
+                continue; // the intermission is set up in the same activation
+            }
+            error_detected();
+            m_phase = phase::error_frame_sent;
+            next_trigger(bit * (error_flag_bits + error_delimiter_bits));
+            return;
+        case phase::error_frame_sent:
+            finish_frame(false);
+            continue;
+        case phase::intermission: {
+            // Intermission, plus suspend transmission after an error-passive sender's frame.
+            unsigned gap = intermission_bits;
+            if (m_nodes[m_tx.node].state == can_error_state::error_passive)
+                gap += suspend_transmission_bits;
+            m_busy_bits += intermission_bits;
+            m_busy_s += m_busy_bits / m_bitrate_bps;
+            m_phase = phase::start_of_frame;
+            next_trigger(bit * gap);
+            return;
+        }
+        }
     }
+}
+
+// The point where the sender or the receivers see the error, then the error flag follows.
+void can_bus::error_detected() {
+    node_stats& sender = m_nodes[m_tx.node];
+    switch (m_outcome) {
+    case outcome::shorted:
+        transmit_error(m_tx.node, "bit error (bus shorted)");
+        m_busy_bits = 1 + error_flag_bits + error_delimiter_bits;
+        break;
+    case outcome::no_ack:
+        // ACK error at the ACK slot, then an error flag. An error-passive sender that sees no
+        // dominant bit during its passive flag does not count it (ISO 11898-1 fault
+        // confinement exception), so a lone node stays error-passive instead of bus-off.
+        if (sender.state == can_error_state::error_passive)
+            ++sender.errors;
+        else
+            transmit_error(m_tx.node, "ACK error");
+        m_busy_bits = m_tx_bits - ack_slot_to_eof_end_bits + error_flag_bits + error_delimiter_bits;
+        break;
+    case outcome::corrupted:
+        // A corrupted bit: receivers detect it (CRC) and signal an error frame after the ACK
+        // delimiter; the sender counts a transmit error, the receivers a receive error.
+        transmit_error(m_tx.node, "bit error in frame " + proto::can_id_text(m_tx.frame.id, m_tx.frame.extended));
+        for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+            if (i == m_tx.node || !m_nodes[i].online || m_nodes[i].state == can_error_state::bus_off)
+                continue;
+            ++m_nodes[i].rec;
+            if (m_nodes[i].rec >= error_passive_limit)
+                set_state(i, can_error_state::error_passive);
+        }
+        m_busy_bits = m_tx_bits - (ack_slot_to_eof_end_bits - 1) + error_flag_bits + error_delimiter_bits;
+        break;
+    case outcome::ok:
+        break;
+    }
+}
+
+// The end of a frame (ok) or of its error frame: delivery and counters, or the retransmission.
+void can_bus::finish_frame(bool ok) {
+    node_stats& sender = m_nodes[m_tx.node];
+    if (ok) {
+        const perf::scope perf_scope(perf::layer::can);
+        perf::count(perf::counter::can_frames);
+        ++m_frames;
+        ++sender.frames_sent;
+        if (sender.tec > 0)
+            --sender.tec;
+        if (sender.state == can_error_state::error_passive && sender.tec < error_passive_limit &&
+            sender.rec < error_passive_limit)
+            set_state(m_tx.node, can_error_state::error_active);
+        const bool dropped = m_drop > 0;
+        if (dropped)
+            --m_drop;
+        if (m_on_frame && !dropped)
+            m_on_frame(m_tx.frame, sc_core::sc_time_stamp(), sender.name);
+        for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+            if (i == m_tx.node || !m_nodes[i].online || m_nodes[i].state == can_error_state::bus_off)
+                continue;
+            node_stats& r = m_nodes[i];
+            if (r.rec > 0)
+                r.rec = r.rec > error_passive_limit ? 119 : r.rec - 1;
+            if (r.state == can_error_state::error_passive && r.tec < error_passive_limit &&
+                r.rec < error_passive_limit)
+                set_state(i, can_error_state::error_active);
+            if (!dropped) {
+                ++r.frames_received;
+                m_bw[i]->can_receive(m_tx.frame);
+            }
+        }
+        m_bw[m_tx.node]->can_sent(m_tx.frame, m_tx.retries);
+    } else if (sender.state != can_error_state::bus_off) {
+        ++m_tx.retries;
+        m_pending.push_back(m_tx); // automatic retransmission; keeps its arbitration priority
+    } else {
+        // Bus-off: the controller leaves the bus and recovers after 128 x 11 recessive bits.
+        const std::size_t node = m_tx.node;
+        const sc_core::sc_time bit = m_bit;
+        sc_core::sc_spawn([this, node, bit] {
+            sc_core::wait(bit * (bus_off_recovery_sequences * 11));
+            m_nodes[node].tec = 0;
+            m_nodes[node].rec = 0;
+            set_state(node, can_error_state::error_active);
+            m_submitted.notify(sc_core::SC_ZERO_TIME);
+        });
+    }
+    m_phase = phase::intermission;
 }
 
 } // namespace stacksim::bus

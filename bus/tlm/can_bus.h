@@ -1,9 +1,9 @@
 // A classical CAN bus: arbitration, exact frame timing, ACK, error counters.
 //
-// One SystemC wake-up per frame, not per bit: at each start of frame the bus picks the pending
-// frame with the lowest arbitration field (ID, RTR/SRR, IDE, as the bits would decide it),
-// computes its exact stuffed length (protocol/can_bits.h), and delivers it at the simulated end
-// of frame. The next start of frame follows the 3-bit intermission (plus 8 bits of suspend
+// One SystemC method, woken at each phase of a frame, never per bit (no thread, so no context
+// switch per frame): at each start of frame the bus picks the pending frame with the lowest
+// arbitration field (ID, RTR/SRR, IDE, as the bits would decide it), computes its exact stuffed
+// length (protocol/can_bits.h), and delivers it at the simulated end of frame. The next start of frame follows the 3-bit intermission (plus 8 bits of suspend
 // transmission for an error-passive sender). A frame that no other node acknowledges is an ACK
 // error: error flag, counters per ISO 11898-1 (simplified, see docs/protocols/can.md), retransmit.
 #pragma once
@@ -72,8 +72,14 @@ private:
         unsigned retries = 0;
     };
 
+    // Where the bus stands in a frame, and how the frame on the wire ends.
+    enum class phase { start_of_frame, submitted, frame_sent, error_frame_sent, intermission };
+    enum class outcome { ok, shorted, no_ack, corrupted };
+
     void before_end_of_elaboration() override;
     void run();
+    void error_detected();
+    void finish_frame(bool ok);
     std::size_t node_index(can_bw_if& sender);
     bool anyone_to_ack(std::size_t sender) const;
     void transmit_error(std::size_t sender, const std::string& what);
@@ -86,6 +92,12 @@ private:
     std::deque<pending> m_pending;
     std::uint64_t m_order = 0;
     sc_core::sc_event m_submitted;
+    sc_core::sc_time m_bit;
+    phase m_phase = phase::start_of_frame;
+    outcome m_outcome = outcome::ok;
+    pending m_tx{};          // the frame on the wire
+    unsigned m_tx_bits = 0;  // its stuffed length
+    unsigned m_busy_bits = 0; // bus time of the frame (or error frame) and its intermission
     unsigned m_corrupt = 0;
     unsigned m_drop = 0;
     bool m_shorted = false;
