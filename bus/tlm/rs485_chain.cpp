@@ -10,7 +10,14 @@
 namespace stacksim::bus {
 
 rs485_chain::rs485_chain(const sc_core::sc_module_name& name, rs485_chain_config cfg, std::uint64_t seed)
-    : sc_core::sc_module(name), rs485_rx("rs485_rx"), m_cfg(std::move(cfg)), m_lead(m_cfg.lead_node ? 1 : 0), m_rng(seed) {
+    : sc_core::sc_module(name),
+      rs485_rx("rs485_rx"),
+      m_cfg(std::move(cfg)),
+      m_lead(m_cfg.lead_node ? 1 : 0),
+      m_driver_enable(m_cfg.driver_enable_s, sc_core::SC_SEC),
+      m_driver_disable(m_cfg.driver_disable_s, sc_core::SC_SEC),
+      m_char_time(m_cfg.format.bits_per_char() / m_cfg.format.baud, sc_core::SC_SEC),
+      m_rng(seed) {
     rs485_rx.bind(static_cast<rs485_fw_if&>(*this));
     SC_HAS_PROCESS(rs485_chain);
     SC_METHOD(deliver_due);
@@ -31,6 +38,13 @@ void rs485_chain::before_end_of_elaboration() {
     if (m_lead > 0)
         m_hop_len_m.push_back(m_cfg.lead_length_m);
     m_hop_len_m.insert(m_hop_len_m.end(), m_cfg.hop_length_m.begin(), m_cfg.hop_length_m.end());
+    // The propagation delay between every two nodes, as kernel times: fixed once the chain is
+    // built, and needed for every hop and receiver of every frame.
+    const std::size_t n = m_bw.size();
+    m_prop.assign(n * n, sc_core::SC_ZERO_TIME);
+    for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = 0; b < n; ++b)
+            m_prop[a * n + b] = sc_core::sc_time(distance_m(a, b) * m_cfg.propagation_s_per_m, sc_core::SC_SEC);
 }
 
 std::size_t rs485_chain::node_index(rs485_bw_if& sender) const {
@@ -74,8 +88,8 @@ sc_core::sc_time rs485_chain::rs485_transmit(rs485_bw_if& sender, const std::str
     rs485_frame f;
     f.chars = chars;
     f.sender = sender.rs485_node_name();
-    f.start = now + sc_core::sc_time(m_cfg.driver_enable_s, sc_core::SC_SEC);
-    f.char_time = sc_core::sc_time(bits / baud, sc_core::SC_SEC);
+    f.start = now + m_driver_enable;
+    f.char_time = m_char_time;
     f.bits_per_char = m_cfg.format.bits_per_char();
     f.baud = baud;
     // One rounding for the whole frame: n characters * bits / baud.
@@ -124,7 +138,7 @@ sc_core::sc_time rs485_chain::rs485_transmit(rs485_bw_if& sender, const std::str
     std::sort(t.rx.begin(), t.rx.end());
     ++m_frames;
     schedule(f.end, id);
-    return f.end + sc_core::sc_time(m_cfg.driver_disable_s, sc_core::SC_SEC);
+    return f.end + m_driver_disable;
 }
 
 void rs485_chain::schedule(const sc_core::sc_time& at, std::size_t id) {
@@ -166,7 +180,7 @@ void rs485_chain::frame_ended(std::size_t id) {
             const std::size_t near = h >= node ? h : h + 1; // hop h joins nodes h and h+1
             if (m_cut[h] || !connected(node, near))
                 continue;
-            const sc_core::sc_time prop(distance_m(node, near) * m_cfg.propagation_s_per_m, sc_core::SC_SEC);
+            const sc_core::sc_time& prop = propagation(node, near);
             at_sender.start = sent.start + prop; // the one copy, retimed for each hop (and below
             at_sender.end = sent.end + prop;     // for each receiver)
             if (h < m_lead) {
@@ -186,7 +200,7 @@ void rs485_chain::frame_ended(std::size_t id) {
     const sc_core::sc_time start = sent.start, end = sent.end;
     m_slot_used[id] = false;
     for (const auto& [prop_s, j] : m_rx_now) {
-        const sc_core::sc_time prop(prop_s, sc_core::SC_SEC);
+        const sc_core::sc_time& prop = propagation(node, j);
         at_sender.start = start + prop;
         at_sender.end = end + prop;
         m_bw[j]->rs485_receive(at_sender);

@@ -71,6 +71,7 @@ private:
         bool operator>(const delivery& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
     void before_end_of_elaboration() override;
+    const sc_core::sc_time& propagation(std::size_t from, std::size_t to) const { return m_prop[from * m_bw.size() + to]; }
     std::size_t node_index(rs485_bw_if& sender) const;
     bool connected(std::size_t a, std::size_t b) const;
     double distance_m(std::size_t a, std::size_t b) const;
@@ -83,9 +84,11 @@ private:
 
     rs485_chain_config m_cfg;
     std::size_t m_lead = 0;          // 1 with a lead node: physical hop h is numbered h - m_lead
+    sc_core::sc_time m_driver_enable, m_driver_disable, m_char_time; // from m_cfg, as kernel times
     std::vector<rs485_bw_if*> m_bw;
     std::vector<bool> m_cut;         // by physical hop (the lead cable first, if any)
     std::vector<double> m_hop_len_m; // by physical hop
+    std::vector<sc_core::sc_time> m_prop; // propagation delay from node a to node b at [a * nodes + b]
     std::vector<transmission> m_active; // in flight, indexed by id (slots reused)
     std::vector<bool> m_slot_used;
     std::vector<delivery> m_queue; // min-heap on (at, seq)

@@ -42,6 +42,8 @@ afe::afe(const sc_core::sc_module_name& name, const afe_config& cfg)
     if (cfg.cells == 0 || cfg.cells > max_cells)
         throw std::invalid_argument(std::string(this->name()) + ": cells must be 1..32");
     bus_in.register_b_transport(this, &afe::b_transport);
+    for (std::size_t words = 0; words < m_bus_time.size(); ++words)
+        m_bus_time[words] = bus_time(words);
     SC_HAS_PROCESS(afe);
     SC_METHOD(reset_outputs); // runs once at time 0: drivers off, as after power-on reset
     SC_METHOD(sc_check);
@@ -283,7 +285,7 @@ void afe::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
             write_reg(addr + 4 * static_cast<std::uint32_t>(w), v);
         }
     }
-    delay += bus_time(words);
+    delay += m_bus_time[words];
     tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

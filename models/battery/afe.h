@@ -102,6 +102,7 @@ private:
     num::normal_source::distribution m_module_noise;
     num::normal_source::distribution m_current_noise;
     sc_core::sc_time m_conversion_time;
+    std::array<sc_core::sc_time, map_size / 4 + 1> m_bus_time; // bus_time(words) for every transaction size
     sc_core::sc_time m_due;
     std::array<double, max_cells> m_sample_v{};      // sample-and-hold scratch of a conversion
     std::array<double, max_cells> m_sample_temp_k{}; // the cells' temperatures at its start
