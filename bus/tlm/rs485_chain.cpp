@@ -199,7 +199,8 @@ void rs485_chain::frame_ended(std::size_t id) {
     m_rx_now.swap(t.rx);
     const sc_core::sc_time start = sent.start, end = sent.end;
     m_slot_used[id] = false;
-    for (const auto& [prop_s, j] : m_rx_now) {
+    for (const auto& rx : m_rx_now) {
+        const std::size_t j = rx.second;
         const sc_core::sc_time& prop = propagation(node, j);
         at_sender.start = start + prop;
         at_sender.end = end + prop;
