@@ -55,7 +55,8 @@ void normal_source::refill() {
         }
     } while (n == 0); // 64 rejections in a row: probability 0.215^64
     // The same libm logarithm the standard's code calls, one accepted pair at a time (the calls
-    // are independent, so they overlap); the rest in a vector loop.
+    // are independent, so they overlap), kept in m_first until the vector loop below replaces
+    // each with the pair's first deviate.
     for (std::size_t k = 0; k < n; ++k)
         m_first[k] = std::log(m_r2[k]);
     for (std::size_t k = 0; k < n; ++k) {
