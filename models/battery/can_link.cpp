@@ -12,7 +12,8 @@ constexpr double seconds_per_day = 86400.0;
 
 can_link::can_link(const sc_core::sc_module_name& name, const can_link_config& cfg, bms& own, stack_master& master,
                    event_sink& events)
-    : sc_core::sc_module(name), bus::can_host("can_tx"), m_cfg(cfg), m_own(own), m_master(master), m_events(events) {
+    : sc_core::sc_module(name), bus::can_host("can_tx"), m_cfg(cfg), m_own(own), m_master(master), m_events(events),
+      m_heartbeat_watch(sc_core::sc_time(cfg.heartbeat_timeout_s, sc_core::SC_SEC)) {
     SC_HAS_PROCESS(can_link);
     SC_THREAD(cycle_loop);
     SC_THREAD(supervision);
@@ -91,11 +92,11 @@ void can_link::cycle_loop() {
 }
 
 void can_link::supervision() {
-    // Exact timeout: every 0x305 re-arms the timer (can_receive notifies m_heartbeat_ev).
-    const sc_core::sc_time timeout(m_cfg.heartbeat_timeout_s, sc_core::SC_SEC);
+    // One timed wake-up per timeout, however many 0x305 arrive (common/watchdog.h).
+    m_heartbeat_watch.start();
     for (;;) {
-        sc_core::wait(timeout, m_heartbeat_ev);
-        if (m_heartbeat_ev.triggered() || m_heartbeat_lost)
+        sc_core::wait(m_heartbeat_watch.deadline() - sc_core::sc_time_stamp());
+        if (!m_heartbeat_watch.expired() || m_heartbeat_lost)
             continue;
         m_heartbeat_lost = true;
         m_events.event(name(), "heartbeat_lost",
@@ -109,7 +110,7 @@ void can_link::can_receive(const proto::can_frame& frame) {
     const perf::scope perf_scope(perf::layer::can);
     if (proto::is_heartbeat_305(frame)) {
         m_last_heartbeat_s = sc_core::sc_time_stamp().to_seconds();
-        m_heartbeat_ev.notify(sc_core::SC_ZERO_TIME);
+        m_heartbeat_watch.kick();
         if (m_heartbeat_lost) {
             m_heartbeat_lost = false;
             m_events.event(name(), "heartbeat_back", {});

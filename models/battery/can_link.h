@@ -7,7 +7,7 @@
 // the SoC has stayed below `full_charge_soc_pct` for `full_charge_after_days` (protocols.md §1.3),
 // or while the stack master holds a first start (a module not yet charged to 100 %).
 //
-// Heartbeat supervision: every 0x305 re-arms a timer of `heartbeat_timeout_s`; when it expires the
+// Heartbeat supervision: every 0x305 restarts a timer of `heartbeat_timeout_s`; when it expires the
 // link raises `heartbeat_lost` (event) and applies the configured reaction until 0x305 returns:
 // `event` (nothing else) or `zero_limits` (CCL = DCL = 0 and both enable bits cleared).
 #pragma once
@@ -20,6 +20,7 @@
 #include "battery/stack_master.h"
 #include "battery/can_link_config.h"
 #include "common/event_sink.h"
+#include "common/watchdog.h"
 #include "protocol/pylon_can.h"
 #include "tlm/can_socket.h"
 
@@ -56,7 +57,7 @@ private:
     bool m_heartbeat_lost = false;
     bool m_transmit_on = true;
     bool m_identified = false; // the identification frames went out once (identification_once)
-    sc_core::sc_event m_heartbeat_ev;
+    watchdog m_heartbeat_watch; // restarted by every 0x305
 };
 
 } // namespace stacksim::models
