@@ -109,6 +109,26 @@ std::uint32_t afe::temp_k_to_ntc_counts(double temp_k, const afe_config& cfg) {
     return quantise_unsigned(full * r_ohm / (r_ohm + cfg.ntc_pullup_ohm), 1.0, static_cast<std::uint32_t>(full));
 }
 
+afe::ntc_window afe::ntc_counts_window(std::uint32_t counts, const afe_config& cfg) {
+    constexpr double margin_k = 1e-6;
+    const std::uint32_t full = (1u << cfg.ntc_adc_bits) - 1;
+    ntc_window w;
+    w.counts = counts;
+    if (counts == 0 || counts >= full)
+        return w; // empty: always converted afresh
+    // The temperature at which the divider reads x counts (x / full = R / (R + Rp), R from the
+    // beta equation): the NTC's resistance falls with temperature, so counts + 0.5 is the cold
+    // edge and counts - 0.5 the warm one.
+    const auto temp_at = [&](double x) {
+        const double q = x / static_cast<double>(full);
+        const double r_ohm = cfg.ntc_pullup_ohm * q / (1.0 - q);
+        return 1.0 / (1.0 / t25_k + std::log(r_ohm / cfg.ntc_r25_ohm) / cfg.ntc_beta_k);
+    };
+    w.lo_k = temp_at(counts + 0.5) + margin_k;
+    w.hi_k = temp_at(counts - 0.5) - margin_k;
+    return w;
+}
+
 // sigma <= 0: no noise, and no draw (the generator's sequence is left to the other sources).
 double afe::noise(num::normal_source::distribution& dist, double sigma, num::normal_source& source) {
     return sigma > 0.0 ? dist(source) : 0.0;
@@ -171,7 +191,10 @@ void afe::start_conversion() {
             t_k += m_sample_temp_k[k];
         t_k /= static_cast<double>(hi - lo);
         t_k += m_ntc_drift_k_per_s[s] * (now_s - m_ntc_drift_since_s[s]);
-        m_pending_ntc[s] = temp_k_to_ntc_counts(t_k, m_cfg);
+        ntc_window& w = m_ntc_window[s];
+        if (!w.holds(t_k))
+            w = ntc_counts_window(temp_k_to_ntc_counts(t_k, m_cfg), m_cfg);
+        m_pending_ntc[s] = w.counts;
     }
 }
 

@@ -79,6 +79,17 @@ public:
     // Conversions between physical values and counts (the BMS uses the same datasheet maths).
     static double ntc_counts_to_temp_k(std::uint32_t counts, const afe_config& cfg);
     static std::uint32_t temp_k_to_ntc_counts(double temp_k, const afe_config& cfg);
+    // Temperatures that certainly give `counts`: every temp_k with lo_k < temp_k < hi_k makes
+    // temp_k_to_ntc_counts return counts. The exact edges, where the NTC divider crosses
+    // counts -/+ 0.5, move inwards by 1 uK: millions of times the floating-point error of the
+    // conversion and of the edges (below 1e-12 K from -40 to 120 degC), and a small part of a
+    // count's width (0.025 K at 25 degC). Empty (lo_k > hi_k) for 0 and full scale.
+    struct ntc_window {
+        double lo_k = 1.0, hi_k = 0.0;
+        std::uint32_t counts = 0;
+        bool holds(double temp_k) const { return temp_k > lo_k && temp_k < hi_k; }
+    };
+    static ntc_window ntc_counts_window(std::uint32_t counts, const afe_config& cfg);
 
 private:
     void end_of_elaboration() override;
@@ -110,6 +121,10 @@ private:
     std::uint32_t m_pending_module = 0;
     std::int32_t m_pending_current = 0;
     std::array<std::uint32_t, max_cells> m_pending_ntc{};
+    // Per sensor, the temperatures its last counts stand for: a conversion whose temperature
+    // lies inside takes those counts without the NTC's exponential (cells warm by micro-kelvins
+    // between conversions; a count is 0.025 K wide).
+    std::array<ntc_window, max_cells> m_ntc_window{};
     bool m_busy = false;
     bool m_ready = false;
     std::uint32_t m_samples = 0;

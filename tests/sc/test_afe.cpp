@@ -294,3 +294,48 @@ TEST(Afe, APlantWithAnotherNumberOfCellsIsRefusedAtElaboration) {
         EXPECT_NE(what.find("configured for 16 cells, its plant has 40"), std::string::npos) << what;
     }
 }
+
+// The NTC window (afe::ntc_counts_window): every temperature inside a count's window converts to
+// that count, held to the conversion itself (temp_k_to_ntc_counts) over the whole plausible range
+// on a fine grid, and right at every edge of the windows the grid meets, where a window wrongly
+// placed or not shrunk would put a temperature of the neighbouring count inside.
+TEST(Afe, TemperaturesInsideAnNtcWindowConvertToItsCounts) {
+    const afe_config cfg = sctest::file_params().afe;
+    const std::uint32_t full = (1u << cfg.ntc_adc_bits) - 1;
+    std::size_t inside = 0, edges = 0;
+    std::uint32_t last = full + 1;
+    for (double t_k = 233.15; t_k <= 393.15; t_k += 1e-4) { // -40 ... 120 degC
+        const std::uint32_t c = afe::temp_k_to_ntc_counts(t_k, cfg);
+        const afe::ntc_window w = afe::ntc_counts_window(c, cfg);
+        ASSERT_EQ(w.counts, c);
+        ASSERT_TRUE(c > 0 && c < full) << t_k;
+        // The window is the count's whole width less 1 uK at each edge.
+        if (w.holds(t_k))
+            ++inside;
+        else
+            ASSERT_TRUE(t_k - w.lo_k <= 1.001e-6 || w.hi_k - t_k <= 1.001e-6) << t_k << " K, counts " << c;
+        if (c == last)
+            continue;
+        last = c;
+        // Both edges of this window, and the neighbouring temperatures on either side of them,
+        // a few ulps and a few nano-kelvins apart.
+        for (double edge : {w.lo_k, w.hi_k})
+            for (double d : {-2e-6, -1e-6, -1e-7, -1e-9, 0.0, 1e-9, 1e-7, 1e-6, 2e-6}) {
+                double t = edge + d;
+                for (int ulp = 0; ulp < 3; ++ulp, t = std::nextafter(t, 1e9)) {
+                    ++edges;
+                    if (w.holds(t)) {
+                        ASSERT_EQ(afe::temp_k_to_ntc_counts(t, cfg), c) << std::hexfloat << t;
+                    }
+                }
+            }
+    }
+    EXPECT_GT(inside, 1'500'000u);
+    EXPECT_GT(edges, 100'000u); // windows met: a count is 0.02 ... 0.2 K wide over the range
+    // Windows are narrow: a count's width less 2 uK, at 25 degC about 0.025 K.
+    const afe::ntc_window w25 = afe::ntc_counts_window(afe::temp_k_to_ntc_counts(298.15, cfg), cfg);
+    EXPECT_NEAR(w25.hi_k - w25.lo_k, 0.0253, 0.001);
+    // 0 and full scale have no window.
+    EXPECT_FALSE(afe::ntc_counts_window(0, cfg).holds(1e6));
+    EXPECT_FALSE(afe::ntc_counts_window(full, cfg).holds(100.0));
+}
