@@ -222,9 +222,16 @@ bool stack_master::transact(sub_state& s, std::uint8_t cid2, const std::vector<s
         m_wait_adr = s.address;
         m_wait_cid2 = cid2;
         m_got_answer = false;
+        // The answer is awaited from the request's end (its release) for response_timeout_s. One
+        // wait from now to that deadline, not a wait for the release and another from there: an
+        // answer cannot end before the request has (half duplex), and one that was heard earlier
+        // anyway (a host on the line) is not taken before the release, as a thread that waited
+        // for the release first would not have heard it.
         const sc_core::sc_time release = m_own.send_rs485(request);
-        sc_core::wait(release - sc_core::sc_time_stamp());
-        sc_core::wait(sc_core::sc_time(m_cfg.response_timeout_s, sc_core::SC_SEC), m_answer_ev);
+        const sc_core::sc_time deadline = release + sc_core::sc_time(m_cfg.response_timeout_s, sc_core::SC_SEC);
+        do
+            sc_core::wait(deadline - sc_core::sc_time_stamp(), m_answer_ev);
+        while (m_answer_ev.triggered() && sc_core::sc_time_stamp() < release);
         if (m_got_answer) {
             m_wait_adr = 0;
             return true;
