@@ -175,8 +175,14 @@ void can_bus::run() {
             return;
         }
         case phase::submitted:
-            // Frames submitted in the same instant contend in the same arbitration.
             m_phase = phase::start_of_frame;
+            if (sc_core::sc_time_stamp() < m_idle_at) {
+                // Submitted during the intermission that followed the last frame: the next
+                // start of frame is its end, with every frame pending by then.
+                next_trigger(m_idle_at - sc_core::sc_time_stamp());
+                return;
+            }
+            // Frames submitted in the same instant contend in the same arbitration.
             next_trigger(sc_core::SC_ZERO_TIME);
             return;
         case phase::frame_sent:
@@ -199,6 +205,14 @@ void can_bus::run() {
                 gap += suspend_transmission_bits;
             m_busy_bits += intermission_bits;
             m_busy_s += m_busy_bits / m_bitrate_bps;
+            if (m_pending.empty()) {
+                // Nothing waits: no wake-up at the intermission's end, only at the next
+                // submission (which then waits for that end, if it comes before).
+                m_idle_at = sc_core::sc_time_stamp() + bit * gap;
+                m_phase = phase::submitted;
+                next_trigger(m_submitted);
+                return;
+            }
             m_phase = phase::start_of_frame;
             next_trigger(bit * gap);
             return;

@@ -3,8 +3,11 @@
 // One SystemC method, woken at each phase of a frame, never per bit (no thread, so no context
 // switch per frame): at each start of frame the bus picks the pending frame with the lowest
 // arbitration field (ID, RTR/SRR, IDE, as the bits would decide it), computes its exact stuffed
-// length (protocol/can_bits.h), and delivers it at the simulated end of frame. The next start of frame follows the 3-bit intermission (plus 8 bits of suspend
-// transmission for an error-passive sender). A frame that no other node acknowledges is an ACK
+// length (protocol/can_bits.h), and delivers it at the simulated end of frame. The next start of
+// frame follows the 3-bit intermission (plus 8 bits of suspend transmission for an error-passive
+// sender); every frame pending at that instant contends. With nothing pending at the end of a
+// frame the bus does not wake at the intermission's end: a frame submitted before it waits for
+// it, one submitted later starts at once. A frame that no other node acknowledges is an ACK
 // error: error flag, counters per ISO 11898-1 (simplified, see docs/protocols/can.md), retransmit.
 #pragma once
 
@@ -94,6 +97,7 @@ private:
     sc_core::sc_event m_submitted;
     sc_core::sc_time m_bit;
     phase m_phase = phase::start_of_frame;
+    sc_core::sc_time m_idle_at; // the end of the last intermission: no start of frame before it
     outcome m_outcome = outcome::ok;
     pending m_tx{};          // the frame on the wire
     unsigned m_tx_bits = 0;  // its stuffed length

@@ -63,6 +63,37 @@ TEST(can_bus, lower_id_wins_and_loser_follows_after_intermission) {
     EXPECT_NEAR(c.received[1].t_s, (low_bits + 3 + high_bits) * bit_500k_s, 1e-12);
 }
 
+TEST(can_bus, frames_submitted_during_an_idle_intermission_wait_for_its_end_and_contend_there) {
+    // A lone frame ends at 244 us; its 3-bit intermission runs to 250 us with nothing queued.
+    // 0x356 comes at 246 us and 0x351 at 248 us: neither may start before 250 us, and there they
+    // contend, so 0x351 goes first although it came later. A frame submitted once the bus is
+    // idle (1 ms) starts at once.
+    bus::can_bus can("can", 500000.0);
+    node a("a"), b("b"), c("c"), d("d");
+    for (node* n : {&a, &b, &c, &d})
+        n->can_tx.bind(can.can_rx);
+    const auto f_first = frame(0x305, {0, 0, 0, 0, 0, 0, 0, 0});
+    const auto f_high = frame(0x356, {0x10, 0x14, 0xFE, 0xFF, 0xFA, 0x00});
+    const auto f_low = frame(0x351, {0x30, 0x02, 0xF4, 0x01, 0xE8, 0x03, 0xD0, 0x01});
+    a.schedule = {{0.0, f_first}, {1e-3, f_first}};
+    b.schedule = {{246e-6, f_high}};
+    c.schedule = {{248e-6, f_low}};
+    sc_core::sc_start(sc_time(2, sc_core::SC_MS));
+    ASSERT_EQ(d.received.size(), 4u);
+    const unsigned first_bits = proto::can_frame_bits(f_first, false);
+    const unsigned low_bits = proto::can_frame_bits(f_low, false);
+    const unsigned high_bits = proto::can_frame_bits(f_high, false);
+    ASSERT_EQ(first_bits, 122u);
+    const double idle_s = (first_bits + 3) * bit_500k_s; // 250 us
+    EXPECT_EQ(d.received[1].frame.id, 0x351u);
+    EXPECT_NEAR(d.received[1].t_s, idle_s + low_bits * bit_500k_s, 1e-12);
+    EXPECT_EQ(d.received[2].frame.id, 0x356u);
+    EXPECT_NEAR(d.received[2].t_s, idle_s + (low_bits + 3 + high_bits) * bit_500k_s, 1e-12);
+    EXPECT_NEAR(d.received[3].t_s, 1e-3 + first_bits * bit_500k_s, 1e-12);
+    // Bus time: three frames with their intermissions, and the fourth.
+    EXPECT_NEAR(can.busy_s(), (first_bits + 3 + low_bits + 3 + high_bits + 3 + first_bits + 3) * bit_500k_s, 1e-12);
+}
+
 TEST(can_bus, lone_node_becomes_error_passive_but_not_bus_off) {
     // ISO 11898-1: each ACK error adds 8 to TEC; at 128 the node is error-passive; an
     // error-passive transmitter's ACK error while alone on the bus is not counted, so it never
