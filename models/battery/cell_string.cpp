@@ -18,14 +18,12 @@ double cell_string::cell_temp_k(std::size_t cell) {
 
 void cell_string::cell_voltages_v(double* out) {
     m_sync();
-    for (std::size_t k = 0; k < n_cells(); ++k)
-        out[k] = m_plant.cell_voltage_v(m_module, k);
+    m_plant.module_cell_voltages_v(m_module, out);
 }
 
 void cell_string::cell_temps_k(double* out) {
     m_sync();
-    for (std::size_t k = 0; k < n_cells(); ++k)
-        out[k] = m_plant.cell_temp_k(m_module, k);
+    m_plant.module_cell_temps_k(m_module, out);
 }
 
 double cell_string::module_voltage_v() {

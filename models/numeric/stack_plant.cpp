@@ -1,5 +1,6 @@
 #include "numeric/stack_plant.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -223,6 +224,13 @@ double stack_plant::cell_soc(std::size_t m, std::size_t k) const {
 }
 double stack_plant::cell_temp_k(std::size_t m, std::size_t k) const {
     return m_cells.temp_k()[static_cast<Eigen::Index>(cell_index(m, k))];
+}
+
+void stack_plant::module_cell_voltages_v(std::size_t m, double* out) const {
+    std::copy_n(m_cells.voltage_v().data() + cell_index(m, 0), m_cfg.cells_per_module, out);
+}
+void stack_plant::module_cell_temps_k(std::size_t m, double* out) const {
+    std::copy_n(m_cells.temp_k().data() + cell_index(m, 0), m_cfg.cells_per_module, out);
 }
 
 double stack_plant::module_soc(std::size_t m) const {

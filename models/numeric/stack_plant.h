@@ -110,6 +110,9 @@ public:
     double cell_voltage_v(std::size_t m, std::size_t k) const;
     double cell_soc(std::size_t m, std::size_t k) const;
     double cell_temp_k(std::size_t m, std::size_t k) const;
+    // Module m's cells_per_module cell voltages / temperatures into out[0 ..), in cell order.
+    void module_cell_voltages_v(std::size_t m, double* out) const;
+    void module_cell_temps_k(std::size_t m, double* out) const;
     double module_soc(std::size_t m) const;      // capacity-weighted mean of its cells
     double stack_soc() const;
     double kcl_residual_a() const;               // max |sum of currents| over all nodes

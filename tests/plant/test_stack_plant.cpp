@@ -61,6 +61,27 @@ TEST(StackPlant, module_currents_add_up_to_the_port_current_every_step) {
     }
 }
 
+TEST(StackPlant, a_module_s_cell_block_is_its_cells_one_by_one) {
+    // The bulk read an AFE conversion takes (module_cell_voltages_v / _temps_k) against the
+    // per-cell accessors, for every module of a stack with spread cells, after a discharge.
+    stack_plant p = closed_plant(3, wiring_topology::loop);
+    p.set_port_current(-60.0);
+    for (int n = 0; n < 20; ++n)
+        p.step(0.1);
+    std::vector<double> v(16 + 1, -1.0), t(16 + 1, -1.0);
+    for (std::size_t m = 0; m < 3; ++m) {
+        p.module_cell_voltages_v(m, v.data());
+        p.module_cell_temps_k(m, t.data());
+        for (std::size_t k = 0; k < 16; ++k) {
+            EXPECT_EQ(v[k], p.cell_voltage_v(m, k)) << m << " " << k;
+            EXPECT_EQ(t[k], p.cell_temp_k(m, k)) << m << " " << k;
+        }
+        EXPECT_EQ(v[16], -1.0); // nothing written past the module's cells
+        EXPECT_EQ(t[16], -1.0);
+    }
+    EXPECT_NE(p.cell_voltage_v(0, 0), p.cell_voltage_v(1, 0)); // the modules differ: a wrong block shows
+}
+
 TEST(StackPlant, cell_voltages_sum_to_the_solved_string_voltage_in_the_same_step) {
     // No one-step lag: after a step, the sum of the cells' terminal voltages (from the cell model)
     // equals the voltage the network solved across each module's cell-string branch, and every
