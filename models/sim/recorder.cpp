@@ -58,8 +58,14 @@ std::uint64_t now_ps() {
 } // namespace
 
 void recorder::add(std::string name, std::function<double()> get) {
+    m_singles.push_back({m_columns.size(), std::move(get)});
     m_columns.push_back(std::move(name));
-    m_getters.push_back(std::move(get));
+}
+
+void recorder::add_block(std::vector<std::string> names, std::function<void(double*)> fill) {
+    m_blocks.push_back({m_columns.size(), names.size(), std::move(fill)});
+    for (std::string& n : names)
+        m_columns.push_back(std::move(n));
 }
 
 // A value that comes from a message or a measurement is missing (NaN: an empty CSV field) until
@@ -147,12 +153,25 @@ void recorder::add_module_columns(system& top) {
             [&plant, m] { return 100.0 * module_mean(plant, plant.cells().resistance_factor(), m); });
         if (!m_run.record_cells)
             continue;
+        // The module's cells in one block: voltage, SoC and temperature of each, read from the
+        // plant's cell arrays (a module's cells are consecutive there) in one call per row.
+        std::vector<std::string> names;
         for (std::size_t k = 0; k < plant.cells_per_module(); ++k) {
             const std::string c = p + ".cell" + two_digits(k);
-            add(c + ".voltage_v", [&plant, m, k] { return plant.cell_voltage_v(m, k); });
-            add(c + ".soc_pct", [&plant, m, k] { return 100.0 * plant.cell_soc(m, k); });
-            add(c + ".temp_c", [&plant, m, k] { return plant.cell_temp_k(m, k) - kelvin_offset; });
+            names.push_back(c + ".voltage_v");
+            names.push_back(c + ".soc_pct");
+            names.push_back(c + ".temp_c");
         }
+        add_block(std::move(names), [&plant, m](double* out) {
+            const num::cell_array& cells = plant.cells();
+            const auto n = static_cast<Eigen::Index>(plant.cells_per_module());
+            const Eigen::Index first = static_cast<Eigen::Index>(m) * n;
+            for (Eigen::Index k = 0; k < n; ++k) {
+                out[3 * k] = cells.voltage_v()[first + k];
+                out[3 * k + 1] = 100.0 * cells.soc()[first + k];
+                out[3 * k + 2] = cells.temp_k()[first + k] - kelvin_offset;
+            }
+        });
     }
 }
 
@@ -210,8 +229,10 @@ void recorder::step() {
 void recorder::record_row() {
     const perf::scope perf_scope(perf::layer::out_timeseries);
     const double t = bus::to_s(sc_core::sc_time_stamp());
-    for (std::size_t c = 0; c < m_getters.size(); ++c)
-        m_row[c] = m_getters[c]();
+    for (const single_column& c : m_singles)
+        m_row[c.column] = c.get();
+    for (const column_block& b : m_blocks)
+        b.fill(m_row.data() + b.first);
     for (std::size_t c : m_kept)
         m_data[c].push_back(m_row[c]);
     if (!m_kept.empty())

@@ -78,6 +78,8 @@ public:
 
 private:
     void add(std::string name, std::function<double()> get);
+    // A block of consecutive columns that one call fills (a module's cells: three columns each).
+    void add_block(std::vector<std::string> names, std::function<void(double*)> fill);
     void add_stack_columns(system& top);
     void add_module_columns(system& top);
     void add_network_columns(system& top);
@@ -90,7 +92,16 @@ private:
     std::vector<std::size_t> m_vcd_columns; // the columns in the VCD
     std::vector<double> m_vcd_values;       // scratch: their values at a row
     std::vector<std::string> m_columns;
-    std::vector<std::function<double()>> m_getters;
+    struct single_column {
+        std::size_t column;
+        std::function<double()> get;
+    };
+    struct column_block {
+        std::size_t first, count;
+        std::function<void(double*)> fill; // writes m_row[first .. first + count)
+    };
+    std::vector<single_column> m_singles;
+    std::vector<column_block> m_blocks;
     std::vector<bool> m_keep;                // per column
     std::vector<std::size_t> m_kept;         // the kept columns' indices
     std::size_t m_rows = 0;
