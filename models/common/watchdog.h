@@ -34,8 +34,6 @@ public:
     // has moved the deadline on (deadline() is the new one).
     bool expired();
 
-    const sc_core::sc_time& timeout() const { return m_timeout; }
-
 private:
     sc_core::sc_time m_timeout;
     sc_core::sc_time m_deadline;

@@ -107,6 +107,9 @@ public:
     bool switch_closed(std::size_t m) const { return m_switch_actual[m]; } // the real state
     bool switch_commanded(std::size_t m) const { return m_switch[m]; }     // what its AFE drives
     bool precharge_closed(std::size_t m) const { return m_precharge[m]; }
+    // Where cell k of module m sits in the per-cell arrays (cells(): a module's cells are
+    // consecutive, module by module).
+    std::size_t cell_index(std::size_t m, std::size_t k) const { return m * m_cfg.cells_per_module + k; }
     double cell_voltage_v(std::size_t m, std::size_t k) const;
     double cell_soc(std::size_t m, std::size_t k) const;
     double cell_temp_k(std::size_t m, std::size_t k) const;
@@ -135,7 +138,6 @@ public:
 
 private:
     void linearise_and_solve(double dt_s);
-    std::size_t cell_index(std::size_t m, std::size_t k) const { return m * m_cfg.cells_per_module + k; }
 
     stack_plant_config m_cfg;
     cell_array m_cells;

@@ -29,7 +29,7 @@ std::string two_digits(std::size_t i) {
 
 double module_mean(const num::stack_plant& plant, const Eigen::ArrayXd& per_cell, std::size_t m) {
     const auto n = static_cast<Eigen::Index>(plant.cells_per_module());
-    return per_cell.segment(static_cast<Eigen::Index>(m) * n, n).mean();
+    return per_cell.segment(static_cast<Eigen::Index>(plant.cell_index(m, 0)), n).mean();
 }
 
 recorder::recorder(system& top, const run_config& run) : m_top(top), m_run(run) {
@@ -63,7 +63,7 @@ void recorder::add(std::string name, std::function<double()> get) {
 }
 
 void recorder::add_block(std::vector<std::string> names, std::function<void(double*)> fill) {
-    m_blocks.push_back({m_columns.size(), names.size(), std::move(fill)});
+    m_blocks.push_back({m_columns.size(), std::move(fill)});
     for (std::string& n : names)
         m_columns.push_back(std::move(n));
 }
@@ -154,7 +154,7 @@ void recorder::add_module_columns(system& top) {
         if (!m_run.record_cells)
             continue;
         // The module's cells in one block: voltage, SoC and temperature of each, read from the
-        // plant's cell arrays (a module's cells are consecutive there) in one call per row.
+        // plant's cell arrays in one call per row.
         std::vector<std::string> names;
         for (std::size_t k = 0; k < plant.cells_per_module(); ++k) {
             const std::string c = p + ".cell" + two_digits(k);
@@ -165,7 +165,7 @@ void recorder::add_module_columns(system& top) {
         add_block(std::move(names), [&plant, m](double* out) {
             const num::cell_array& cells = plant.cells();
             const auto n = static_cast<Eigen::Index>(plant.cells_per_module());
-            const Eigen::Index first = static_cast<Eigen::Index>(m) * n;
+            const auto first = static_cast<Eigen::Index>(plant.cell_index(m, 0));
             for (Eigen::Index k = 0; k < n; ++k) {
                 out[3 * k] = cells.voltage_v()[first + k];
                 out[3 * k + 1] = 100.0 * cells.soc()[first + k];

@@ -97,8 +97,8 @@ private:
         std::function<double()> get;
     };
     struct column_block {
-        std::size_t first, count;
-        std::function<void(double*)> fill; // writes m_row[first .. first + count)
+        std::size_t first;
+        std::function<void(double*)> fill; // writes its columns' values from m_row[first] on
     };
     std::vector<single_column> m_singles;
     std::vector<column_block> m_blocks;
